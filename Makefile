@@ -1,0 +1,71 @@
+# Everything a newcomer needs, from a clean clone with Python 3.11, Node.js 20 and npm.
+#   make synth   install what is missing, synthesize vars/test.tfvars.json (or $VARS_FILE)
+#   make test    install what is missing, lint, type-check, run the tests, synthesize
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+VARS_FILE ?= vars/test.tfvars.json
+STACK := outposts-ecs
+export VARS_FILE
+# No update checks or telemetry from the cdktf CLI or Terraform.
+export CHECKPOINT_DISABLE := 1
+export DISABLE_VERSION_CHECK := 1
+export CI_NO_SPINNER := 1
+
+.PHONY: help install synth test lint typecheck pytest docs bench-synth bench-producer local clean
+
+help:
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+
+$(VENV)/.app-installed: requirements.txt
+	@echo ">> creating $(VENV) and installing the app's Python packages (about a minute)"
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --upgrade pip
+	@$(PY) -m pip install --quiet --progress-bar off -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.app-installed requirements-dev.txt producer/requirements.txt
+	@echo ">> installing test, lint and producer packages into $(VENV)"
+	@$(PY) -m pip install --quiet --progress-bar off -r requirements-dev.txt
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	@echo ">> installing the cdktf CLI from package-lock.json"
+	@npm ci --no-fund --no-audit --ignore-scripts --loglevel=error
+	@touch $@
+
+install: $(VENV)/.dev-installed node_modules/.installed ## install everything (Python venv and cdktf CLI)
+
+synth: $(VENV)/.app-installed node_modules/.installed ## synthesize the deployment for $VARS_FILE
+	@echo ">> cdktf synth with VARS_FILE=$(VARS_FILE)"
+	@npx --no-install cdktf synth --output cdktf.out > cdktf.out.log 2>&1 || { cat cdktf.out.log; exit 1; }
+	@grep -v -E '^\s*$$' cdktf.out.log | tail -n 3; rm -f cdktf.out.log
+	@echo ">> Terraform JSON: cdktf.out/stacks/$(STACK)/cdk.tf.json"
+
+lint: $(VENV)/.dev-installed ## ruff lint and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(VENV)/.dev-installed ## mypy on modules/ and producer/
+	$(VENV)/bin/mypy
+
+pytest: $(VENV)/.dev-installed node_modules/.installed
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test: lint typecheck pytest synth ## everything CI runs
+
+docs: $(VENV)/.app-installed ## regenerate the variables tables in README.md
+	$(PY) scripts/gen_variables_doc.py --write
+
+bench-synth: $(VENV)/.dev-installed ## benchmark synthesis against the import floor
+	$(PY) benchmarks/bench_synth.py
+
+bench-producer: $(VENV)/.dev-installed ## benchmark the producer service against moto
+	$(PY) benchmarks/bench_producer.py
+
+local: $(VENV)/.dev-installed ## run the producer against a local Kinesis-compatible server
+	$(PY) -m producer.local
+
+clean: ## remove generated files (keeps the venv and node_modules)
+	rm -rf cdktf.out .pytest_cache .mypy_cache .ruff_cache

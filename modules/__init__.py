@@ -1,0 +1,1 @@
+"""Constructs that mirror the sample's Terraform modules one-for-one."""

@@ -1,0 +1,110 @@
+"""Shared validation for the module configurations.
+
+Every configuration is a pydantic dataclass with ``extra="forbid"``: unknown keys, missing
+required keys and wrong types are refused when the configuration is built, with an error that
+names the field and the bad value. The helpers here hold the rules that several modules share.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterable
+from typing import Annotated
+
+from pydantic import AfterValidator, ConfigDict, ValidationError
+
+MODULE_CONFIG = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+# Instance families that Outposts racks offer for ECS container instances and the ALB.
+OUTPOSTS_INSTANCE_FAMILIES = ("m5", "m5d", "c5", "c5d", "r5", "r5d", "g4dn", "i3en")
+
+_OUTPOSTS_ARN = re.compile(r"^arn:aws[a-z-]*:outposts:[a-z0-9-]+:\d{12}:outpost/op-[0-9a-f]{17}$")
+_INSTANCE_TYPE = re.compile(r"^([a-z][a-z0-9-]*)\.([a-z0-9]+)$")
+
+
+def _cidr(value: str) -> str:
+    try:
+        ipaddress.ip_network(value, strict=True)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a CIDR block ({exc})") from None
+    return value
+
+
+def _outposts_arn(value: str) -> str:
+    if value and not _OUTPOSTS_ARN.match(value):
+        raise ValueError(
+            f"{value!r} is not an Outposts ARN "
+            "(expected arn:aws:outposts:<region>:<account>:outpost/op-<17 hex digits>)"
+        )
+    return value
+
+
+Cidr = Annotated[str, AfterValidator(_cidr)]
+"""An IPv4 or IPv6 network in CIDR notation with no host bits set."""
+
+OptionalCidr = Annotated[str, AfterValidator(lambda v: _cidr(v) if v else v)]
+"""A CIDR block, or ``""`` for none."""
+
+OutpostsArn = Annotated[str, AfterValidator(_outposts_arn)]
+"""An Outposts ARN, or ``""`` for none (the Region)."""
+
+
+def instance_family(instance_type: str) -> str:
+    """The family of an EC2 instance type (``m5`` for ``m5.2xlarge``)."""
+    match = _INSTANCE_TYPE.match(instance_type)
+    if not match:
+        raise ValueError(f"{instance_type!r} is not an EC2 instance type (like m5.2xlarge)")
+    return match.group(1)
+
+
+def check_outposts_instance_type(field: str, instance_type: str) -> None:
+    """Refuse an instance type whose family an Outpost does not run."""
+    family = instance_family(instance_type)
+    if family not in OUTPOSTS_INSTANCE_FAMILIES:
+        raise ValueError(
+            f"{field}: {instance_type!r} is not offered on Outposts "
+            f"(families: {', '.join(OUTPOSTS_INSTANCE_FAMILIES)})"
+        )
+
+
+def check_subnets_in_vpc(
+    vpc_cidrs: Iterable[str], subnet_lists: dict[str, list[str]]
+) -> None:
+    """Every subnet lies inside one of the VPC's CIDR blocks and no two subnets overlap.
+
+    ``subnet_lists`` maps a field name to its CIDR list, so errors name the field.
+    """
+    vpc_networks = [ipaddress.ip_network(c) for c in vpc_cidrs]
+    seen: list[tuple[str, ipaddress.IPv4Network | ipaddress.IPv6Network]] = []
+    for field, cidrs in subnet_lists.items():
+        for index, cidr in enumerate(cidrs):
+            net = ipaddress.ip_network(cidr)
+            where = f"{field}[{index}]"
+            if not any(
+                net.version == vpc.version and net.subnet_of(vpc)  # type: ignore[arg-type]
+                for vpc in vpc_networks
+            ):
+                raise ValueError(
+                    f"{where}: {cidr!r} is outside the VPC CIDR blocks "
+                    f"({', '.join(str(v) for v in vpc_networks)})"
+                )
+            for other_where, other in seen:
+                if net.version == other.version and net.overlaps(other):
+                    raise ValueError(
+                        f"{where}: {cidr!r} overlaps {other_where} ({other})"
+                    )
+            seen.append((where, net))
+
+
+def describe_validation_error(exc: ValidationError, source: str) -> str:
+    """A short, human message for a configuration error: one line per bad field."""
+    lines = [f"{source}: invalid configuration ({exc.error_count()} error(s))"]
+    for error in exc.errors(include_url=False):
+        location = ".".join(str(part) for part in error["loc"]) or "(configuration)"
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] in {"missing", "unexpected_keyword_argument"}:
+            lines.append(f"  {location}: {message}")
+        else:
+            lines.append(f"  {location}: {message} (got {error['input']!r})")
+    return "\n".join(lines)

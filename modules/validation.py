@@ -14,7 +14,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, ConfigDict, ValidationError
 
-MODULE_CONFIG = ConfigDict(extra="forbid", str_strip_whitespace=False)
+# Attribute docstrings become field descriptions: the README variables tables are built from them.
+MODULE_CONFIG = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
 # Instance families that Outposts racks offer for ECS container instances and the ALB.
 OUTPOSTS_INSTANCE_FAMILIES = ("m5", "m5d", "c5", "c5d", "r5", "r5d", "g4dn", "i3en")

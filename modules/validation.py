@@ -69,9 +69,7 @@ def check_outposts_instance_type(field: str, instance_type: str) -> None:
         )
 
 
-def check_subnets_in_vpc(
-    vpc_cidrs: Iterable[str], subnet_lists: dict[str, list[str]]
-) -> None:
+def check_subnets_in_vpc(vpc_cidrs: Iterable[str], subnet_lists: dict[str, list[str]]) -> None:
     """Every subnet lies inside one of the VPC's CIDR blocks and no two subnets overlap.
 
     ``subnet_lists`` maps a field name to its CIDR list, so errors name the field.
@@ -92,9 +90,7 @@ def check_subnets_in_vpc(
                 )
             for other_where, other in seen:
                 if net.version == other.version and net.overlaps(other):
-                    raise ValueError(
-                        f"{where}: {cidr!r} overlaps {other_where} ({other})"
-                    )
+                    raise ValueError(f"{where}: {cidr!r} overlaps {other_where} ({other})")
             seen.append((where, net))
 
 

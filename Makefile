@@ -12,6 +12,7 @@ export VARS_FILE
 export CHECKPOINT_DISABLE := 1
 export DISABLE_VERSION_CHECK := 1
 export CI_NO_SPINNER := 1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
 .PHONY: help install synth test lint typecheck pytest docs bench-synth bench-producer local clean
 
@@ -40,7 +41,7 @@ install: $(VENV)/.dev-installed node_modules/.installed ## install everything (P
 synth: $(VENV)/.app-installed node_modules/.installed ## synthesize the deployment for $VARS_FILE
 	@echo ">> cdktf synth with VARS_FILE=$(VARS_FILE)"
 	@npx --no-install cdktf synth --output cdktf.out > cdktf.out.log 2>&1 || { cat cdktf.out.log; exit 1; }
-	@grep -v -E '^\s*$$' cdktf.out.log | tail -n 3; rm -f cdktf.out.log
+	@grep -o 'Generated Terraform code.*' cdktf.out.log; rm -f cdktf.out.log
 	@echo ">> Terraform JSON: cdktf.out/stacks/$(STACK)/cdk.tf.json"
 
 lint: $(VENV)/.dev-installed ## ruff lint and format check

@@ -36,7 +36,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic.dataclasses import dataclass
 
 from modules.private_bucket import make_bucket_private
-from modules.validation import MODULE_CONFIG
+from modules.validation import MODULE_CONFIG, NonEmptyStr
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 BUILDSPEC = Path(__file__).resolve().parent / "templates" / "buildspec.yml"
@@ -87,7 +87,7 @@ class DockerEcrCodebuildConfig:
 
     tags: dict[str, str]
     """Tags for every resource; must hold a ``Project`` tag (used in resource names)."""
-    prefix_name: str = Field(min_length=1)
+    prefix_name: NonEmptyStr
     """Prefix of the CodeBuild project name (the root passes vpc_name + vpc_suffix)."""
     ecr_name: str = "kinesis/producer"
     """Name of the ECR repository the image is pushed to."""
@@ -265,7 +265,7 @@ class DockerEcrCodebuild(Construct):
             force_destroy=True,
             tags={**config.tags, "Purpose": "Source of the producer image build"},
         )
-        make_bucket_private(self, "source_bucket", bucket)
+        controls = make_bucket_private(self, "source_bucket", bucket)
         digest = source_digest(config.source_path)
         asset = TerraformAsset(
             self,
@@ -282,6 +282,8 @@ class DockerEcrCodebuild(Construct):
             source=asset.path,
             source_hash=Fn.filemd5(asset.path),
             tags=config.tags,
+            # Upload only into a bucket that is already private and encrypted.
+            depends_on=controls,
         )
         return bucket, source_object
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cdktf import TerraformResource
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
 from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import (
     S3BucketOwnershipControls,
@@ -20,20 +21,21 @@ from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration imp
 from constructs import Construct
 
 
-def make_bucket_private(scope: Construct, prefix: str, bucket: S3Bucket) -> None:
+def make_bucket_private(scope: Construct, prefix: str, bucket: S3Bucket) -> list[TerraformResource]:
     """Bucket-owner-enforced ownership, a full public access block and SSE-S3 encryption.
 
     Provider 6 has no bucket ``acl`` or inline encryption: these resources replace the
     sample's ``acl = "private"`` and ``server_side_encryption_configuration``. SSE-S3 rather
-    than KMS because ALB access-log delivery accepts only SSE-S3.
+    than KMS because ALB access-log delivery accepts only SSE-S3. Returns the three resources,
+    for whatever must wait until the bucket is locked down.
     """
-    S3BucketOwnershipControls(
+    ownership = S3BucketOwnershipControls(
         scope,
         f"{prefix}_ownership",
         bucket=bucket.id,
         rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"),
     )
-    S3BucketPublicAccessBlock(
+    public_access_block = S3BucketPublicAccessBlock(
         scope,
         f"{prefix}_public_access_block",
         bucket=bucket.id,
@@ -42,7 +44,7 @@ def make_bucket_private(scope: Construct, prefix: str, bucket: S3Bucket) -> None
         ignore_public_acls=True,
         restrict_public_buckets=True,
     )
-    Encryption(
+    encryption = Encryption(
         scope,
         f"{prefix}_encryption",
         bucket=bucket.id,
@@ -52,3 +54,4 @@ def make_bucket_private(scope: Construct, prefix: str, bucket: S3Bucket) -> None
             )
         ],
     )
+    return [ownership, public_access_block, encryption]

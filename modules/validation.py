@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from typing import Annotated
 
-from pydantic import AfterValidator, ConfigDict, ValidationError
+from pydantic import AfterValidator, ConfigDict, Field, ValidationError
 
 # Attribute docstrings become field descriptions: the README variables tables are built from them.
 MODULE_CONFIG = ConfigDict(extra="forbid", use_attribute_docstrings=True)
@@ -46,6 +46,9 @@ Cidr = Annotated[str, AfterValidator(_cidr)]
 
 OptionalCidr = Annotated[str, AfterValidator(lambda v: _cidr(v) if v else v)]
 """A CIDR block, or ``""`` for none."""
+
+NonEmptyStr = Annotated[str, Field(min_length=1)]
+"""A string of at least one character."""
 
 OutpostsArn = Annotated[str, AfterValidator(_outposts_arn)]
 """An Outposts ARN, or ``""`` for none (the Region)."""

@@ -2,8 +2,39 @@
 
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path
+from typing import Any
+
+import pytest
 
 # jsii prints a banner on every process start under Node.js 20; it says nothing about our code.
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 os.environ.setdefault("CHECKPOINT_DISABLE", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def synth_deployment(vars_data: dict[str, Any]) -> dict[str, Any]:
+    """The Terraform JSON of the whole deployment for a vars dictionary."""
+    from cdktf import Testing
+    from pydantic import TypeAdapter
+
+    from main import STACK_NAME, RootVariables
+    from stack import OutpostsEcsStack
+
+    variables = TypeAdapter(RootVariables).validate_python(vars_data)
+    stack = OutpostsEcsStack(Testing.app(), STACK_NAME, variables)
+    return json.loads(Testing.synth(stack))
+
+
+@pytest.fixture(scope="session")
+def sample_vars() -> dict[str, Any]:
+    return json.loads((ROOT / "vars" / "test.tfvars.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def deployment(sample_vars: dict[str, Any]) -> dict[str, Any]:
+    """The sample deployment (vars/test.tfvars.json), synthesized once per test session."""
+    return synth_deployment(sample_vars)

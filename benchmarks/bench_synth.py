@@ -1,0 +1,96 @@
+"""Synthesis benchmark: our work on top of the cost of loading the provider bindings.
+
+Runs, alternately and ``--rounds`` times each, two fresh Python processes:
+- floor: imports exactly the provider submodules the app imports, and exits;
+- synth: ``main.py`` synthesizing ``vars/test.tfvars.json`` into a temporary directory.
+Wall time and peak memory (resident set of the whole process tree: Python plus the jsii
+Node.js runtime, sampled every 10 ms) are reported as medians, with their ratio to the floor.
+Target: synth within 125% of the floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+PROVIDER_PACKAGES = ("cdktf_cdktf_provider_aws", "cdktf_cdktf_provider_random")
+
+
+def provider_imports() -> list[str]:
+    """The provider submodules that main.py, stack.py and modules/ import."""
+    found: set[str] = set()
+    for path in [ROOT / "main.py", ROOT / "stack.py", *sorted((ROOT / "modules").glob("*.py"))]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+                PROVIDER_PACKAGES
+            ):
+                found.add(str(node.module))
+    return sorted(found)
+
+
+def measure(command: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds and peak tree RSS (MiB) of one command."""
+    start = time.perf_counter()
+    process = psutil.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    peak = 0
+    while process.poll() is None:
+        try:
+            tree = [process, *process.children(recursive=True)]
+            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+        except psutil.Error:
+            pass
+        time.sleep(0.01)
+    elapsed = time.perf_counter() - start
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed with exit code {process.returncode}")
+    return elapsed, peak / 2**20
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--vars-file", default="vars/test.tfvars.json")
+    args = parser.parse_args()
+
+    modules = provider_imports()
+    floor_code = "".join(f"import {m}\n" for m in modules)
+    env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
+    runs: dict[str, list[tuple[float, float]]] = {"floor": [], "synth": []}
+    with tempfile.TemporaryDirectory() as outdir:
+        synth_env = {**env, "VARS_FILE": args.vars_file, "CDKTF_OUTDIR": outdir}
+        for round_number in range(1, args.rounds + 1):
+            print(f"round {round_number}/{args.rounds}: floor", file=sys.stderr, flush=True)
+            runs["floor"].append(measure([sys.executable, "-c", floor_code], env))
+            print(f"round {round_number}/{args.rounds}: synth", file=sys.stderr, flush=True)
+            runs["synth"].append(measure([sys.executable, "main.py"], synth_env))
+        written = Path(outdir, "stacks", "outposts-ecs", "cdk.tf.json")
+        if not written.is_file():
+            raise SystemExit(f"synth wrote no {written}")
+
+    floor_time = statistics.median(t for t, _ in runs["floor"])
+    floor_rss = statistics.median(m for _, m in runs["floor"])
+    print(f"Provider submodules imported by the floor: {len(modules)}; rounds: {args.rounds}")
+    print()
+    print("| process | wall time (s) | peak RSS (MiB) | time / floor | RSS / floor |")
+    print("|---|---|---|---|---|")
+    for name, samples in runs.items():
+        wall = statistics.median(t for t, _ in samples)
+        rss = statistics.median(m for _, m in samples)
+        print(
+            f"| {name} | {wall:.2f} | {rss:.0f} | {wall / floor_time:.2f} | {rss / floor_rss:.2f} |"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

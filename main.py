@@ -94,7 +94,7 @@ class RootVariables:
     alb_access_logs_prefix: str = "alb"
     """Key prefix of the ALB access logs in the logging bucket."""
     aws_region: str = ""
-    """Region of the deployment; ``""`` takes the Region of ``outposts_arn``."""
+    """Not in the sample: Region of the deployment; ``""`` takes that of ``outposts_arn``."""
 
     @field_validator("s3_bucket_outposts_logging_name")
     @classmethod

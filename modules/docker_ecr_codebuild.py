@@ -92,13 +92,13 @@ class DockerEcrCodebuildConfig:
     ecr_name: str = "kinesis/producer"
     """Name of the ECR repository the image is pushed to."""
     source_dir: str = "producer"
-    """Directory (relative to the repository root, or absolute) holding the image's Dockerfile."""
+    """Not in the sample: directory (from the repository root) with the image's Dockerfile."""
     image_tag: str = "latest"
-    """Tag the build pushes (the build also pushes a tag named after the source digest)."""
+    """Not in the sample (fixed to latest there): tag the build pushes, besides the digest tag."""
     build_timeout: int = Field(default=10, ge=5, le=480)
-    """CodeBuild timeout in minutes."""
+    """Not in the sample (fixed to 10 there): CodeBuild timeout in minutes."""
     log_retention_days: int = Field(default=30, ge=1)
-    """Retention of the CodeBuild log group, in days."""
+    """Not in the sample: retention of the CodeBuild log group, in days."""
 
     @field_validator("tags")
     @classmethod

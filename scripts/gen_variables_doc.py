@@ -131,20 +131,22 @@ def main() -> int:
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--write", action="store_true", help="rewrite README.md")
     mode.add_argument("--check", action="store_true", help="fail when README.md is stale")
+    parser.add_argument("--readme", type=Path, default=README, help="the file to check or write")
     args = parser.parse_args()
-    current = README.read_text(encoding="utf-8")
+    readme: Path = args.readme
+    current = readme.read_text(encoding="utf-8")
     if BEGIN not in current or END not in current:
-        print(f"README.md lacks the markers {BEGIN!r} ... {END!r}", file=sys.stderr)
+        print(f"{readme} lacks the markers {BEGIN!r} ... {END!r}", file=sys.stderr)
         return 1
     wanted = updated_readme(current)
     if args.check:
         if wanted != current:
-            print("README.md variables tables are stale: run `make docs`", file=sys.stderr)
+            print(f"{readme}: variables tables are stale: run `make docs`", file=sys.stderr)
             return 1
-        print("README.md variables tables are current")
+        print(f"{readme}: variables tables are current")
         return 0
-    README.write_text(wanted, encoding="utf-8")
-    print("README.md variables tables rewritten")
+    readme.write_text(wanted, encoding="utf-8")
+    print(f"{readme}: variables tables rewritten")
     return 0
 
 

@@ -4,6 +4,7 @@
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
+SCAN_VENV := .venv-scan
 PY := $(VENV)/bin/python
 VARS_FILE ?= vars/test.tfvars.json
 STACK := outposts-ecs
@@ -14,7 +15,7 @@ export DISABLE_VERSION_CHECK := 1
 export CI_NO_SPINNER := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help install synth test lint typecheck pytest docs bench-synth bench-producer local clean
+.PHONY: help install synth test lint typecheck pytest scan docs bench-synth bench-producer local clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -31,12 +32,19 @@ $(VENV)/.dev-installed: $(VENV)/.app-installed requirements-dev.txt producer/req
 	@$(PY) -m pip install --quiet --progress-bar off -r requirements-dev.txt
 	@touch $@
 
+$(SCAN_VENV)/.installed: requirements-scan.txt
+	@echo ">> creating $(SCAN_VENV) with the checkov scanner"
+	@test -x $(SCAN_VENV)/bin/python || $(PYTHON) -m venv $(SCAN_VENV)
+	@$(SCAN_VENV)/bin/python -m pip install --quiet --upgrade pip
+	@$(SCAN_VENV)/bin/python -m pip install --quiet --progress-bar off -r requirements-scan.txt
+	@touch $@
+
 node_modules/.installed: package.json package-lock.json
 	@echo ">> installing the cdktf CLI from package-lock.json"
 	@npm ci --no-fund --no-audit --ignore-scripts --loglevel=error
 	@touch $@
 
-install: $(VENV)/.dev-installed node_modules/.installed ## install everything (Python venv and cdktf CLI)
+install: $(VENV)/.dev-installed $(SCAN_VENV)/.installed node_modules/.installed ## install everything
 
 synth: $(VENV)/.app-installed node_modules/.installed ## synthesize the deployment for $VARS_FILE
 	@echo ">> cdktf synth with VARS_FILE=$(VARS_FILE)"
@@ -51,10 +59,13 @@ lint: $(VENV)/.dev-installed ## ruff lint and format check
 typecheck: $(VENV)/.dev-installed ## mypy on modules/ and producer/
 	$(VENV)/bin/mypy
 
-pytest: $(VENV)/.dev-installed node_modules/.installed
+pytest: $(VENV)/.dev-installed $(SCAN_VENV)/.installed node_modules/.installed
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-test: lint typecheck pytest synth ## everything CI runs
+scan: $(VENV)/.dev-installed $(SCAN_VENV)/.installed ## checkov on the stack of every vars file, against the baseline
+	$(PY) scripts/scan.py
+
+test: lint typecheck pytest synth scan ## everything CI runs
 
 docs: $(VENV)/.app-installed ## regenerate the variables tables in README.md
 	$(PY) scripts/gen_variables_doc.py --write

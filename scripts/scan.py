@@ -90,9 +90,9 @@ def run_checkov(stack_dir: Path, checkov: Path = CHECKOV) -> Report:
     """Run checkov on one synthesized stack directory."""
     if not Path(checkov).is_file():
         raise SystemExit(f"checkov is not installed at {checkov}: run `make scan` once")
+    command = [str(checkov), "-d", str(stack_dir), "--framework", "terraform_json"]
     result = subprocess.run(
-        [str(checkov), "-d", str(stack_dir), "--framework", "terraform_json"]
-        + ["-o", "json", "--quiet", "--compact", "--skip-download"],
+        [*command, "-o", "json", "--quiet", "--compact", "--skip-download"],
         capture_output=True,
         text=True,
         timeout=600,

@@ -15,7 +15,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, TypeAdapter, ValidationError, field_validator, model_validator
 from pydantic.dataclasses import dataclass
@@ -23,8 +23,10 @@ from pydantic.dataclasses import dataclass
 from modules.validation import (
     MODULE_CONFIG,
     Cidr,
+    KmsKeyArn,
     NonEmptyStr,
     OutpostsArn,
+    check_log_retention,
     describe_validation_error,
 )
 
@@ -39,6 +41,14 @@ DEFAULT_VARS_FILE = "vars/test.tfvars.json"
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _STREAM_NAME = re.compile(r"^[a-zA-Z0-9_.-]{1,128}$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+_IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+# A KMS key as Kinesis takes it: alias name, alias ARN, key ARN, key id or multi-Region key id.
+_KMS_KEY = re.compile(
+    r"^(?:alias/[A-Za-z0-9/_-]+"
+    r"|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(?:alias/[A-Za-z0-9/_-]+|key/[A-Za-z0-9-]+)"
+    r"|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+    r"|mrk-[0-9a-f]{32})$"
+)
 
 
 @dataclass(config=MODULE_CONFIG)
@@ -95,6 +105,28 @@ class RootVariables:
     """Key prefix of the ALB access logs in the logging bucket."""
     aws_region: str = ""
     """Not in the sample: Region of the deployment; ``""`` takes that of ``outposts_arn``."""
+    availability_zones: list[str] = Field(default_factory=list)
+    """Not in the sample: AZ names the Region's subnets may use; [] for the first number_AZ."""
+    kinesis_encryption_type: Literal["KMS", "NONE"] = "KMS"
+    """Not in the sample: encryption at rest of the Kinesis stream."""
+    kinesis_kms_key_id: str = "alias/aws/kinesis"
+    """Not in the sample: KMS key of the stream (alias, key id or ARN); AWS managed by default."""
+    image_tag: str = ""
+    """Not in the sample (latest there): tag of the producer image; "" for the source digest."""
+    image_tag_mutability: Literal["IMMUTABLE", "MUTABLE"] = "IMMUTABLE"
+    """Not in the sample (MUTABLE there): whether a pushed tag may be moved to a new image."""
+    alb_enable_deletion_protection: bool = False
+    """Not in the sample: protect the ALB from deletion; off so the test deployment destroys."""
+    alb_access_logs_versioning: bool = True
+    """Not in the sample: version the access-log bucket (deleted logs stay recoverable a week)."""
+    alb_access_logs_expiration_days: int = Field(default=90, ge=0)
+    """Not in the sample: days the ALB access logs are kept; 0 keeps them forever."""
+    log_retention_days: int = 30
+    """Not in the sample: retention in days of every log group (flow logs, build, tasks)."""
+    log_group_kms_key_id: KmsKeyArn = ""
+    """Not in the sample: ARN of the KMS key encrypting every log group; "" for none."""
+    ecs_container_insights: Literal["enabled", "enhanced", "disabled"] = "enabled"
+    """Not in the sample: CloudWatch Container Insights of the ECS cluster (billed per metric)."""
 
     @field_validator("s3_bucket_outposts_logging_name")
     @classmethod
@@ -126,6 +158,21 @@ class RootVariables:
             raise ValueError(f"{prefix!r}: no leading or trailing '/', and no 'AWSLogs'")
         return prefix
 
+    @field_validator("image_tag")
+    @classmethod
+    def _image_tag(cls, tag: str) -> str:
+        if tag and not _IMAGE_TAG.match(tag):
+            raise ValueError(f"{tag!r} is not a Docker image tag")
+        return tag
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _log_retention(cls, days: int) -> int:
+        if days == 0:
+            raise ValueError("0 keeps logs forever; give a retention period")
+        check_log_retention("log_retention_days", days)
+        return days
+
     @model_validator(mode="after")
     def _consistent(self) -> RootVariables:
         if self.outposts_arn and not self.outposts_subnets_cidr_list:
@@ -139,6 +186,23 @@ class RootVariables:
             raise ValueError(
                 f"aws_region: {self.aws_region!r} differs from the Region of outposts_arn "
                 f"({self.outposts_region!r})"
+            )
+        for index, zone in enumerate(self.availability_zones):
+            if not zone.startswith(self.region) or len(zone) != len(self.region) + 1:
+                raise ValueError(
+                    f"availability_zones[{index}]: {zone!r} is not an Availability Zone of "
+                    f"{self.region} (like {self.region}a)"
+                )
+        if self.kinesis_encryption_type == "KMS" and not _KMS_KEY.match(self.kinesis_kms_key_id):
+            raise ValueError(
+                f"kinesis_kms_key_id: {self.kinesis_kms_key_id!r} is not a KMS key (alias/..., "
+                "a key id, or a key or alias ARN)"
+            )
+        if self.image_tag and self.image_tag_mutability == "IMMUTABLE":
+            raise ValueError(
+                f"image_tag: {self.image_tag!r} is a fixed tag, which an IMMUTABLE repository "
+                "takes only once; leave it empty (one tag per source digest) or set "
+                "image_tag_mutability to MUTABLE"
             )
         return self
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cdktf import TerraformOutput
-from cdktf_cdktf_provider_aws.data_aws_availability_zones import DataAwsAvailabilityZones
+from cdktf_cdktf_provider_aws.data_aws_availability_zones import (
+    DataAwsAvailabilityZones,
+    DataAwsAvailabilityZonesFilter,
+)
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
+from cdktf_cdktf_provider_aws.data_aws_kms_key import DataAwsKmsKey
 from cdktf_cdktf_provider_aws.data_aws_outposts_outpost import DataAwsOutpostsOutpost
 from cdktf_cdktf_provider_aws.data_aws_region import DataAwsRegion
 from cdktf_cdktf_provider_aws.kinesis_stream import KinesisStream
@@ -83,6 +87,19 @@ class OutpostsEcsStack(PathNamedStack):
     ``producer-outposts-ecs-alb`` (alb-ecs) and the Kinesis data stream. Every module output
     is a Terraform output named ``<module>_<output>``; the values a user needs after a deploy
     have short names (``alb_dns_name``, ``ecr_repository_url`` ...).
+
+    Not in the sample (root variables in parentheses): the stream is encrypted at rest
+    (``kinesis_encryption_type``) with ``kinesis_kms_key_id``, the AWS managed
+    ``alias/aws/kinesis`` key by default; the ``aws_kms_key`` lookup of that key gives the
+    task role the key's ARN to generate data keys with (looking up an AWS managed alias also
+    creates its key when the account has none yet). The tasks run the image tag the image
+    module builds (``image_tag``, by default the source digest, in an ``image_tag_mutability``
+    repository). Every log group keeps ``log_retention_days`` and may be KMS-encrypted
+    (``log_group_kms_key_id``); the ALB access logs expire after
+    ``alb_access_logs_expiration_days`` in a versioned bucket (``alb_access_logs_versioning``);
+    the cluster has Container Insights (``ecs_container_insights``); deletion protection of
+    the ALB is ``alb_enable_deletion_protection``, off so that the test deployment can be
+    destroyed; ``availability_zones`` pins the AZ lookups.
     """
 
     def __init__(self, scope: Construct, id: str, variables: RootVariables) -> None:
@@ -93,7 +110,16 @@ class OutpostsEcsStack(PathNamedStack):
         RandomProvider(self, "random")
         DataAwsRegion(self, "region")
         account_id = DataAwsCallerIdentity(self, "current").account_id
-        DataAwsAvailabilityZones(self, "available", state="available")
+        DataAwsAvailabilityZones(
+            self,
+            "available",
+            state="available",
+            filter=(
+                [DataAwsAvailabilityZonesFilter(name="zone-name", values=v.availability_zones)]
+                if v.availability_zones
+                else None
+            ),
+        )
         if v.outposts_arn:
             DataAwsOutpostsOutpost(self, "target_outpost", arn=v.outposts_arn)
 
@@ -129,6 +155,9 @@ class OutpostsEcsStack(PathNamedStack):
                 enable_flow_log=True,
                 create_flow_log_cloudwatch_log_group=True,
                 create_flow_log_cloudwatch_iam_role=True,
+                flow_log_cloudwatch_log_group_retention_in_days=v.log_retention_days,
+                flow_log_cloudwatch_log_group_kms_key_id=v.log_group_kms_key_id,
+                availability_zones=v.availability_zones,
             ),
         )
         s3_endpoint = _created(self.vpc.s3_vpc_endpoint, "the S3 gateway endpoint of test-vpc")
@@ -143,7 +172,14 @@ class OutpostsEcsStack(PathNamedStack):
         self.image = DockerEcrCodebuild(
             self,
             "ecs-docker-codebuild",
-            DockerEcrCodebuildConfig(tags=tags, prefix_name=v.vpc_name + v.vpc_suffix),
+            DockerEcrCodebuildConfig(
+                tags=tags,
+                prefix_name=v.vpc_name + v.vpc_suffix,
+                image_tag=v.image_tag,
+                image_tag_mutability=v.image_tag_mutability,
+                log_retention_days=v.log_retention_days,
+                log_kms_key_id=v.log_group_kms_key_id,
+            ),
         )
         self.logging_bucket = AccessLogBucket(
             self,
@@ -153,7 +189,10 @@ class OutpostsEcsStack(PathNamedStack):
             region=v.region,
             account_id=account_id,
             tags=tags,
+            versioning=v.alb_access_logs_versioning,
+            expiration_days=v.alb_access_logs_expiration_days,
         )
+        encrypted = v.kinesis_encryption_type == "KMS"
         self.stream = KinesisStream(
             self,
             "test_stream",
@@ -161,7 +200,13 @@ class OutpostsEcsStack(PathNamedStack):
             shard_count=1,
             retention_period=48,
             shard_level_metrics=["IncomingBytes", "OutgoingBytes"],
+            encryption_type=v.kinesis_encryption_type,
+            kms_key_id=v.kinesis_kms_key_id if encrypted else None,
             tags=tags,
+        )
+        # The key's ARN, for the task role: the stream itself takes any form of key id.
+        stream_key_arn = (
+            DataAwsKmsKey(self, "kinesis_key", key_id=v.kinesis_kms_key_id).arn if encrypted else ""
         )
         on_outpost = bool(v.outposts_arn)
         subnets = self.vpc.subnet_outposts_ids[:1] if on_outpost else self.vpc.subnet_priv_ids
@@ -175,6 +220,7 @@ class OutpostsEcsStack(PathNamedStack):
                 vpc_cidr_block=v.vpc_main_cidr,
                 alb_name="ALB-ECS",
                 subnets=subnets,
+                alb_enable_deletion_protection=v.alb_enable_deletion_protection,
                 enable_alb_access_logging=True,
                 # The policy's attribute, so the ALB waits for log delivery to be allowed.
                 logging_bucket_name=self.logging_bucket.bucket_name,
@@ -191,14 +237,18 @@ class OutpostsEcsStack(PathNamedStack):
                 },
                 outposts_arn=v.outposts_arn,
                 ecs_cluster_name="producer-cluster",
+                ecs_container_insights=v.ecs_container_insights,
                 log_group_name="producer-log",
-                log_retention_days=30,
+                log_retention_days=v.log_retention_days,
+                log_group_kms_key_id=v.log_group_kms_key_id,
                 ecr_name=self.image.config.ecr_name,
+                image_tag=self.image.image_tag,
                 ec2_iam_instance_profile=_created(
                     self.vpc.iam_instance_profile_ec2_ssm_id, "the SSM instance profile of test-vpc"
                 ),
                 kinesis_stream_name=v.kinesis_stream_name,
                 kinesis_stream_arn=self.stream.arn,
+                kinesis_kms_key_arn=stream_key_arn,
             ),
         )
         self._outputs()

@@ -12,7 +12,7 @@ from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
 from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
 from constructs import Construct
 
-from modules.private_bucket import make_bucket_private
+from modules.private_bucket import make_bucket_private, version_and_expire
 
 # Accounts of Elastic Load Balancing that deliver ALB access logs in the Regions opened
 # before August 2022. Regions opened later deliver as the service principal below.
@@ -63,6 +63,12 @@ class AccessLogBucket(Construct):
     ``acl = "private"``), a public access block, and a policy that denies every request without
     TLS and lets Elastic Load Balancing put objects under ``<prefix>/AWSLogs/<account>/``.
 
+    Not in the sample: with ``versioning`` (the default) the bucket is versioned, so a deleted
+    or overwritten log stays recoverable for ``noncurrent_version_expiration_days``; a
+    lifecycle rule always exists, expiring logs ``expiration_days`` after they were written
+    (0 keeps them) and aborting unfinished multipart uploads. A versioned bucket is emptied
+    with its versions (``aws s3api delete-objects`` on every version) before a destroy.
+
     ``bucket_name`` is the policy's bucket attribute: a resource that uses it for access logs
     depends on the policy, so the ALB is created only once log delivery is allowed.
     """
@@ -77,6 +83,9 @@ class AccessLogBucket(Construct):
         region: str,
         account_id: str,
         tags: dict[str, str],
+        versioning: bool = True,
+        expiration_days: int = 90,
+        noncurrent_version_expiration_days: int = 7,
     ) -> None:
         super().__init__(scope, id)
         self.bucket = S3Bucket(
@@ -86,6 +95,14 @@ class AccessLogBucket(Construct):
             tags={**tags, "Purpose": "Access logs of the ALB on the Outpost"},
         )
         make_bucket_private(self, "bucket", self.bucket)
+        version_and_expire(
+            self,
+            "bucket",
+            self.bucket,
+            versioning=versioning,
+            expiration_days=expiration_days,
+            noncurrent_version_expiration_days=noncurrent_version_expiration_days,
+        )
         arn = self.bucket.arn
         log_objects = f"{arn}/{logs_prefix}/AWSLogs/{account_id}/*"
         services = DataAwsIamPolicyDocumentStatementPrincipals(

@@ -44,6 +44,7 @@ from cdktf_cdktf_provider_aws.data_aws_ec2_local_gateway_route_table import (
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocument,
     DataAwsIamPolicyDocumentStatement,
+    DataAwsIamPolicyDocumentStatementCondition,
     DataAwsIamPolicyDocumentStatementPrincipals,
 )
 from cdktf_cdktf_provider_aws.data_aws_outposts_outpost import DataAwsOutpostsOutpost
@@ -56,7 +57,7 @@ from cdktf_cdktf_provider_aws.ecs_capacity_provider import (
     EcsCapacityProviderAutoScalingGroupProvider,
     EcsCapacityProviderAutoScalingGroupProviderManagedScaling,
 )
-from cdktf_cdktf_provider_aws.ecs_cluster import EcsCluster
+from cdktf_cdktf_provider_aws.ecs_cluster import EcsCluster, EcsClusterSetting
 from cdktf_cdktf_provider_aws.ecs_cluster_capacity_providers import (
     EcsClusterCapacityProviders,
     EcsClusterCapacityProvidersDefaultCapacityProviderStrategy,
@@ -72,7 +73,6 @@ from cdktf_cdktf_provider_aws.ecs_service import (
 from cdktf_cdktf_provider_aws.ecs_task_definition import EcsTaskDefinition
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
-from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from cdktf_cdktf_provider_aws.launch_template import (
     LaunchTemplate,
     LaunchTemplateBlockDeviceMappings,
@@ -93,8 +93,10 @@ from pydantic import AfterValidator, Field, model_validator
 from pydantic.dataclasses import dataclass
 
 from modules.validation import (
+    LOG_RETENTION_DAYS,
     MODULE_CONFIG,
     Cidr,
+    KmsKeyArn,
     OutpostsArn,
     check_outposts_instance_type,
     instance_family,
@@ -105,11 +107,10 @@ USER_DATA_TEMPLATE = Path(__file__).parent / "templates" / "ecs_user_data.sh"
 # The TLS policy of HTTPS listeners: TLS 1.3 and 1.2 only, forward secrecy.
 HTTPS_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 
-# Retention periods CloudWatch Logs accepts (0 keeps events forever).
-LOG_RETENTION_DAYS = (
-    0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
-    2922, 3288, 3653,
-)  # fmt: skip
+# Device name of the root volume of the Amazon Linux ECS-optimized AMIs.
+ROOT_DEVICE_NAME = "/dev/xvda"
+# EBS volume type of the encrypted root volume: Outposts racks serve gp2.
+ROOT_VOLUME_TYPE = "gp2"
 
 # Interface endpoints the container instances and tasks need to reach ECS, ECR, Secrets Manager
 # and CloudWatch Logs privately: (construct id, endpoint service, Name tag suffix).
@@ -256,8 +257,8 @@ class EbsVolume:
 
     delete_on_termination: bool | None = None
     """Delete the volume when the instance terminates."""
-    encrypted: bool | None = None
-    """Encrypt the volume."""
+    encrypted: bool = True
+    """Encrypt the volume (true when not given; the sample left it to the AMI)."""
     iops: int | None = Field(default=None, ge=100)
     """Provisioned IOPS (io1, io2, gp3)."""
     kms_key_id: str | None = None
@@ -363,6 +364,7 @@ class AlbEcsConfig:
     - ``kinesis_stream_arn``: the stream the task role may write to; when empty it is built
       from the Region, the account and ``kinesis_stream_name``.
     - ``image_tag``: the tag of the producer image in ECR.
+    - The hardening settings whose description starts with "Not in the sample".
 
     Ids, ARNs and CIDRs coming from other constructs may be Terraform tokens; their format is
     then checked by AWS at apply time instead of here.
@@ -393,7 +395,9 @@ class AlbEcsConfig:
     port_listeners: dict[str, PortListener] = Field(default_factory=_default_port_listeners)
     """Listeners by key: port, protocol, allowed CIDRs and target group."""
     alb_enable_deletion_protection: bool = False
-    """Protect the load balancer from deletion."""
+    """Protect the load balancer from deletion (off by default so a test deployment destroys)."""
+    alb_drop_invalid_header_fields: bool = True
+    """Not in the sample: the load balancer drops HTTP headers with invalid names."""
     alb_ip_address_type: Literal["ipv4", "dualstack", "dualstack-without-public-ipv4"] = "ipv4"
     """IP address type of the load balancer."""
     target_group_deregistration_delay: int = Field(default=300, ge=0, le=3600)
@@ -412,6 +416,8 @@ class AlbEcsConfig:
     """ARN of the Outpost; empty to deploy in the Region."""
     ecs_cluster_name: str
     """Name of the ECS cluster."""
+    ecs_container_insights: Literal["enabled", "enhanced", "disabled"] = "enabled"
+    """Not in the sample: CloudWatch Container Insights of the cluster (billed per metric)."""
     ecs_service: EcsService = Field(default_factory=_default_ecs_service)
     """The ECS service: name, task count, launch type, container and task definition."""
     import_aws_ecs_task_definition: bool = False
@@ -422,6 +428,8 @@ class AlbEcsConfig:
     """Name of the containers' log group (prefixed with ``<vpc_name>-<Project>-``)."""
     log_retention_days: int = 365
     """Days the container logs are kept (a CloudWatch Logs retention value)."""
+    log_group_kms_key_id: KmsKeyArn = ""
+    """Not in the sample: ARN of the KMS key encrypting the containers' log group; "" for none."""
     ecr_name: str = "kinesis/producer"
     """ECR repository of the container image, in this account and Region."""
     image_tag: str = "latest"
@@ -476,10 +484,20 @@ class AlbEcsConfig:
     """Name prefix of the launch template."""
     block_device_mappings: list[BlockDeviceMapping] = Field(default_factory=list)
     """Extra block devices of the container instances."""
+    encrypt_root_volume: bool = True
+    """Not in the sample: without block_device_mappings, an encrypted gp2 root volume."""
     kinesis_stream_name: str = "data-processing-stream"
     """Kinesis data stream the producer writes to (passed to the container as STREAM_NAME)."""
     kinesis_stream_arn: str = ""
     """ARN of that stream for the task role; empty to build it from the Region and account."""
+    kinesis_kms_key_arn: KmsKeyArn = ""
+    """Not in the sample: ARN of the KMS key encrypting the stream; the task role may use it."""
+    metrics_namespace: str = "KinesisProducerLibrary"
+    """Not in the sample: only CloudWatch namespace the tasks may put metrics in; "" for none."""
+    ecs_egress_ports: list[Port] = Field(default_factory=lambda: [80, 443])
+    """Not in the sample: TCP ports instances and tasks may reach (AWS APIs, package repos)."""
+    ecs_egress_all_traffic: bool = False
+    """Not in the sample: all egress traffic from instances and tasks (the sample's rule)."""
 
     @model_validator(mode="after")
     def _consistent(self) -> AlbEcsConfig:
@@ -657,6 +675,18 @@ class AlbEcsConfig:
                 raise ValueError(
                     f"block_device_mappings[{i}].ebs.kms_key_id: needs encrypted = true"
                 )
+        if not self.ecs_egress_all_traffic and not self.ecs_egress_ports:
+            raise ValueError(
+                "ecs_egress_ports: empty, so the instances and tasks could reach neither ECS, "
+                "ECR nor Kinesis; give ports or set ecs_egress_all_traffic"
+            )
+        if len(set(self.ecs_egress_ports)) != len(self.ecs_egress_ports):
+            raise ValueError(f"ecs_egress_ports: {self.ecs_egress_ports} repeats a port")
+        if self.metrics_namespace.startswith("AWS/"):
+            raise ValueError(
+                f"metrics_namespace: {self.metrics_namespace!r}: namespaces starting with "
+                "AWS/ are reserved for AWS services"
+            )
 
     def _check_imports(self) -> None:
         if self.import_aws_launch_template:
@@ -746,6 +776,27 @@ class AlbEcs(Construct):
     - The image is pinned to ``image_tag``; the container's environment and log settings use
       the container definition's documented key names.
     - The cluster is tagged and makes the capacity provider its default strategy.
+
+    Hardening, each behind its variable (defaults on):
+
+    - The load balancer drops headers with invalid names (``alb_drop_invalid_header_fields``).
+      Deletion protection stays ``alb_enable_deletion_protection``, off by default so that a
+      test deployment can be destroyed.
+    - The cluster has Container Insights (``ecs_container_insights``).
+    - The ECS security group lets instances and tasks out on ``ecs_egress_ports`` only (TCP
+      443 for the AWS APIs, 80 for the AMI's package repositories) instead of all traffic
+      (``ecs_egress_all_traffic`` restores the sample's rule). Every group and rule has a
+      description.
+    - The launch template encrypts every EBS volume of ``block_device_mappings`` unless told
+      otherwise, and without mappings gives the instances an encrypted gp2 root volume
+      (``encrypt_root_volume``).
+    - The containers' log group is KMS-encrypted with ``log_group_kms_key_id`` (the key's
+      policy must let CloudWatch Logs use it).
+    - The execution role's permissions are an inline policy naming the repository and the log
+      group, instead of the managed AmazonECSTaskExecutionRolePolicy (``*`` everywhere); only
+      ``ecr:GetAuthorizationToken`` keeps ``*``. With ``kinesis_kms_key_arn`` the task role may
+      generate data keys with that key (writing to a KMS-encrypted stream needs it);
+      ``cloudwatch:PutMetricData`` is limited to ``metrics_namespace``.
 
     Outputs are the sample's, as attributes: ``ecs_task_definition_id`` is the imported ARN
     with ``import_aws_ecs_task_definition``, when ``ecs_iam_execution_role``,
@@ -885,17 +936,32 @@ class AlbEcs(Construct):
                 description="traffic and health checks from the load balancer",
                 security_group_id=self._ecs_sg.id,
             )
-        SecurityGroupRule(
-            self,
-            "ecs_traffic_out",
-            type="egress",
-            from_port=0,
-            to_port=0,
-            protocol="-1",
-            cidr_blocks=["0.0.0.0/0"],
-            description="all egress traffic",
-            security_group_id=self._ecs_sg.id,
-        )
+        if config.ecs_egress_all_traffic:
+            SecurityGroupRule(
+                self,
+                "ecs_traffic_out",
+                type="egress",
+                from_port=0,
+                to_port=0,
+                protocol="-1",
+                cidr_blocks=["0.0.0.0/0"],
+                description="all egress traffic",
+                security_group_id=self._ecs_sg.id,
+            )
+            return
+        for port in config.ecs_egress_ports:
+            SecurityGroupRule(
+                self,
+                f"ecs_traffic_out_{port}",
+                type="egress",
+                from_port=port,
+                to_port=port,
+                protocol="tcp",
+                # The AWS APIs (ECS, ECR, S3, Kinesis, Logs, SSM) and package repositories.
+                cidr_blocks=["0.0.0.0/0"],
+                description=f"TCP {port} out: AWS APIs and package repositories",
+                security_group_id=self._ecs_sg.id,
+            )
 
     # --------------------------------------------------- load balancer and TLS
 
@@ -919,6 +985,7 @@ class AlbEcs(Construct):
             security_groups=[self._alb_sg.id],
             subnets=config.subnets,
             enable_deletion_protection=config.alb_enable_deletion_protection,
+            drop_invalid_header_fields=config.alb_drop_invalid_header_fields,
             customer_owned_ipv4_pool=self._coip_pool.pool_id if self._coip_pool else None,
             ip_address_type=config.alb_ip_address_type,
             access_logs=access_logs,
@@ -1119,28 +1186,7 @@ class AlbEcs(Construct):
             iam_instance_profile=LaunchTemplateIamInstanceProfile(
                 name=config.ec2_iam_instance_profile
             ),
-            block_device_mappings=[
-                LaunchTemplateBlockDeviceMappings(
-                    device_name=mapping.device_name,
-                    no_device="true" if mapping.no_device else None,
-                    virtual_name=mapping.virtual_name,
-                    ebs=(
-                        LaunchTemplateBlockDeviceMappingsEbs(
-                            delete_on_termination=_bool_string(mapping.ebs.delete_on_termination),
-                            encrypted=_bool_string(mapping.ebs.encrypted),
-                            iops=mapping.ebs.iops,
-                            kms_key_id=mapping.ebs.kms_key_id,
-                            snapshot_id=mapping.ebs.snapshot_id,
-                            volume_size=mapping.ebs.volume_size,
-                            volume_type=mapping.ebs.volume_type,
-                        )
-                        if mapping.ebs
-                        else None
-                    ),
-                )
-                for mapping in config.block_device_mappings
-            ]
-            or None,
+            block_device_mappings=self._block_devices() or None,
             metadata_options=LaunchTemplateMetadataOptions(
                 http_endpoint="enabled",
                 http_tokens="required",
@@ -1149,6 +1195,44 @@ class AlbEcs(Construct):
             update_default_version=True,
             tags=config.tags,
         )
+
+    def _block_devices(self) -> list[LaunchTemplateBlockDeviceMappings]:
+        """The configured block devices, or the encrypted root volume when there are none."""
+        config = self.config
+        if not config.block_device_mappings:
+            if not config.encrypt_root_volume:
+                return []
+            return [
+                LaunchTemplateBlockDeviceMappings(
+                    device_name=ROOT_DEVICE_NAME,
+                    ebs=LaunchTemplateBlockDeviceMappingsEbs(
+                        delete_on_termination="true",
+                        encrypted="true",
+                        volume_type=ROOT_VOLUME_TYPE,
+                    ),
+                )
+            ]
+        return [
+            LaunchTemplateBlockDeviceMappings(
+                device_name=mapping.device_name,
+                no_device="true" if mapping.no_device else None,
+                virtual_name=mapping.virtual_name,
+                ebs=(
+                    LaunchTemplateBlockDeviceMappingsEbs(
+                        delete_on_termination=_bool_string(mapping.ebs.delete_on_termination),
+                        encrypted=_bool_string(mapping.ebs.encrypted),
+                        iops=mapping.ebs.iops,
+                        kms_key_id=mapping.ebs.kms_key_id,
+                        snapshot_id=mapping.ebs.snapshot_id,
+                        volume_size=mapping.ebs.volume_size,
+                        volume_type=mapping.ebs.volume_type,
+                    )
+                    if mapping.ebs
+                    else None
+                ),
+            )
+            for mapping in config.block_device_mappings
+        ]
 
     # ------------------------------------------- task definition, logs and IAM
 
@@ -1168,6 +1252,7 @@ class AlbEcs(Construct):
             "ecs_log_group",
             name=log_group_name,
             retention_in_days=config.log_retention_days,
+            kms_key_id=config.log_group_kms_key_id or None,
             tags=self._named(log_group_name, Purpose="CW log group for ECS"),
         )
         execution_role, task_role = self._roles(log_group)
@@ -1235,6 +1320,7 @@ class AlbEcs(Construct):
                 )
             ],
         )
+        region, account = self._region.region, self._account.account_id
         execution_role = IamRole(
             self,
             "ecs_execution_role",
@@ -1242,13 +1328,42 @@ class AlbEcs(Construct):
             assume_role_policy=assume.json,
             tags=config.tags,
         )
-        IamRolePolicyAttachment(
+        repository_arn = f"arn:{partition}:ecr:{region}:{account}:repository/{config.ecr_name}"
+        execution_policy = DataAwsIamPolicyDocument(
             self,
-            "ecs_execution_role_managed_policy",
+            "ecs_execution_policy_document",
+            statement=[
+                DataAwsIamPolicyDocumentStatement(
+                    sid="PullImage",
+                    effect="Allow",
+                    actions=[
+                        "ecr:BatchCheckLayerAvailability",
+                        "ecr:BatchGetImage",
+                        "ecr:GetDownloadUrlForLayer",
+                    ],
+                    resources=[repository_arn],
+                ),
+                # GetAuthorizationToken is account-wide: it takes no resource.
+                DataAwsIamPolicyDocumentStatement(
+                    sid="RegistryLogin",
+                    effect="Allow",
+                    actions=["ecr:GetAuthorizationToken"],
+                    resources=["*"],
+                ),
+                DataAwsIamPolicyDocumentStatement(
+                    sid="ShipLogs",
+                    effect="Allow",
+                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                    resources=[log_group.arn, f"{log_group.arn}:*"],
+                ),
+            ],
+        )
+        IamRolePolicy(
+            self,
+            "ecs_execution_policy",
+            name=f"{self._project}-ecs-execution-policy",
             role=execution_role.id,
-            policy_arn=(
-                f"arn:{partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
-            ),
+            policy=execution_policy.json,
         )
         task_role = IamRole(
             self,
@@ -1258,41 +1373,59 @@ class AlbEcs(Construct):
             tags=config.tags,
         )
         stream_arn = config.kinesis_stream_arn or (
-            f"arn:{partition}:kinesis:{self._region.region}:{self._account.account_id}"
-            f":stream/{config.kinesis_stream_name}"
+            f"arn:{partition}:kinesis:{region}:{account}:stream/{config.kinesis_stream_name}"
         )
-        task_policy = DataAwsIamPolicyDocument(
-            self,
-            "ecs_task_policy_document",
-            statement=[
+        statements = [
+            DataAwsIamPolicyDocumentStatement(
+                sid="WriteToStream",
+                effect="Allow",
+                actions=[
+                    "kinesis:DescribeStreamSummary",
+                    "kinesis:ListShards",
+                    "kinesis:PutRecord",
+                    "kinesis:PutRecords",
+                ],
+                resources=[stream_arn],
+            ),
+            DataAwsIamPolicyDocumentStatement(
+                sid="WriteLogs",
+                effect="Allow",
+                actions=[
+                    "logs:CreateLogStream",
+                    "logs:DescribeLogStreams",
+                    "logs:PutLogEvents",
+                ],
+                resources=[log_group.arn, f"{log_group.arn}:*"],
+            ),
+        ]
+        if config.kinesis_kms_key_arn:
+            statements.append(
                 DataAwsIamPolicyDocumentStatement(
-                    sid="WriteToStream",
+                    sid="EncryptStreamRecords",
                     effect="Allow",
-                    actions=[
-                        "kinesis:DescribeStreamSummary",
-                        "kinesis:ListShards",
-                        "kinesis:PutRecord",
-                        "kinesis:PutRecords",
-                    ],
-                    resources=[stream_arn],
-                ),
-                DataAwsIamPolicyDocumentStatement(
-                    sid="WriteLogs",
-                    effect="Allow",
-                    actions=[
-                        "logs:CreateLogStream",
-                        "logs:DescribeLogStreams",
-                        "logs:PutLogEvents",
-                    ],
-                    resources=[log_group.arn, f"{log_group.arn}:*"],
-                ),
+                    actions=["kms:GenerateDataKey"],
+                    resources=[config.kinesis_kms_key_arn],
+                )
+            )
+        if config.metrics_namespace:
+            statements.append(
+                # PutMetricData has no resource type: "*", narrowed to one namespace.
                 DataAwsIamPolicyDocumentStatement(
                     sid="PublishMetrics",
                     effect="Allow",
                     actions=["cloudwatch:PutMetricData"],
                     resources=["*"],
-                ),
-            ],
+                    condition=[
+                        DataAwsIamPolicyDocumentStatementCondition(
+                            test="StringEquals",
+                            variable="cloudwatch:namespace",
+                            values=[config.metrics_namespace],
+                        )
+                    ],
+                )
+            )
+        task_policy = DataAwsIamPolicyDocument(
+            self, "ecs_task_policy_document", statement=statements
         )
         IamRolePolicy(
             self,
@@ -1307,7 +1440,15 @@ class AlbEcs(Construct):
 
     def _ecs(self) -> None:
         config = self.config
-        cluster = EcsCluster(self, "ecs-cluster", name=config.ecs_cluster_name, tags=config.tags)
+        cluster = EcsCluster(
+            self,
+            "ecs-cluster",
+            name=config.ecs_cluster_name,
+            setting=[
+                EcsClusterSetting(name="containerInsights", value=config.ecs_container_insights)
+            ],
+            tags=config.tags,
+        )
         cluster_capacity = EcsClusterCapacityProviders(
             self,
             "ecs-cluster-capacity-providers",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
+from typing import Literal
 
 from cdktf import AssetType, Fn, TerraformAsset
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
@@ -25,18 +26,29 @@ from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocumentStatementPrincipals,
 )
 from cdktf_cdktf_provider_aws.data_aws_region import DataAwsRegion
-from cdktf_cdktf_provider_aws.ecr_repository import EcrRepository
+from cdktf_cdktf_provider_aws.ecr_repository import (
+    EcrRepository,
+    EcrRepositoryEncryptionConfiguration,
+    EcrRepositoryImageScanningConfiguration,
+)
 from cdktf_cdktf_provider_aws.ecr_repository_policy import EcrRepositoryPolicy
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
+from cdktf_cdktf_provider_aws.s3_bucket_logging import S3BucketLoggingA
 from cdktf_cdktf_provider_aws.s3_object import S3Object
 from constructs import Construct
 from pydantic import Field, field_validator, model_validator
 from pydantic.dataclasses import dataclass
 
-from modules.private_bucket import make_bucket_private
-from modules.validation import MODULE_CONFIG, NonEmptyStr
+from modules.private_bucket import SseAlgorithm, make_bucket_private, version_and_expire
+from modules.validation import (
+    MODULE_CONFIG,
+    KmsKeyArn,
+    NonEmptyStr,
+    check_log_retention,
+    terraform_literal,
+)
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 BUILDSPEC = Path(__file__).resolve().parent / "templates" / "buildspec.yml"
@@ -49,6 +61,7 @@ _IGNORED_PARTS = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", 
 _IGNORED_SUFFIXES = {".pyc", ".pyo", ".swp"}
 _ECR_NAME = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")
 _IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
 
 def source_files(directory: Path) -> list[Path]:
@@ -93,12 +106,28 @@ class DockerEcrCodebuildConfig:
     """Name of the ECR repository the image is pushed to."""
     source_dir: str = "producer"
     """Not in the sample: directory (from the repository root) with the image's Dockerfile."""
-    image_tag: str = "latest"
-    """Not in the sample (fixed to latest there): tag the build pushes, besides the digest tag."""
+    image_tag: str = ""
+    """Not in the sample (fixed to latest there): tag the build pushes; "" for the source digest."""
+    image_tag_mutability: Literal["IMMUTABLE", "MUTABLE"] = "IMMUTABLE"
+    """Not in the sample (MUTABLE there): IMMUTABLE refuses to move a tag once pushed."""
+    scan_on_push: bool = True
+    """Not in the sample: ECR scans every pushed image for known vulnerabilities."""
+    ecr_encryption_type: Literal["KMS", "AES256"] = "KMS"
+    """Not in the sample: ECR encryption at rest; KMS uses the AWS managed aws/ecr key."""
     build_timeout: int = Field(default=10, ge=5, le=480)
     """Not in the sample (fixed to 10 there): CodeBuild timeout in minutes."""
     log_retention_days: int = Field(default=30, ge=1)
     """Not in the sample: retention of the CodeBuild log group, in days."""
+    log_kms_key_id: KmsKeyArn = ""
+    """Not in the sample: ARN of the KMS key encrypting the CodeBuild log group; "" for none."""
+    source_bucket_sse_algorithm: SseAlgorithm = "aws:kms"
+    """Not in the sample: source bucket encryption; aws:kms uses the AWS managed aws/s3 key."""
+    source_bucket_versioning: bool = True
+    """Not in the sample: version the source bucket (a replaced archive stays recoverable)."""
+    source_bucket_noncurrent_version_expiration_days: int = Field(default=30, ge=1)
+    """Not in the sample: days a replaced source archive version is kept."""
+    source_bucket_access_log_bucket: str = ""
+    """Not in the sample: bucket receiving the source bucket's S3 access logs; "" for none."""
 
     @field_validator("tags")
     @classmethod
@@ -117,17 +146,31 @@ class DockerEcrCodebuildConfig:
             )
         return name
 
+    @field_validator("source_bucket_access_log_bucket")
+    @classmethod
+    def _valid_bucket_name(cls, name: str) -> str:
+        if name and not name.startswith("${") and not _BUCKET_NAME.match(name):
+            raise ValueError(f"{name!r} is not an S3 bucket name")
+        return name
+
     @field_validator("image_tag")
     @classmethod
-    def _valid_tag(cls, tag: str) -> str:
-        if not _IMAGE_TAG.match(tag):
+    def _valid_tag_or_empty(cls, tag: str) -> str:
+        if tag and not _IMAGE_TAG.match(tag):
             raise ValueError(f"{tag!r} is not a Docker image tag")
         return tag
 
     @model_validator(mode="after")
-    def _source_has_dockerfile(self) -> DockerEcrCodebuildConfig:
+    def _consistent(self) -> DockerEcrCodebuildConfig:
         if not (self.source_path / "Dockerfile").is_file():
             raise ValueError(f"source_dir: no Dockerfile in {self.source_dir!r}")
+        check_log_retention("log_retention_days", self.log_retention_days)
+        if self.image_tag and self.image_tag_mutability == "IMMUTABLE":
+            raise ValueError(
+                f"image_tag: {self.image_tag!r} is a fixed tag, which an IMMUTABLE repository "
+                "takes only once; leave image_tag empty (one tag per source digest) or set "
+                "image_tag_mutability to MUTABLE"
+            )
         return self
 
     @property
@@ -142,21 +185,42 @@ class DockerEcrCodebuild(Construct):
     the own account pull; the privileged CodeBuild project
     ``<prefix_name>-<Project>-ecs-docker-image`` (small Linux container, no artifacts) whose
     environment carries AWS_ACCOUNT_ID, IMAGE_REPO_NAME_PRODUCER, IMAGE_TAG,
-    AWS_DEFAULT_REGION and SOURCE_REPO; its IAM role and inline policy.
+    AWS_DEFAULT_REGION and SOURCE_REPO; its IAM role and inline policy. Privileged mode stays:
+    building an image with Docker inside the build container needs it.
 
     Differences from the sample, because the sample's build no longer works: the source is
     this repository's ``source_dir``, packaged at synth time and uploaded to a private,
     encrypted S3 bucket created here (SOURCE_REPO holds its ``s3://`` location, and the
     project's source is that object), instead of a third-party Git repository; the
     buildspec (``templates/buildspec.yml``) logs in with ``aws ecr get-login-password`` on a
-    current CodeBuild image, and also pushes a tag named after the source digest. CodeBuild
-    logs go to a log group created here, and the IAM policy names its resources (the
-    repository, the log group, the source bucket) except ``ecr:GetAuthorizationToken``,
-    which has no resource. Policies are built with ``aws_iam_policy_document``;
-    ``data.aws_region`` is read through ``region`` (provider 6).
+    current CodeBuild image. CodeBuild logs go to a log group created here, and the IAM
+    policy names its resources (the repository, the log group, the source bucket) except
+    ``ecr:GetAuthorizationToken``, which has no resource. Policies are built with
+    ``aws_iam_policy_document``; ``data.aws_region`` is read through ``region`` (provider 6).
 
-    Outputs: ``ecr_id``; also ``ecr_repository_url``, ``codebuild_project_name`` and
-    ``source_digest`` for the root deployment.
+    Hardening, each behind its variable:
+
+    - Images are tagged by build: ``image_tag`` defaults to the source digest (SOURCE_DIGEST,
+      which changes exactly when a source file does), the repository is IMMUTABLE
+      (``image_tag_mutability``), and the buildspec pushes that one tag, skipping the build
+      when the tag is already in the repository (so re-running a build of unchanged source
+      succeeds). ``image_tag_mutability = "MUTABLE"`` with ``image_tag = "latest"`` is the
+      sample's behaviour. ``image_tag`` is the tag to run (the root gives it to alb-ecs).
+    - Scan on push (``scan_on_push``) and KMS encryption with the AWS managed ``aws/ecr`` key
+      (``ecr_encryption_type``).
+    - The source bucket is encrypted with the AWS managed ``aws/s3`` key
+      (``source_bucket_sse_algorithm``), versioned (``source_bucket_versioning``) and has a
+      lifecycle rule expiring replaced archive versions
+      (``source_bucket_noncurrent_version_expiration_days``) and unfinished uploads; the
+      archive is uploaded only once all of that is in place. With
+      ``source_bucket_access_log_bucket`` its S3 server access logs go to that bucket (which
+      must accept them from ``logging.s3.amazonaws.com``) under ``<bucket prefix>/``; the root
+      leaves it off, since the targeted first apply must not depend on another module.
+    - The log group has a retention (``log_retention_days``) and, with ``log_kms_key_id``,
+      KMS encryption (the key's policy must let CloudWatch Logs use it).
+
+    Outputs: ``ecr_id``; also ``ecr_repository_url``, ``codebuild_project_name``,
+    ``source_digest`` and ``image_tag`` for the root deployment.
     """
 
     def __init__(self, scope: Construct, id: str, config: DockerEcrCodebuildConfig) -> None:
@@ -166,10 +230,19 @@ class DockerEcrCodebuild(Construct):
         self._region = region = DataAwsRegion(self, "region").region
         self._account = account = DataAwsCallerIdentity(self, "current").account_id
 
+        self.source_digest = source_digest(config.source_path)
+        self.image_tag: str = config.image_tag or self.source_digest
         self.repository = EcrRepository(
             self,
             "ecr",
             name=config.ecr_name,
+            image_tag_mutability=config.image_tag_mutability,
+            image_scanning_configuration=EcrRepositoryImageScanningConfiguration(
+                scan_on_push=config.scan_on_push
+            ),
+            encryption_configuration=[
+                EcrRepositoryEncryptionConfiguration(encryption_type=config.ecr_encryption_type)
+            ],
             tags={
                 **config.tags,
                 "Purpose": "ECR repository for ecs docker image",
@@ -206,16 +279,16 @@ class DockerEcrCodebuild(Construct):
             "codebuild_log_group",
             name=f"/aws/codebuild/{project_name}",
             retention_in_days=config.log_retention_days,
+            kms_key_id=config.log_kms_key_id or None,
             tags=config.tags,
         )
         role, role_policy = self._iam(config, project_name, source_bucket, log_group)
 
-        self.source_digest = source_digest(config.source_path)
         source_location = f"{source_object.bucket}/{source_object.key}"
         variables = {
             "AWS_ACCOUNT_ID": account,
             "IMAGE_REPO_NAME_PRODUCER": config.ecr_name,
-            "IMAGE_TAG": config.image_tag,
+            "IMAGE_TAG": self.image_tag,
             "AWS_DEFAULT_REGION": region,
             "SOURCE_REPO": f"s3://{source_location}",
             "SOURCE_DIGEST": self.source_digest,
@@ -240,7 +313,10 @@ class DockerEcrCodebuild(Construct):
                 ],
             ),
             source=CodebuildProjectSource(
-                type="S3", location=source_location, buildspec=BUILDSPEC.read_text()
+                type="S3",
+                location=source_location,
+                # The shell's own ${...} must reach CodeBuild, not Terraform's templating.
+                buildspec=terraform_literal(BUILDSPEC.read_text()),
             ),
             logs_config=CodebuildProjectLogsConfig(
                 cloudwatch_logs=CodebuildProjectLogsConfigCloudwatchLogs(
@@ -265,8 +341,29 @@ class DockerEcrCodebuild(Construct):
             force_destroy=True,
             tags={**config.tags, "Purpose": "Source of the producer image build"},
         )
-        controls = make_bucket_private(self, "source_bucket", bucket)
-        digest = source_digest(config.source_path)
+        controls = make_bucket_private(
+            self, "source_bucket", bucket, sse_algorithm=config.source_bucket_sse_algorithm
+        )
+        controls += version_and_expire(
+            self,
+            "source_bucket",
+            bucket,
+            versioning=config.source_bucket_versioning,
+            noncurrent_version_expiration_days=(
+                config.source_bucket_noncurrent_version_expiration_days
+            ),
+        )
+        if config.source_bucket_access_log_bucket:
+            controls.append(
+                S3BucketLoggingA(
+                    self,
+                    "source_bucket_logging",
+                    bucket=bucket.id,
+                    target_bucket=config.source_bucket_access_log_bucket,
+                    target_prefix=f"{_bucket_prefix(config.prefix_name).rstrip('-')}/",
+                )
+            )
+        digest = self.source_digest
         asset = TerraformAsset(
             self,
             "source_archive",
@@ -282,7 +379,7 @@ class DockerEcrCodebuild(Construct):
             source=asset.path,
             source_hash=Fn.filemd5(asset.path),
             tags=config.tags,
-            # Upload only into a bucket that is already private and encrypted.
+            # Upload only into a bucket that is already private, encrypted and versioned.
             depends_on=controls,
         )
         return bucket, source_object
@@ -324,6 +421,8 @@ class DockerEcrCodebuild(Construct):
                     "ecr:BatchCheckLayerAvailability",
                     "ecr:BatchGetImage",
                     "ecr:CompleteLayerUpload",
+                    # The buildspec asks whether the tag is already there.
+                    "ecr:DescribeImages",
                     "ecr:GetDownloadUrlForLayer",
                     "ecr:InitiateLayerUpload",
                     "ecr:PutImage",

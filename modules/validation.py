@@ -20,8 +20,13 @@ MODULE_CONFIG = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 # Instance families that Outposts racks offer for ECS container instances and the ALB.
 OUTPOSTS_INSTANCE_FAMILIES = ("m5", "m5d", "c5", "c5d", "r5", "r5d", "g4dn", "i3en")
 
+# Retention periods CloudWatch Logs accepts (0: never expire).
+LOG_RETENTION_DAYS = (0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
+                      1827, 2192, 2557, 2922, 3288, 3653)  # fmt: skip
+
 _OUTPOSTS_ARN = re.compile(r"^arn:aws[a-z-]*:outposts:[a-z0-9-]+:\d{12}:outpost/op-[0-9a-f]{17}$")
 _INSTANCE_TYPE = re.compile(r"^([a-z][a-z0-9-]*)\.([a-z0-9]+)$")
+_KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/(?:mrk-)?[0-9a-f-]{32,36}$")
 
 
 def _cidr(value: str) -> str:
@@ -41,6 +46,24 @@ def _outposts_arn(value: str) -> str:
     return value
 
 
+def _kms_key_arn(value: str) -> str:
+    # A token (a key created in the same stack) is checked by AWS at apply time.
+    if value and not value.startswith("${") and not _KMS_KEY_ARN.match(value):
+        raise ValueError(
+            f"{value!r} is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>)"
+        )
+    return value
+
+
+def check_log_retention(field: str, days: int | None) -> None:
+    """Refuse a retention period CloudWatch Logs does not offer."""
+    if days is not None and days not in LOG_RETENTION_DAYS:
+        raise ValueError(
+            f"{field}: {days} is not a CloudWatch Logs retention period "
+            f"(one of {', '.join(str(d) for d in LOG_RETENTION_DAYS)})"
+        )
+
+
 Cidr = Annotated[str, AfterValidator(_cidr)]
 """An IPv4 or IPv6 network in CIDR notation with no host bits set."""
 
@@ -52,6 +75,18 @@ NonEmptyStr = Annotated[str, Field(min_length=1)]
 
 OutpostsArn = Annotated[str, AfterValidator(_outposts_arn)]
 """An Outposts ARN, or ``""`` for none (the Region)."""
+
+KmsKeyArn = Annotated[str, AfterValidator(_kms_key_arn)]
+"""The ARN of a KMS key, or ``""`` for none."""
+
+
+def terraform_literal(text: str) -> str:
+    """``text`` as a Terraform string literal: its ``${`` and ``%{`` are not interpolated.
+
+    Every string of a Terraform JSON configuration is a template; text meant for AWS as is
+    (a shell script, AWS's own ``${field}`` placeholders) must escape both sequences.
+    """
+    return text.replace("${", "$${").replace("%{", "%%{")
 
 
 def instance_family(instance_type: str) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
-import json
 import re
 from typing import Annotated, Literal, Self
 
@@ -28,9 +27,16 @@ from cdktf_cdktf_provider_aws.data_aws_ec2_local_gateway import (
 from cdktf_cdktf_provider_aws.data_aws_ec2_local_gateway_route_table import (
     DataAwsEc2LocalGatewayRouteTable,
 )
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
+    DataAwsIamPolicyDocument,
+    DataAwsIamPolicyDocumentStatement,
+    DataAwsIamPolicyDocumentStatementCondition,
+    DataAwsIamPolicyDocumentStatementPrincipals,
+)
 from cdktf_cdktf_provider_aws.data_aws_outposts_outpost import DataAwsOutpostsOutpost
 from cdktf_cdktf_provider_aws.data_aws_region import DataAwsRegion
 from cdktf_cdktf_provider_aws.data_aws_vpc_endpoint_service import DataAwsVpcEndpointService
+from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
 from cdktf_cdktf_provider_aws.ec2_local_gateway_route_table_vpc_association import (
     Ec2LocalGatewayRouteTableVpcAssociation,
 )
@@ -61,21 +67,21 @@ from pydantic import AfterValidator, Field, model_validator
 from pydantic.dataclasses import dataclass
 
 from modules.validation import (
+    LOG_RETENTION_DAYS,
     MODULE_CONFIG,
     Cidr,
+    KmsKeyArn,
     OptionalCidr,
     OutpostsArn,
     check_subnets_in_vpc,
+    terraform_literal,
 )
 
 # ---------------------------------------------------------------------------------------------
 # Configuration
 # ---------------------------------------------------------------------------------------------
 
-# Retention periods CloudWatch Logs accepts (0: never expire).
-LOG_RETENTION_DAYS = (0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
-                      1827, 2192, 2557, 2922, 3288, 3653)  # fmt: skip
-
+_AZ_NAME = re.compile(r"^[a-z]{2}(-[a-z0-9]+)+[a-z]$")
 _LOCAL_GATEWAY_ID = re.compile(r"^lgw-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
 _IAM_NAME = re.compile(r"^[\w+=,.@-]+$")
 _IAM_ROLE_NAME_MAX = 64
@@ -249,15 +255,40 @@ class VpcConfig:
         int | None, AfterValidator(_retention)
     ] = None
     """Retention of the created log group in days; None to keep the events forever."""
+    flow_log_cloudwatch_log_group_kms_key_id: KmsKeyArn = ""
+    """Not in the sample: ARN of the KMS key encrypting the created log group; "" for none."""
+    manage_default_security_group: bool = True
+    """Not in the sample: strip every rule from the VPC's default security group."""
+    availability_zones: list[str] = dataclasses.field(default_factory=list)
+    """Not in the sample: AZ names the subnets may use (pins the AZ lookup); [] for any."""
 
     @model_validator(mode="after")
     def _check_consistency(self) -> Self:
+        self._check_availability_zones()
         self._check_cidrs()
         self._check_outposts()
         self._check_gateways()
         self._check_flow_log()
         self._check_iam_names()
         return self
+
+    def _check_availability_zones(self) -> None:
+        zones = self.availability_zones
+        if not zones:
+            return
+        for index, zone in enumerate(zones):
+            if not _AZ_NAME.match(zone):
+                raise ValueError(
+                    f"availability_zones[{index}]: {zone!r} is not an Availability Zone name "
+                    "(like us-west-2a)"
+                )
+        if len(set(zones)) != len(zones):
+            raise ValueError(f"availability_zones: {zones} names a zone twice")
+        if len(zones) < self.number_AZ:
+            raise ValueError(
+                f"availability_zones: {len(zones)} zone(s), fewer than number_AZ "
+                f"({self.number_AZ}): the subnets are spread over number_AZ zones"
+            )
 
     def _check_cidrs(self) -> None:
         blocks = [ipaddress.ip_network(self.vpc_main_cidr)]
@@ -445,9 +476,7 @@ _NAT_ROUTE_TIMEOUTS = RouteTimeouts(create="5m")
 
 def _literal(text: str | None) -> str | None:
     """``text`` as a Terraform string literal: ``${`` and ``%{`` are not interpolated."""
-    if text is None:
-        return None
-    return text.replace("${", "$${").replace("%{", "%%{")
+    return None if text is None else terraform_literal(text)
 
 
 class Vpc(Construct):
@@ -506,6 +535,15 @@ class Vpc(Construct):
       from Terraform interpolation (a Terraform variable's value was never interpolated).
     - The EC2 endpoint's Name tag is ``<vpc_name>-EC2-ENDPOINT`` (the sample doubled the dash).
 
+    Hardening, each behind its variable: the VPC's default security group is stripped of every
+    rule (``manage_default_security_group``), so nothing that falls back on it can talk; the
+    AZ lookup can be pinned to named zones (``availability_zones``); the created flow-log
+    group can be KMS-encrypted (``flow_log_cloudwatch_log_group_kms_key_id``; the key's policy
+    must let CloudWatch Logs use it). The flow-log role may only write to the flow log's own
+    group (and list the account's groups), instead of ``logs:*``-style rights on ``*``; every
+    policy is an ``aws_iam_policy_document``. The security group has a description, as does its
+    rule.
+
     Other differences: the CoIP pool is looked up only with ``coip_auto_assign`` (an Outpost
     in direct VPC routing mode has no pool); NAT gateways depend on the internet gateway; the
     egress-only internet gateway and the local-gateway route table association carry the tags
@@ -560,6 +598,14 @@ class Vpc(Construct):
         self.vpc_id = self._vpc.id
         self.vpc_cidr_block = config.vpc_main_cidr
 
+        if config.manage_default_security_group:
+            # No ingress or egress blocks: Terraform removes every rule of the default group.
+            DefaultSecurityGroup(
+                self,
+                "default_security_group",
+                vpc_id=self._vpc.id,
+                tags=self._tags(f"{config.vpc_name}-DEFAULT-SG-NO-RULES"),
+            )
         self._add_secondary_cidrs()
         self._add_dhcp_options()
         self._add_public_tier()
@@ -581,12 +627,17 @@ class Vpc(Construct):
     def _read_environment(self) -> None:
         """The Region, account, AZs and (with ``outposts_arn``) the Outpost and its gateway."""
         config = self.config
+        zone_filters = [
+            DataAwsAvailabilityZonesFilter(name="opt-in-status", values=["opt-in-not-required"])
+        ]
+        if config.availability_zones:
+            zone_filters.append(
+                DataAwsAvailabilityZonesFilter(name="zone-name", values=config.availability_zones)
+            )
         self._azs = DataAwsAvailabilityZones(
             self,
             "available_azs",
-            filter=[
-                DataAwsAvailabilityZonesFilter(name="opt-in-status", values=["opt-in-not-required"])
-            ],
+            filter=zone_filters,
         )
         self._region = DataAwsRegion(self, "current_region")
         self._identity = DataAwsCallerIdentity(self, "current_identity")
@@ -893,11 +944,12 @@ class Vpc(Construct):
                     f"{config.vpc_name}-vpc-flow-logs"
                 ),
                 retention_in_days=config.flow_log_cloudwatch_log_group_retention_in_days,
+                kms_key_id=config.flow_log_cloudwatch_log_group_kms_key_id or None,
                 tags=self._tags(Purpose=f"VPC flow logs of {config.vpc_name}"),
             )
             destination = group.arn
         if to_cloudwatch and config.create_flow_log_cloudwatch_iam_role:
-            role_arn = self._add_flow_log_role().arn
+            role_arn = self._add_flow_log_role(destination).arn
 
         FlowLog(
             self,
@@ -910,59 +962,75 @@ class Vpc(Construct):
             traffic_type=config.flow_log_traffic_type,
         )
 
-    def _add_flow_log_role(self) -> IamRole:
-        """Role that the flow-log service assumes, for this account's flow logs only."""
+    def _add_flow_log_role(self, log_group_arn: str) -> IamRole:
+        """Role that the flow-log service assumes, for this account's flow logs only, allowed to
+        write to the flow log's group only."""
         name = self.config.vpc_name
         account = self._identity.account_id
-        trust = {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "FlowLogsAssumeRole",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                    "Condition": {
-                        "StringEquals": {"aws:SourceAccount": account},
-                        "ArnLike": {
-                            "aws:SourceArn": (
-                                f"arn:aws:ec2:{self._region.region}:{account}:vpc-flow-log/*"
-                            )
-                        },
-                    },
-                }
+        region = self._region.region
+        trust = DataAwsIamPolicyDocument(
+            self,
+            "vpc_flow_log_assume_role",
+            statement=[
+                DataAwsIamPolicyDocumentStatement(
+                    sid="FlowLogsAssumeRole",
+                    effect="Allow",
+                    actions=["sts:AssumeRole"],
+                    principals=[
+                        DataAwsIamPolicyDocumentStatementPrincipals(
+                            type="Service", identifiers=["vpc-flow-logs.amazonaws.com"]
+                        )
+                    ],
+                    condition=[
+                        DataAwsIamPolicyDocumentStatementCondition(
+                            test="StringEquals", variable="aws:SourceAccount", values=[account]
+                        ),
+                        DataAwsIamPolicyDocumentStatementCondition(
+                            test="ArnLike",
+                            variable="aws:SourceArn",
+                            values=[f"arn:aws:ec2:{region}:{account}:vpc-flow-log/*"],
+                        ),
+                    ],
+                )
             ],
-        }
+        )
         role = IamRole(
             self,
             "vpc_flow_log_iam_role",
             name=_flow_log_role_name(name),
-            assume_role_policy=json.dumps(trust),
+            assume_role_policy=trust.json,
             tags=self._tags(Purpose="Lets VPC flow logs write to CloudWatch Logs"),
         )
-        write_logs = {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "CreateAndPutLogs",
-                    "Effect": "Allow",
-                    "Action": [
-                        "logs:CreateLogGroup",
+        group = log_group_arn.removesuffix(":*")
+        write_logs = DataAwsIamPolicyDocument(
+            self,
+            "vpc_flow_log_policy_document",
+            statement=[
+                DataAwsIamPolicyDocumentStatement(
+                    sid="PutLogs",
+                    effect="Allow",
+                    actions=[
                         "logs:CreateLogStream",
                         "logs:PutLogEvents",
-                        "logs:DescribeLogGroups",
                         "logs:DescribeLogStreams",
                     ],
-                    "Resource": "*",
-                }
+                    resources=[group, f"{group}:*"],
+                ),
+                # DescribeLogGroups lists groups: it names no single group, only the account's.
+                DataAwsIamPolicyDocumentStatement(
+                    sid="DescribeLogGroups",
+                    effect="Allow",
+                    actions=["logs:DescribeLogGroups"],
+                    resources=[f"arn:aws:logs:{region}:{account}:log-group:*"],
+                ),
             ],
-        }
+        )
         IamRolePolicy(
             self,
             "vpc_flow_log_iam_policy",
             name=f"{name}-vpcflowlogs-cloudwatch-log-policy",
             role=role.id,
-            policy=json.dumps(write_logs),
+            policy=write_logs.json,
         )
         return role
 
@@ -994,22 +1062,26 @@ class Vpc(Construct):
 
     def _add_ssm_role(self) -> None:
         name = self.config.vpc_name
+        trust = DataAwsIamPolicyDocument(
+            self,
+            "ssm_ec2_assume_role",
+            statement=[
+                DataAwsIamPolicyDocumentStatement(
+                    effect="Allow",
+                    actions=["sts:AssumeRole"],
+                    principals=[
+                        DataAwsIamPolicyDocumentStatementPrincipals(
+                            type="Service", identifiers=["ec2.amazonaws.com"]
+                        )
+                    ],
+                )
+            ],
+        )
         role = IamRole(
             self,
             "ssm_ec2_iam_role",
             name=_ssm_role_name(name),
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "ec2.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-            ),
+            assume_role_policy=trust.json,
             tags=self._tags(_ssm_role_name(name)),
         )
         for number, policy_arn in enumerate(_SSM_MANAGED_POLICIES, start=1):
@@ -1021,23 +1093,24 @@ class Vpc(Construct):
             )
         region = self._region.region
         buckets = [pattern.format(region=region) for pattern in _SSM_BUCKET_PATTERNS]
+        read_buckets = DataAwsIamPolicyDocument(
+            self,
+            "ssm_ec2_inline_policy_document",
+            statement=[
+                DataAwsIamPolicyDocumentStatement(
+                    sid="ReadSsmBuckets",
+                    effect="Allow",
+                    actions=["s3:GetObject"],
+                    resources=[f"arn:aws:s3:::{bucket}/*" for bucket in buckets],
+                )
+            ],
+        )
         IamRolePolicy(
             self,
             "ssm_ec2_inline_policy",
             name="ssm-s3-read",
             role=role.id,
-            policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Action": ["s3:GetObject"],
-                            "Resource": [f"arn:aws:s3:::{bucket}/*" for bucket in buckets],
-                        }
-                    ],
-                }
-            ),
+            policy=read_buckets.json,
         )
         profile = IamInstanceProfile(
             self,

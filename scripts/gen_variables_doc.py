@@ -46,7 +46,7 @@ def type_name(annotation: Any) -> str:
     if origin is typing.Annotated:
         return type_name(args[0])
     if origin is typing.Literal:
-        return " \\| ".join(json.dumps(a) for a in args)
+        return " | ".join(json.dumps(a) for a in args)
     if origin in (typing.Union, types.UnionType):
         return " or ".join("null" if a is type(None) else type_name(a) for a in args)
     if origin is list:

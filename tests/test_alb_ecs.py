@@ -15,6 +15,8 @@ from modules.alb_ecs import HTTPS_SSL_POLICY, AlbEcs, AlbEcsConfig, render_user_
 from tests.support import OUTPOSTS_ARN, data_sources, resources, synth, terraform_load
 
 MODULE_ID = "producer-outposts-ecs-alb"
+LOGS_KEY = "arn:aws:kms:us-west-2:111122223333:key/0123abcd-12ab-34cd-56ef-1234567890ab"
+STREAM_KEY = "arn:aws:kms:us-west-2:111122223333:key/mrk-0123456789abcdef0123456789abcdef"
 SUBNET = "subnet-0aaa1111bbbb2222c"
 SUBNET_B = "subnet-0bbb1111bbbb2222c"
 TAGS = {
@@ -206,7 +208,26 @@ def block_devices() -> Synthesized:
                     },
                 },
                 {"device_name": "/dev/sdb", "no_device": True},
+                {"device_name": "/dev/sdc", "ebs": {"volume_size": 50}},
+                {"device_name": "/dev/sdd", "ebs": {"encrypted": False, "volume_size": 10}},
             ]
+        )
+    )
+
+
+@pytest.fixture(scope="module")
+def relaxed() -> Synthesized:
+    """Every hardening switched off, every optional protection switched on."""
+    return Synthesized(
+        sample(
+            alb_drop_invalid_header_fields=False,
+            alb_enable_deletion_protection=True,
+            ecs_container_insights="disabled",
+            ecs_egress_all_traffic=True,
+            encrypt_root_volume=False,
+            metrics_namespace="",
+            log_group_kms_key_id=LOGS_KEY,
+            kinesis_kms_key_arn=STREAM_KEY,
         )
     )
 
@@ -219,6 +240,7 @@ CONFIGURATIONS = (
     "imported_task",
     "imported_template",
     "block_devices",
+    "relaxed",
 )
 
 
@@ -241,7 +263,7 @@ def test_sample_resource_counts(outpost: Synthesized) -> None:
         "aws_lb_target_group": 1,
         "aws_lb_listener": 1,
         "aws_security_group": 3,
-        "aws_security_group_rule": 5,
+        "aws_security_group_rule": 6,
         "aws_launch_template": 1,
         "aws_autoscaling_group": 1,
         "aws_ecs_capacity_provider": 1,
@@ -249,8 +271,7 @@ def test_sample_resource_counts(outpost: Synthesized) -> None:
         "aws_ecs_cluster_capacity_providers": 1,
         "aws_cloudwatch_log_group": 1,
         "aws_iam_role": 2,
-        "aws_iam_role_policy_attachment": 1,
-        "aws_iam_role_policy": 1,
+        "aws_iam_role_policy": 2,
         "aws_ecs_task_definition": 1,
         "aws_ecs_service": 1,
         "aws_vpc_endpoint": 7,
@@ -264,7 +285,7 @@ def test_sample_resource_counts(outpost: Synthesized) -> None:
         "aws_ec2_local_gateway": 1,
         "aws_ec2_local_gateway_route_table": 1,
         "aws_ec2_coip_pool": 1,
-        "aws_iam_policy_document": 2,
+        "aws_iam_policy_document": 3,
         "aws_vpc_endpoint_service": 7,
     }
 
@@ -389,13 +410,19 @@ def test_security_groups_and_rules(outpost: Synthesized) -> None:
     assert ecs_in["source_security_group_id"] == alb_sg_id
     assert ecs_in["security_group_id"] == ecs_sg_id
 
-    ecs_out = outpost.res("aws_security_group_rule", "ecs_traffic_out")
-    assert (ecs_out["type"], ecs_out["protocol"], ecs_out["cidr_blocks"]) == (
-        "egress",
-        "-1",
-        ["0.0.0.0/0"],
-    )
-    assert ecs_out["security_group_id"] == ecs_sg_id
+    # Egress of the instances and tasks: HTTP and HTTPS only, not all traffic.
+    for port in (80, 443):
+        ecs_out = outpost.res("aws_security_group_rule", f"ecs_traffic_out_{port}")
+        assert (ecs_out["type"], ecs_out["protocol"], ecs_out["cidr_blocks"]) == (
+            "egress",
+            "tcp",
+            ["0.0.0.0/0"],
+        )
+        assert (ecs_out["from_port"], ecs_out["to_port"]) == (port, port)
+        assert ecs_out["security_group_id"] == ecs_sg_id
+    assert outpost.module.node.try_find_child("ecs_traffic_out") is None
+    rules = resources(outpost.json, "aws_security_group_rule").values()
+    assert not [rule for rule in rules if rule["protocol"] == "-1"]
 
 
 def test_launch_template(outpost: Synthesized) -> None:
@@ -411,7 +438,13 @@ def test_launch_template(outpost: Synthesized) -> None:
         "http_put_response_hop_limit": 1,
     }
     assert template["update_default_version"] is True
-    assert "block_device_mappings" not in template
+    # No block devices configured: the root volume is encrypted all the same.
+    assert template["block_device_mappings"] == [
+        {
+            "device_name": "/dev/xvda",
+            "ebs": {"delete_on_termination": "true", "encrypted": "true", "volume_type": "gp2"},
+        }
+    ]
     assert template["tags"] == TAGS
 
 
@@ -592,11 +625,40 @@ def test_iam_roles_and_policies(outpost: Synthesized) -> None:
     assert task_role["assume_role_policy"] == assume_json
 
     partition = outpost.data_ref("aws_partition", "partition", "partition")
-    attachment = outpost.res("aws_iam_role_policy_attachment", "ecs_execution_role_managed_policy")
-    assert attachment["role"] == outpost.ref("aws_iam_role", "ecs_execution_role", "id")
-    assert attachment["policy_arn"] == (
-        f"arn:{partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+    region = outpost.data_ref("aws_region", "region", "region")
+    account = outpost.data_ref("aws_caller_identity", "current", "account_id")
+    log_group_arn = outpost.ref("aws_cloudwatch_log_group", "ecs_log_group", "arn")
+
+    # The execution role: an inline policy naming the repository and the log group instead of
+    # the managed AmazonECSTaskExecutionRolePolicy (which has "*" everywhere).
+    assert outpost.count("aws_iam_role_policy_attachment") == 0
+    execution_policy = outpost.res("aws_iam_role_policy", "ecs_execution_policy")
+    assert execution_policy["role"] == outpost.ref("aws_iam_role", "ecs_execution_role", "id")
+    assert execution_policy["policy"] == outpost.data_ref(
+        "aws_iam_policy_document", "ecs_execution_policy_document", "json"
     )
+    pull = {
+        item["sid"]: item
+        for item in outpost.data("aws_iam_policy_document", "ecs_execution_policy_document")[
+            "statement"
+        ]
+    }
+    assert pull["PullImage"]["resources"] == [
+        f"arn:{partition}:ecr:{region}:{account}:repository/kinesis/producer"
+    ]
+    assert set(pull["PullImage"]["actions"]) == {
+        "ecr:BatchCheckLayerAvailability",
+        "ecr:BatchGetImage",
+        "ecr:GetDownloadUrlForLayer",
+    }
+    assert pull["RegistryLogin"] == {
+        "sid": "RegistryLogin",
+        "effect": "Allow",
+        "actions": ["ecr:GetAuthorizationToken"],
+        "resources": ["*"],
+    }
+    assert pull["ShipLogs"]["resources"] == [log_group_arn, f"{log_group_arn}:*"]
+    assert pull["ShipLogs"]["actions"] == ["logs:CreateLogStream", "logs:PutLogEvents"]
 
     policy = outpost.res("aws_iam_role_policy", "ecs_task_policy")
     assert policy["name"] == "outposts-AoD-ecs-task-policy"
@@ -604,9 +666,6 @@ def test_iam_roles_and_policies(outpost: Synthesized) -> None:
     assert policy["policy"] == outpost.data_ref(
         "aws_iam_policy_document", "ecs_task_policy_document", "json"
     )
-    region = outpost.data_ref("aws_region", "region", "region")
-    account = outpost.data_ref("aws_caller_identity", "current", "account_id")
-    log_group_arn = outpost.ref("aws_cloudwatch_log_group", "ecs_log_group", "arn")
     statements = {
         item["sid"]: item
         for item in outpost.data("aws_iam_policy_document", "ecs_task_policy_document")["statement"]
@@ -622,7 +681,18 @@ def test_iam_roles_and_policies(outpost: Synthesized) -> None:
         "logs:DescribeLogStreams",
         "logs:PutLogEvents",
     ]
+    # PutMetricData takes no resource: "*", held to one namespace by a condition.
     assert statements["PublishMetrics"]["actions"] == ["cloudwatch:PutMetricData"]
+    assert statements["PublishMetrics"]["resources"] == ["*"]
+    assert statements["PublishMetrics"]["condition"] == [
+        {
+            "test": "StringEquals",
+            "variable": "cloudwatch:namespace",
+            "values": ["KinesisProducerLibrary"],
+        }
+    ]
+    # No stream key given: no KMS permission.
+    assert set(statements) == {"WriteToStream", "WriteLogs", "PublishMetrics"}
     assert all(item["effect"] == "Allow" for item in statements.values())
 
 
@@ -698,7 +768,7 @@ def test_region_deployment_has_no_outpost_parts(region: Synthesized) -> None:
     assert alb["subnets"] == [SUBNET, SUBNET_B]
     rules = resources(region.json, "aws_security_group_rule")
     assert not [key for key in rules if "coip" in key]
-    assert region.count("aws_security_group_rule") == 4
+    assert region.count("aws_security_group_rule") == 5
     assert region.res("aws_launch_template", "node")["instance_type"] == "t3.large"
 
 
@@ -793,7 +863,7 @@ def test_several_listeners(multi: Synthesized) -> None:
     assert multi.res("aws_security_group_rule", "alb_listener_in_coip_port-2")["from_port"] == 8081
 
     # Both listeners forward to the container's one port: one egress and one ECS ingress rule.
-    assert multi.count("aws_security_group_rule") == 2 + 2 + 1 + 1 + 1
+    assert multi.count("aws_security_group_rule") == 2 + 2 + 1 + 1 + 2
     service = multi.res("aws_ecs_service", "service")
     assert [item["target_group_arn"] for item in service["load_balancer"]] == [
         multi.ref("aws_lb_target_group", "ecs_alb_tg_port-1", "arn"),
@@ -855,6 +925,9 @@ def test_block_device_mappings(block_devices: Synthesized) -> None:
             },
         },
         {"device_name": "/dev/sdb", "no_device": "true"},
+        # Encrypted unless told otherwise.
+        {"device_name": "/dev/sdc", "ebs": {"encrypted": "true", "volume_size": 50}},
+        {"device_name": "/dev/sdd", "ebs": {"encrypted": "false", "volume_size": 10}},
     ]
 
 
@@ -893,6 +966,76 @@ def test_values_from_other_constructs_may_be_tokens() -> None:
         logical_id("ecs_task_policy_document")
     ]
     assert policy["statement"][0]["resources"] == ["${var.stream_arn}"]
+
+
+# ------------------------------------------------------------------------------ hardening
+
+
+def test_hardening_defaults(outpost: Synthesized) -> None:
+    alb = outpost.res("aws_lb", "alb")
+    assert alb["drop_invalid_header_fields"] is True
+    assert alb["enable_deletion_protection"] is False
+    cluster = outpost.res("aws_ecs_cluster", "ecs-cluster")
+    assert cluster["setting"] == [{"name": "containerInsights", "value": "enabled"}]
+    group = outpost.res("aws_cloudwatch_log_group", "ecs_log_group")
+    assert "kms_key_id" not in group
+
+
+def test_hardening_switched_off_and_optional_protections_on(relaxed: Synthesized) -> None:
+    alb = relaxed.res("aws_lb", "alb")
+    assert alb["drop_invalid_header_fields"] is False
+    assert alb["enable_deletion_protection"] is True
+    cluster = relaxed.res("aws_ecs_cluster", "ecs-cluster")
+    assert cluster["setting"] == [{"name": "containerInsights", "value": "disabled"}]
+    # The sample's all-traffic egress rule, and no per-port rules.
+    out = relaxed.res("aws_security_group_rule", "ecs_traffic_out")
+    assert (out["type"], out["protocol"], out["from_port"], out["to_port"]) == (
+        "egress",
+        "-1",
+        0,
+        0,
+    )
+    rules = resources(relaxed.json, "aws_security_group_rule")
+    assert not [key for key in rules if "ecs_traffic_out_" in key]
+    assert "block_device_mappings" not in relaxed.res("aws_launch_template", "node")
+    group = relaxed.res("aws_cloudwatch_log_group", "ecs_log_group")
+    assert group["kms_key_id"] == LOGS_KEY
+    statements = {
+        item["sid"]: item
+        for item in relaxed.data("aws_iam_policy_document", "ecs_task_policy_document")["statement"]
+    }
+    assert "PublishMetrics" not in statements
+    assert statements["EncryptStreamRecords"] == {
+        "sid": "EncryptStreamRecords",
+        "effect": "Allow",
+        "actions": ["kms:GenerateDataKey"],
+        "resources": [STREAM_KEY],
+    }
+
+
+def test_egress_ports_are_configurable() -> None:
+    config = AlbEcsConfig(**sample(ecs_egress_ports=[443]))
+    assert config.ecs_egress_ports == [443]
+    with pytest.raises(ValidationError, match="ecs_egress_ports: empty"):
+        AlbEcsConfig(**sample(ecs_egress_ports=[]))
+    # All traffic needs no port list.
+    assert AlbEcsConfig(**sample(ecs_egress_ports=[], ecs_egress_all_traffic=True))
+
+
+@pytest.mark.parametrize("configuration", CONFIGURATIONS)
+def test_every_security_group_and_rule_is_described(
+    configuration: str, request: pytest.FixtureRequest
+) -> None:
+    synthesized: Synthesized = request.getfixturevalue(configuration)
+    groups = resources(synthesized.json, "aws_security_group")
+    rules = resources(synthesized.json, "aws_security_group_rule")
+    assert groups and rules
+    for name, group in groups.items():
+        assert group["description"].strip(), name
+        for inline in group.get("ingress", []) + group.get("egress", []):
+            assert inline["description"].strip(), name
+    for name, rule in rules.items():
+        assert rule["description"].strip(), name
 
 
 # ------------------------------------------------------------------------------ validation
@@ -976,6 +1119,14 @@ def test_variables_and_defaults_mirror_the_sample() -> None:
         # Added beyond the sample's variables.
         "kinesis_stream_arn": "",
         "image_tag": "latest",
+        "alb_drop_invalid_header_fields": True,
+        "ecs_container_insights": "enabled",
+        "log_group_kms_key_id": "",
+        "encrypt_root_volume": True,
+        "kinesis_kms_key_arn": "",
+        "metrics_namespace": "KinesisProducerLibrary",
+        "ecs_egress_ports": [80, 443],
+        "ecs_egress_all_traffic": False,
     }
     required = {
         "tags",
@@ -986,7 +1137,20 @@ def test_variables_and_defaults_mirror_the_sample() -> None:
         "log_group_name",
         "ec2_iam_instance_profile",
     }
-    added = {"vpc_id", "vpc_cidr_block", "kinesis_stream_arn", "image_tag"}
+    added = {
+        "vpc_id",
+        "vpc_cidr_block",
+        "kinesis_stream_arn",
+        "image_tag",
+        "alb_drop_invalid_header_fields",
+        "ecs_container_insights",
+        "log_group_kms_key_id",
+        "encrypt_root_volume",
+        "kinesis_kms_key_arn",
+        "metrics_namespace",
+        "ecs_egress_ports",
+        "ecs_egress_all_traffic",
+    }
     assert set(values) == set(defaults) | required | {"vpc_id", "vpc_cidr_block"}
     assert len(set(values) - added) == 51
     assert {name: values[name] for name in defaults} == defaults
@@ -1167,6 +1331,15 @@ INVALID = {
         {"kinesis_stream_arn": "arn:aws:kinesis:us-west-2:111122223333:stream/other"},
         "kinesis_stream_arn",
     ),
+    "stream key not a key ARN": (
+        {"kinesis_kms_key_arn": "alias/aws/kinesis"},
+        "kinesis_kms_key_arn",
+    ),
+    "log group key not a key ARN": ({"log_group_kms_key_id": "key-1"}, "log_group_kms_key_id"),
+    "container insights value": ({"ecs_container_insights": "on"}, "ecs_container_insights"),
+    "egress port out of range": ({"ecs_egress_ports": [0]}, "ecs_egress_ports.0"),
+    "egress port twice": ({"ecs_egress_ports": [443, 443]}, "ecs_egress_ports"),
+    "reserved metrics namespace": ({"metrics_namespace": "AWS/Kinesis"}, "metrics_namespace"),
     "malformed stream ARN": (
         {"kinesis_stream_arn": "data-processing-stream"},
         "kinesis_stream_arn",
@@ -1174,7 +1347,10 @@ INVALID = {
     "KMS key without encryption": (
         {
             "block_device_mappings": [
-                {"device_name": "/dev/xvda", "ebs": {"kms_key_id": "arn:aws:kms:::key/k"}}
+                {
+                    "device_name": "/dev/xvda",
+                    "ebs": {"kms_key_id": "arn:aws:kms:::key/k", "encrypted": False},
+                }
             ]
         },
         "block_device_mappings[0].ebs.kms_key_id",

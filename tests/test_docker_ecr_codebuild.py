@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +20,12 @@ from modules.docker_ecr_codebuild import (
     DockerEcrCodebuildConfig,
     source_digest,
 )
+from modules.validation import terraform_literal
 from tests.support import resources, synth, terraform_load
 
 TAGS = {"Environment": "dev", "Project": "outposts-AoD", "Owner": "adf"}
+LOGS_KEY = "arn:aws:kms:us-west-2:111122223333:key/0123abcd-12ab-34cd-56ef-1234567890ab"
+DIGEST = source_digest(Path("producer"))
 
 
 def _one(synthesized: dict[str, Any], resource_type: str) -> dict[str, Any]:
@@ -34,10 +40,30 @@ def sample() -> dict[str, Any]:
     return synth(lambda stack: DockerEcrCodebuild(stack, "ecs-docker-codebuild", config))
 
 
+@pytest.fixture(scope="module")
+def relaxed() -> dict[str, Any]:
+    """The sample's mutable latest tag, every hardening off, every optional protection on."""
+    config = DockerEcrCodebuildConfig(
+        tags=TAGS,
+        prefix_name="outposts-AoD-challenge",
+        image_tag="latest",
+        image_tag_mutability="MUTABLE",
+        scan_on_push=False,
+        ecr_encryption_type="AES256",
+        source_bucket_sse_algorithm="AES256",
+        source_bucket_versioning=False,
+        log_kms_key_id=LOGS_KEY,
+        source_bucket_access_log_bucket="access-logs-111122223333",
+    )
+    return synth(lambda stack: DockerEcrCodebuild(stack, "ecs-docker-codebuild", config))
+
+
 def test_defaults_are_the_modules() -> None:
     config = DockerEcrCodebuildConfig(tags=TAGS, prefix_name="p")
     assert config.ecr_name == "kinesis/producer"
-    assert config.image_tag == "latest"
+    # Not the sample's: one tag per source digest, in an immutable repository.
+    assert config.image_tag == ""
+    assert config.image_tag_mutability == "IMMUTABLE"
 
 
 def test_repository_and_pull_policy(sample: dict[str, Any]) -> None:
@@ -76,13 +102,17 @@ def test_codebuild_project(sample: dict[str, Any]) -> None:
         "SOURCE_REPO",
         "SOURCE_DIGEST",
     }
-    assert variables["IMAGE_TAG"] == "latest"
+    assert variables["IMAGE_TAG"] == DIGEST
     assert variables["IMAGE_REPO_NAME_PRODUCER"] == "kinesis/producer"
     assert variables["AWS_DEFAULT_REGION"].endswith(".region}")
     assert variables["SOURCE_REPO"].startswith("s3://${aws_s3_object.")
-    assert variables["SOURCE_DIGEST"] == source_digest(Path("producer"))
+    assert variables["SOURCE_DIGEST"] == DIGEST
     assert project["source"]["type"] == "S3"
-    assert project["source"]["buildspec"] == BUILDSPEC.read_text()
+    # The shell's ${...} are escaped from Terraform's templating: CodeBuild gets the file as is.
+    buildspec = project["source"]["buildspec"]
+    assert buildspec == terraform_literal(BUILDSPEC.read_text())
+    assert not re.search(r"(?<!\$)\$\{", buildspec)
+    assert buildspec.replace("$${", "${") == BUILDSPEC.read_text()
     assert project["logs_config"]["cloudwatch_logs"]["status"] == "ENABLED"
     assert project["depends_on"] == ["aws_iam_role_policy.ecs-docker-codebuild_codebuild_policy"]
 
@@ -93,8 +123,107 @@ def test_buildspec_logs_in_with_get_login_password_and_builds_the_source_root() 
     text = "\n".join(commands)
     assert "aws ecr get-login-password" in text
     assert "get-login " not in text
-    assert any(c.startswith("docker build") and c.endswith(" .") for c in commands)
-    assert sum(c.startswith("docker push") for c in commands) == 2
+    assert re.search(r"docker build --tag \S+ \.;", text)
+    # One tag pushed, IMAGE_TAG, and the push belongs to the build phase (post_build would run
+    # after a failed build too).
+    assert set(spec["phases"]) == {"pre_build", "build"}
+    assert re.findall(r"docker push (\S+)", text) == ['"${REPOSITORY_URI}:${IMAGE_TAG}";']
+
+
+def _run_buildspec(
+    tmp_path: Path, *, image_tag: str, describe: str = "absent", build_fails: bool = False
+) -> tuple[int, list[str]]:
+    """Run the buildspec's commands as CodeBuild does, with stand-ins for aws and docker.
+
+    Commands run in order in one shell; the first that fails ends the build. ``describe``:
+    what ``aws ecr describe-images`` finds (``absent``, ``present``, ``denied``). Returns the
+    exit status and the aws and docker calls made.
+    """
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    calls = tmp_path / "calls.log"
+    stubs = {
+        "aws": """
+case "$2" in
+  describe-images)
+    case "$FAKE_DESCRIBE" in
+      present) echo sha256:0123 ;;
+      absent) echo "An error occurred (ImageNotFoundException): no such tag" >&2; exit 254 ;;
+      *) echo "An error occurred (AccessDeniedException): not authorized" >&2; exit 254 ;;
+    esac ;;
+  get-login-password) echo password ;;
+esac
+""",
+        "docker": """
+case "$1" in
+  build) [ -z "$FAKE_BUILD_FAILS" ] || exit 1 ;;
+  login) cat >/dev/null ;;
+esac
+""",
+    }
+    for name, body in stubs.items():
+        stub = bin_dir / name
+        stub.write_text(f'#!/bin/sh\necho "{name} $*" >> "$CALLS"\n{body}')
+        stub.chmod(0o755)
+    spec = yaml.safe_load(BUILDSPEC.read_text())
+    commands = [c for phase in spec["phases"].values() for c in phase["commands"]]
+    script = "".join(f"{{\n{command}\n}} || exit $?\n" for command in commands)
+    env = {
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "CALLS": str(calls),
+        "AWS_ACCOUNT_ID": "111122223333",
+        "AWS_DEFAULT_REGION": "us-west-2",
+        "IMAGE_REPO_NAME_PRODUCER": "kinesis/producer",
+        "IMAGE_TAG": image_tag,
+        "SOURCE_DIGEST": DIGEST,
+        "SOURCE_REPO": "s3://bucket/producer/x.zip",
+        "FAKE_DESCRIBE": describe,
+        "FAKE_BUILD_FAILS": "1" if build_fails else "",
+    }
+    result = subprocess.run(
+        ["sh", "-c", script], env=env, capture_output=True, text=True, timeout=60
+    )
+    made = calls.read_text().splitlines() if calls.exists() else []
+    return result.returncode, made
+
+
+IMAGE = f"111122223333.dkr.ecr.us-west-2.amazonaws.com/kinesis/producer:{DIGEST}"
+
+
+def test_buildspec_builds_and_pushes_a_new_digest_tag(tmp_path: Path) -> None:
+    status, calls = _run_buildspec(tmp_path, image_tag=DIGEST, describe="absent")
+    assert status == 0
+    assert any(c.startswith("aws ecr describe-images") and f"imageTag={DIGEST}" in c for c in calls)
+    assert f"docker build --tag {IMAGE} ." in calls
+    assert f"docker push {IMAGE}" in calls
+
+
+def test_buildspec_skips_a_digest_tag_already_pushed(tmp_path: Path) -> None:
+    status, calls = _run_buildspec(tmp_path, image_tag=DIGEST, describe="present")
+    assert status == 0
+    assert not [c for c in calls if c.startswith("docker")]
+    assert not [c for c in calls if "get-login-password" in c]
+
+
+def test_buildspec_fails_when_it_cannot_tell_whether_the_tag_exists(tmp_path: Path) -> None:
+    status, calls = _run_buildspec(tmp_path, image_tag=DIGEST, describe="denied")
+    assert status != 0
+    assert not [c for c in calls if c.startswith("docker")]
+
+
+def test_buildspec_always_rebuilds_another_tag(tmp_path: Path) -> None:
+    # The sample's mutable "latest": rebuilt and pushed on every build, never looked up.
+    status, calls = _run_buildspec(tmp_path, image_tag="latest", describe="present")
+    assert status == 0
+    assert not [c for c in calls if "describe-images" in c]
+    latest = "111122223333.dkr.ecr.us-west-2.amazonaws.com/kinesis/producer:latest"
+    assert f"docker push {latest}" in calls
+
+
+def test_buildspec_pushes_nothing_after_a_failed_build(tmp_path: Path) -> None:
+    status, calls = _run_buildspec(tmp_path, image_tag=DIGEST, build_fails=True)
+    assert status != 0
+    assert not [c for c in calls if c.startswith("docker push")]
 
 
 def test_source_archive_is_uploaded_to_a_private_bucket(sample: dict[str, Any]) -> None:
@@ -104,10 +233,100 @@ def test_source_archive_is_uploaded_to_a_private_bucket(sample: dict[str, Any]) 
     block = _one(sample, "aws_s3_bucket_public_access_block")
     assert all(block[k] is True for k in ("block_public_acls", "block_public_policy"))
     sse = _one(sample, "aws_s3_bucket_server_side_encryption_configuration")
-    assert sse["rule"][0]["apply_server_side_encryption_by_default"]["sse_algorithm"] == "AES256"
+    # The AWS managed aws/s3 key (CodeBuild reads the source through S3, which may use it).
+    assert sse["rule"][0]["apply_server_side_encryption_by_default"] == {"sse_algorithm": "aws:kms"}
+    assert sse["rule"][0]["bucket_key_enabled"] is True
     source = _one(sample, "aws_s3_object")
-    assert source["key"] == f"producer/{source_digest(Path('producer'))}.zip"
+    assert source["key"] == f"producer/{DIGEST}.zip"
     assert source["source"].endswith(".zip")
+
+
+def test_source_bucket_is_versioned_with_a_lifecycle(sample: dict[str, Any]) -> None:
+    versioning = _one(sample, "aws_s3_bucket_versioning")
+    bucket_id = "${aws_s3_bucket.ecs-docker-codebuild_source_bucket.id}"
+    assert versioning["bucket"] == bucket_id
+    assert versioning["versioning_configuration"] == {"status": "Enabled"}
+    lifecycle = _one(sample, "aws_s3_bucket_lifecycle_configuration")
+    assert lifecycle["bucket"] == bucket_id
+    (rule,) = lifecycle["rule"]
+    assert rule["status"] == "Enabled"
+    assert rule["filter"] == [{}]
+    assert rule["noncurrent_version_expiration"] == [{"noncurrent_days": 30}]
+    assert rule["abort_incomplete_multipart_upload"] == [{"days_after_initiation": 7}]
+    # Current archives stay: the project's source is one of them.
+    assert "expiration" not in rule
+    assert lifecycle["depends_on"] == [
+        "aws_s3_bucket_versioning.ecs-docker-codebuild_source_bucket_versioning"
+    ]
+    # The archive goes up only into a bucket with all of its controls.
+    assert set(_one(sample, "aws_s3_object")["depends_on"]) == {
+        f"{kind}.ecs-docker-codebuild_source_bucket_{name}"
+        for kind, name in (
+            ("aws_s3_bucket_ownership_controls", "ownership"),
+            ("aws_s3_bucket_public_access_block", "public_access_block"),
+            ("aws_s3_bucket_server_side_encryption_configuration", "encryption"),
+            ("aws_s3_bucket_versioning", "versioning"),
+            ("aws_s3_bucket_lifecycle_configuration", "lifecycle"),
+        )
+    }
+    assert "aws_s3_bucket_logging" not in sample["resource"]
+
+
+def test_repository_is_immutable_scanned_and_kms_encrypted(sample: dict[str, Any]) -> None:
+    repository = _one(sample, "aws_ecr_repository")
+    assert repository["image_tag_mutability"] == "IMMUTABLE"
+    assert repository["image_scanning_configuration"] == {"scan_on_push": True}
+    assert repository["encryption_configuration"] == [{"encryption_type": "KMS"}]
+    group = _one(sample, "aws_cloudwatch_log_group")
+    assert group["retention_in_days"] == 30
+    assert "kms_key_id" not in group
+
+
+def test_relaxed_configuration(relaxed: dict[str, Any]) -> None:
+    repository = _one(relaxed, "aws_ecr_repository")
+    assert repository["image_tag_mutability"] == "MUTABLE"
+    assert repository["image_scanning_configuration"] == {"scan_on_push": False}
+    assert repository["encryption_configuration"] == [{"encryption_type": "AES256"}]
+    project = _one(relaxed, "aws_codebuild_project")
+    variables = {v["name"]: v["value"] for v in project["environment"]["environment_variable"]}
+    assert (variables["IMAGE_TAG"], variables["SOURCE_DIGEST"]) == ("latest", DIGEST)
+    sse = _one(relaxed, "aws_s3_bucket_server_side_encryption_configuration")
+    assert sse["rule"][0] == {
+        "apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}
+    }
+    assert "aws_s3_bucket_versioning" not in relaxed["resource"]
+    (rule,) = _one(relaxed, "aws_s3_bucket_lifecycle_configuration")["rule"]
+    assert "noncurrent_version_expiration" not in rule
+    assert rule["abort_incomplete_multipart_upload"] == [{"days_after_initiation": 7}]
+    assert _one(relaxed, "aws_cloudwatch_log_group")["kms_key_id"] == LOGS_KEY
+    logging = _one(relaxed, "aws_s3_bucket_logging")
+    assert logging["target_bucket"] == "access-logs-111122223333"
+    assert logging["target_prefix"] == "outposts-aod-challenge-img-src/"
+    assert (
+        "aws_s3_bucket_logging.ecs-docker-codebuild_source_bucket_logging"
+        in (_one(relaxed, "aws_s3_object")["depends_on"])
+    )
+    terraform_load(relaxed)
+
+
+def test_construct_exposes_the_tag_to_run() -> None:
+    built: list[DockerEcrCodebuild] = []
+    mutable = DockerEcrCodebuildConfig(
+        tags=TAGS, prefix_name="p", image_tag="v1", image_tag_mutability="MUTABLE"
+    )
+
+    def build(stack: Any) -> None:
+        built.append(
+            DockerEcrCodebuild(
+                stack, "by-digest", DockerEcrCodebuildConfig(tags=TAGS, prefix_name="p")
+            )
+        )
+        built.append(DockerEcrCodebuild(stack, "fixed", mutable))
+
+    # Two repositories of one name would clash in AWS, not in a synth.
+    synth(build)
+    assert [b.image_tag for b in built] == [DIGEST, "v1"]
+    assert built[0].source_digest == DIGEST
 
 
 def test_codebuild_policy_names_its_resources(sample: dict[str, Any]) -> None:
@@ -118,6 +337,8 @@ def test_codebuild_policy_names_its_resources(sample: dict[str, Any]) -> None:
     assert set(by_sid) == {"ecr", "ecrtoken", "logs", "codebuildreport", "source", "sourcebucket"}
     assert by_sid["ecr"]["resources"] == ["${aws_ecr_repository.ecs-docker-codebuild_ecr.arn}"]
     assert "ecr:PutImage" in by_sid["ecr"]["actions"]
+    # The buildspec looks the tag up before building.
+    assert "ecr:DescribeImages" in by_sid["ecr"]["actions"]
     assert by_sid["ecrtoken"]["resources"] == ["*"]
     assert all(r != "*" for r in by_sid["logs"]["resources"])
     role = _one(sample, "aws_iam_role")
@@ -149,7 +370,14 @@ def test_source_digest_ignores_caches_and_follows_sources(tmp_path: Path) -> Non
         ("prefix_name", {"prefix_name": ""}),
         ("ecr_name", {"ecr_name": "Kinesis/Producer"}),
         ("ecr_name", {"ecr_name": "kinesis//producer"}),
-        ("image_tag", {"image_tag": "bad tag"}),
+        ("image_tag", {"image_tag": "bad tag", "image_tag_mutability": "MUTABLE"}),
+        ("image_tag", {"image_tag": "latest"}),
+        ("image_tag_mutability", {"image_tag_mutability": "mutable"}),
+        ("ecr_encryption_type", {"ecr_encryption_type": "KMS_DSSE"}),
+        ("log_retention_days", {"log_retention_days": 31}),
+        ("log_kms_key_id", {"log_kms_key_id": "alias/logs"}),
+        ("source_bucket_sse_algorithm", {"source_bucket_sse_algorithm": "aws:kms:dsse"}),
+        ("source_bucket_access_log_bucket", {"source_bucket_access_log_bucket": "Logs_Bucket"}),
         ("source_dir", {"source_dir": "modules"}),
         ("build_timeout", {"build_timeout": 2}),
         ("unknown_key", {"unknown_key": 1}),

@@ -4,16 +4,60 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from modules.docker_ecr_codebuild import source_digest
 from stack import ALB_ECS_OUTPUTS, IMAGE_OUTPUTS, IMAGE_TARGETS, VPC_OUTPUTS
 from tests.conftest import ROOT, synth_deployment
-from tests.support import addresses, resources, target_closure, terraform_load
+from tests.support import addresses, data_sources, resources, target_closure, terraform_load
 
 IMAGE_MODULE = "ecs-docker-codebuild"
+DIGEST = source_digest(ROOT / "producer")
+STREAM_KEY = "arn:aws:kms:us-west-2:111122223333:key/0123abcd-12ab-34cd-56ef-1234567890ab"
+LOGS_KEY = "arn:aws:kms:us-west-2:111122223333:key/mrk-0123456789abcdef0123456789abcdef"
+LOG_GROUPS = (
+    "test-vpc_flow_log_group",
+    "ecs-docker-codebuild_codebuild_log_group",
+    "producer-outposts-ecs-alb_ecs_log_group",
+)
+
+
+@pytest.fixture(scope="module")
+def relaxed(sample_vars: dict[str, Any]) -> dict[str, Any]:
+    """The deployment with every hardening a root variable controls switched off."""
+    return synth_deployment(
+        {
+            **sample_vars,
+            "kinesis_encryption_type": "NONE",
+            "image_tag": "latest",
+            "image_tag_mutability": "MUTABLE",
+            "alb_access_logs_versioning": False,
+            "alb_access_logs_expiration_days": 0,
+            "ecs_container_insights": "disabled",
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def protected(sample_vars: dict[str, Any]) -> dict[str, Any]:
+    """The deployment with the optional protections on: customer keys, pinned AZs and so on."""
+    return synth_deployment(
+        {
+            **sample_vars,
+            "kinesis_kms_key_id": STREAM_KEY,
+            "log_group_kms_key_id": LOGS_KEY,
+            "log_retention_days": 365,
+            "alb_enable_deletion_protection": True,
+            "availability_zones": ["us-west-2a", "us-west-2b"],
+            "ecs_container_insights": "enhanced",
+        }
+    )
 
 
 def test_module_outputs_are_terraform_outputs(deployment: dict[str, Any]) -> None:
@@ -47,6 +91,177 @@ def test_kinesis_stream(deployment: dict[str, Any]) -> None:
     assert stream["tags"]["Terraformbackend"] == "terraform-backend-s3"
 
 
+def _task_statements(synthesized: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    document = data_sources(synthesized, "aws_iam_policy_document")[
+        "producer-outposts-ecs-alb_ecs_task_policy_document"
+    ]
+    return {statement["sid"]: statement for statement in document["statement"]}
+
+
+def test_stream_is_encrypted_and_the_task_role_may_use_the_key(deployment: dict[str, Any]) -> None:
+    (stream,) = resources(deployment, "aws_kinesis_stream").values()
+    assert stream["encryption_type"] == "KMS"
+    assert stream["kms_key_id"] == "alias/aws/kinesis"
+    # The AWS managed key's ARN is looked up, so the policy names a key rather than "*".
+    assert data_sources(deployment, "aws_kms_key") == {
+        "kinesis_key": {"key_id": "alias/aws/kinesis"}
+    }
+    assert _task_statements(deployment)["EncryptStreamRecords"] == {
+        "sid": "EncryptStreamRecords",
+        "effect": "Allow",
+        "actions": ["kms:GenerateDataKey"],
+        "resources": ["${data.aws_kms_key.kinesis_key.arn}"],
+    }
+
+
+def test_stream_with_a_customer_key(protected: dict[str, Any]) -> None:
+    (stream,) = resources(protected, "aws_kinesis_stream").values()
+    assert (stream["encryption_type"], stream["kms_key_id"]) == ("KMS", STREAM_KEY)
+    assert data_sources(protected, "aws_kms_key")["kinesis_key"] == {"key_id": STREAM_KEY}
+    assert _task_statements(protected)["EncryptStreamRecords"]["resources"] == [
+        "${data.aws_kms_key.kinesis_key.arn}"
+    ]
+
+
+def test_unencrypted_stream_needs_no_key(relaxed: dict[str, Any]) -> None:
+    (stream,) = resources(relaxed, "aws_kinesis_stream").values()
+    assert stream["encryption_type"] == "NONE"
+    assert "kms_key_id" not in stream
+    assert not data_sources(relaxed, "aws_kms_key")
+    assert "EncryptStreamRecords" not in _task_statements(relaxed)
+
+
+def _container_image(synthesized: dict[str, Any]) -> str:
+    (task,) = resources(synthesized, "aws_ecs_task_definition").values()
+    (container,) = json.loads(task["container_definitions"])
+    return str(container["image"])
+
+
+def _build_variables(synthesized: dict[str, Any]) -> dict[str, str]:
+    (project,) = resources(synthesized, "aws_codebuild_project").values()
+    return {v["name"]: v["value"] for v in project["environment"]["environment_variable"]}
+
+
+def test_tasks_run_the_tag_the_build_pushes(deployment: dict[str, Any]) -> None:
+    (repository,) = resources(deployment, "aws_ecr_repository").values()
+    assert repository["image_tag_mutability"] == "IMMUTABLE"
+    assert repository["image_scanning_configuration"] == {"scan_on_push": True}
+    assert _build_variables(deployment)["IMAGE_TAG"] == DIGEST
+    assert _container_image(deployment).endswith(f"/kinesis/producer:{DIGEST}")
+
+
+def test_mutable_latest_is_the_samples_behaviour(relaxed: dict[str, Any]) -> None:
+    (repository,) = resources(relaxed, "aws_ecr_repository").values()
+    assert repository["image_tag_mutability"] == "MUTABLE"
+    assert _build_variables(relaxed)["IMAGE_TAG"] == "latest"
+    assert _container_image(relaxed).endswith("/kinesis/producer:latest")
+
+
+def test_log_groups_keep_logs_for_the_retention(deployment: dict[str, Any]) -> None:
+    groups = resources(deployment, "aws_cloudwatch_log_group")
+    assert sorted(groups) == sorted(LOG_GROUPS)
+    for name, group in groups.items():
+        assert group["retention_in_days"] == 30, name
+        assert "kms_key_id" not in group, name
+
+
+def test_log_groups_with_a_key_and_a_longer_retention(protected: dict[str, Any]) -> None:
+    groups = resources(protected, "aws_cloudwatch_log_group")
+    assert sorted(groups) == sorted(LOG_GROUPS)
+    for name, group in groups.items():
+        assert (group["retention_in_days"], group["kms_key_id"]) == (365, LOGS_KEY), name
+
+
+def test_cluster_and_load_balancer_settings(
+    deployment: dict[str, Any], relaxed: dict[str, Any], protected: dict[str, Any]
+) -> None:
+    for synthesized, insights in (
+        (deployment, "enabled"),
+        (relaxed, "disabled"),
+        (protected, "enhanced"),
+    ):
+        (cluster,) = resources(synthesized, "aws_ecs_cluster").values()
+        assert cluster["setting"] == [{"name": "containerInsights", "value": insights}]
+    (alb,) = resources(deployment, "aws_lb").values()
+    assert alb["enable_deletion_protection"] is False
+    assert alb["drop_invalid_header_fields"] is True
+    (alb,) = resources(protected, "aws_lb").values()
+    assert alb["enable_deletion_protection"] is True
+
+
+def test_azs_pinned_by_name(deployment: dict[str, Any], protected: dict[str, Any]) -> None:
+    assert "filter" not in data_sources(deployment, "aws_availability_zones")["available"]
+    zones = ["us-west-2a", "us-west-2b"]
+    lookups = data_sources(protected, "aws_availability_zones")
+    assert lookups["available"]["filter"] == [{"name": "zone-name", "values": zones}]
+    assert {"name": "zone-name", "values": zones} in lookups["test-vpc_available_azs"]["filter"]
+
+
+def test_default_security_group_is_emptied(deployment: dict[str, Any]) -> None:
+    (group,) = resources(deployment, "aws_default_security_group").values()
+    assert group["vpc_id"] == "${aws_vpc.test-vpc_vpc.id}"
+    assert "ingress" not in group and "egress" not in group
+
+
+def test_every_security_group_and_rule_is_described(deployment: dict[str, Any]) -> None:
+    groups = resources(deployment, "aws_security_group")
+    rules = resources(deployment, "aws_security_group_rule")
+    assert len(groups) == 4 and len(rules) == 7
+    for name, block in {**groups, **rules}.items():
+        assert block["description"].strip(), name
+    for name, group in groups.items():
+        for inline in group.get("ingress", []) + group.get("egress", []):
+            assert inline["description"].strip(), name
+    # No rule opens every protocol.
+    assert not [name for name, rule in rules.items() if rule["protocol"] == "-1"]
+
+
+# Statements whose "*" cannot be narrowed to a resource: the action takes none.
+UNSCOPABLE = {
+    ("ecs-docker-codebuild_codebuild_policy_document", "ecrtoken"),
+    ("producer-outposts-ecs-alb_ecs_execution_policy_document", "RegistryLogin"),
+    ("producer-outposts-ecs-alb_ecs_task_policy_document", "PublishMetrics"),
+}
+_DOCUMENT_JSON = re.compile(r"^\$\{data\.aws_iam_policy_document\.[A-Za-z0-9_-]+\.json\}$")
+
+
+def test_every_policy_is_a_policy_document(deployment: dict[str, Any]) -> None:
+    policies = [
+        (name, role["assume_role_policy"])
+        for name, role in resources(deployment, "aws_iam_role").items()
+    ]
+    for resource_type in (
+        "aws_iam_role_policy",
+        "aws_s3_bucket_policy",
+        "aws_ecr_repository_policy",
+    ):
+        policies += [
+            (name, block["policy"]) for name, block in resources(deployment, resource_type).items()
+        ]
+    assert len(policies) == 12  # 5 roles, 5 inline policies, 2 resource policies
+    for name, policy in policies:
+        assert _DOCUMENT_JSON.match(policy), f"{name}: {policy[:60]}"
+    # Managed policies with "*" everywhere are attached only to the SSM instance role.
+    attachments = resources(deployment, "aws_iam_role_policy_attachment")
+    assert {a["role"] for a in attachments.values()} == {
+        "${aws_iam_role.test-vpc_ssm_ec2_iam_role.name}"
+    }
+
+
+def test_no_wildcard_resource_where_one_can_be_named(deployment: dict[str, Any]) -> None:
+    wildcards = set()
+    for name, document in data_sources(deployment, "aws_iam_policy_document").items():
+        for statement in document["statement"]:
+            if statement.get("effect") == "Deny":  # the bucket's TLS-only rule denies s3:*
+                continue
+            if any(r == "*" or r.endswith(":*:*") for r in statement.get("resources", [])):
+                wildcards.add((name, statement.get("sid")))
+            assert not any(a.endswith(":*") or a == "*" for a in statement["actions"]), name
+    assert wildcards == UNSCOPABLE
+    publish = _task_statements(deployment)["PublishMetrics"]
+    assert publish["condition"][0]["variable"] == "cloudwatch:namespace"
+
+
 def test_access_log_bucket(deployment: dict[str, Any]) -> None:
     bucket = resources(deployment, "aws_s3_bucket")["s3_bucket_outposts_logging_bucket"]
     assert bucket["bucket"] == "outposts-aod-logging-bucket-1111111"
@@ -72,6 +287,51 @@ def test_access_log_bucket(deployment: dict[str, Any]) -> None:
     sse = resources(deployment, "aws_s3_bucket_server_side_encryption_configuration")
     rule = sse["s3_bucket_outposts_logging_bucket_encryption"]["rule"][0]
     assert rule["apply_server_side_encryption_by_default"]["sse_algorithm"] == "AES256"
+    ownership = resources(deployment, "aws_s3_bucket_ownership_controls")
+    assert ownership["s3_bucket_outposts_logging_bucket_ownership"]["rule"] == {
+        "object_ownership": "BucketOwnerEnforced"
+    }
+    block = resources(deployment, "aws_s3_bucket_public_access_block")[
+        "s3_bucket_outposts_logging_bucket_public_access_block"
+    ]
+    assert all(
+        block[key] is True
+        for key in (
+            "block_public_acls",
+            "block_public_policy",
+            "ignore_public_acls",
+            "restrict_public_buckets",
+        )
+    )
+
+
+def test_access_logs_are_versioned_and_expire(deployment: dict[str, Any]) -> None:
+    versioning = resources(deployment, "aws_s3_bucket_versioning")
+    assert versioning["s3_bucket_outposts_logging_bucket_versioning"] == {
+        "bucket": "${aws_s3_bucket.s3_bucket_outposts_logging_bucket.id}",
+        "versioning_configuration": {"status": "Enabled"},
+    }
+    lifecycle = resources(deployment, "aws_s3_bucket_lifecycle_configuration")[
+        "s3_bucket_outposts_logging_bucket_lifecycle"
+    ]
+    (rule,) = lifecycle["rule"]
+    assert rule["expiration"] == [{"days": 90}]
+    assert rule["noncurrent_version_expiration"] == [{"noncurrent_days": 7}]
+    assert rule["abort_incomplete_multipart_upload"] == [{"days_after_initiation": 7}]
+    assert rule["filter"] == [{}]
+
+
+def test_access_logs_kept_without_versions(relaxed: dict[str, Any]) -> None:
+    assert "s3_bucket_outposts_logging_bucket_versioning" not in resources(
+        relaxed, "aws_s3_bucket_versioning"
+    )
+    lifecycle = resources(relaxed, "aws_s3_bucket_lifecycle_configuration")[
+        "s3_bucket_outposts_logging_bucket_lifecycle"
+    ]
+    (rule,) = lifecycle["rule"]
+    assert "expiration" not in rule
+    assert "noncurrent_version_expiration" not in rule
+    assert "depends_on" not in lifecycle
 
 
 def test_alb_waits_for_the_log_bucket_policy(deployment: dict[str, Any]) -> None:
@@ -116,6 +376,13 @@ def test_deployment_loads_in_terraform(deployment: dict[str, Any]) -> None:
     )
 
 
+def test_relaxed_and_protected_deployments_load_in_terraform(
+    relaxed: dict[str, Any], protected: dict[str, Any]
+) -> None:
+    terraform_load(relaxed)
+    terraform_load(protected)
+
+
 def test_targeted_first_apply_selects_exactly_the_image_module(
     deployment: dict[str, Any],
 ) -> None:
@@ -131,6 +398,9 @@ def test_targeted_first_apply_selects_exactly_the_image_module(
         "aws_ecr_repository.ecs-docker-codebuild_ecr",
         "aws_iam_role.ecs-docker-codebuild_codebuild",
         "aws_s3_object.ecs-docker-codebuild_source_object",
+        "aws_s3_bucket_versioning.ecs-docker-codebuild_source_bucket_versioning",
+        "aws_s3_bucket_lifecycle_configuration.ecs-docker-codebuild_source_bucket_lifecycle",
+        "aws_cloudwatch_log_group.ecs-docker-codebuild_codebuild_log_group",
     } <= selected_resources
     # Data sources it reads belong to the module too.
     assert all(

@@ -45,6 +45,59 @@ def test_sample_values_and_defaults() -> None:
     }
 
 
+def test_hardening_defaults() -> None:
+    variables = load_variables(ROOT / "vars" / "test.tfvars.json")
+    assert (variables.kinesis_encryption_type, variables.kinesis_kms_key_id) == (
+        "KMS",
+        "alias/aws/kinesis",
+    )
+    assert (variables.image_tag, variables.image_tag_mutability) == ("", "IMMUTABLE")
+    assert variables.alb_enable_deletion_protection is False
+    assert variables.alb_access_logs_versioning is True
+    assert variables.alb_access_logs_expiration_days == 90
+    assert variables.log_retention_days == 30
+    assert variables.log_group_kms_key_id == ""
+    assert variables.ecs_container_insights == "enabled"
+    assert variables.availability_zones == []
+    added = [
+        "availability_zones",
+        "kinesis_encryption_type",
+        "kinesis_kms_key_id",
+        "image_tag",
+        "image_tag_mutability",
+        "alb_enable_deletion_protection",
+        "alb_access_logs_versioning",
+        "alb_access_logs_expiration_days",
+        "log_retention_days",
+        "log_group_kms_key_id",
+        "ecs_container_insights",
+    ]
+    fields = list(RootVariables.__pydantic_fields__)  # type: ignore[attr-defined]
+    assert fields[-len(added) :] == added
+    for name in added:
+        description = RootVariables.__pydantic_fields__[name].description  # type: ignore[attr-defined]
+        assert description.startswith("Not in the sample"), name
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"kinesis_kms_key_id": "arn:aws:kms:us-west-2:111122223333:alias/stream"},
+        {"kinesis_kms_key_id": "0123abcd-12ab-34cd-56ef-1234567890ab"},
+        {"kinesis_kms_key_id": "mrk-0123456789abcdef0123456789abcdef"},
+        {"kinesis_encryption_type": "NONE", "kinesis_kms_key_id": ""},
+        {"image_tag": "latest", "image_tag_mutability": "MUTABLE"},
+        {"availability_zones": ["us-west-2a", "us-west-2c"]},
+        {"alb_access_logs_expiration_days": 0},
+        {"log_retention_days": 3653},
+    ],
+)
+def test_good_hardening_values(tmp_path: Path, change: dict[str, Any]) -> None:
+    variables = load_variables(_write(tmp_path, {**SAMPLE, **change}))
+    for key, value in change.items():
+        assert getattr(variables, key) == value
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -66,6 +119,19 @@ def test_sample_values_and_defaults() -> None:
         ({"outposts_subnets_cidr_list": []}, "outposts_subnets_cidr_list"),
         ({"alb_access_logs_prefix": "alb/"}, "alb_access_logs_prefix"),
         ({"Environment": None}, "Environment"),
+        ({"kinesis_encryption_type": "SSE"}, "kinesis_encryption_type"),
+        ({"kinesis_kms_key_id": "my-key"}, "kinesis_kms_key_id"),
+        ({"kinesis_kms_key_id": ""}, "kinesis_kms_key_id"),
+        ({"image_tag": "latest"}, "image_tag: 'latest' is a fixed tag"),
+        ({"image_tag": "bad tag", "image_tag_mutability": "MUTABLE"}, "image_tag"),
+        ({"image_tag_mutability": "mutable"}, "image_tag_mutability"),
+        ({"alb_access_logs_expiration_days": -1}, "alb_access_logs_expiration_days"),
+        ({"log_retention_days": 0}, "log_retention_days"),
+        ({"log_retention_days": 31}, "log_retention_days"),
+        ({"log_group_kms_key_id": "alias/aws/logs"}, "log_group_kms_key_id"),
+        ({"ecs_container_insights": "on"}, "ecs_container_insights"),
+        ({"availability_zones": ["eu-west-1a"]}, r"availability_zones\[0\]"),
+        ({"alb_enable_deletion_protection": "maybe"}, "alb_enable_deletion_protection"),
     ],
 )
 def test_bad_value_is_named(tmp_path: Path, change: dict[str, Any], message: str) -> None:

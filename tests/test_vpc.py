@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 from typing import Any
 
@@ -16,6 +15,7 @@ from tests.support import OUTPOSTS_ARN, data_sources, resources, synth, terrafor
 VPC = "test-vpc"
 LGW_ID = "lgw-0123456789abcdef0"
 TAGS = {"Environment": "dev", "Project": "outposts-AoD", "Owner": "adf"}
+LOGS_KEY = "arn:aws:kms:us-west-2:111122223333:key/0123abcd-12ab-34cd-56ef-1234567890ab"
 
 # The root deployment's test-vpc with the sample's values.
 SAMPLE: dict[str, Any] = {
@@ -154,6 +154,7 @@ def test_sample_resource_counts(sample: Built) -> None:
         "aws_security_group": 1,
         "aws_security_group_rule": 1,
         "aws_vpc_endpoint": 6,
+        "aws_default_security_group": 1,
     }
 
 
@@ -312,33 +313,78 @@ def test_sample_flow_log_to_cloudwatch(sample: Built) -> None:
     }
     role = sample.get("aws_iam_role", "vpc_flow_log_iam_role")
     assert role["name"] == "outposts-AoD-vpcflowlogs-cw-role"
-    trust = json.loads(role["assume_role_policy"])["Statement"][0]
-    assert trust["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
+    assert role["assume_role_policy"] == sample.ref(
+        "aws_iam_policy_document", "vpc_flow_log_assume_role", "json", data=True
+    )
+    (trust,) = sample.get("aws_iam_policy_document", "vpc_flow_log_assume_role", data=True)[
+        "statement"
+    ]
+    assert trust["principals"] == [
+        {"type": "Service", "identifiers": ["vpc-flow-logs.amazonaws.com"]}
+    ]
     account = sample.ref("aws_caller_identity", "current_identity", "account_id", data=True)
-    assert trust["Condition"]["StringEquals"] == {"aws:SourceAccount": account}
+    region = sample.ref("aws_region", "current_region", "region", data=True)
+    assert trust["condition"] == [
+        {"test": "StringEquals", "variable": "aws:SourceAccount", "values": [account]},
+        {
+            "test": "ArnLike",
+            "variable": "aws:SourceArn",
+            "values": [f"arn:aws:ec2:{region}:{account}:vpc-flow-log/*"],
+        },
+    ]
     policy = sample.get("aws_iam_role_policy", "vpc_flow_log_iam_policy")
     assert policy["role"] == sample.ref("aws_iam_role", "vpc_flow_log_iam_role")
-    actions = json.loads(policy["policy"])["Statement"][0]["Action"]
-    assert {"logs:CreateLogStream", "logs:PutLogEvents"} <= set(actions)
+    assert policy["policy"] == sample.ref(
+        "aws_iam_policy_document", "vpc_flow_log_policy_document", "json", data=True
+    )
+    # Writing is allowed to the flow log's own group only, not to "*".
+    group_arn = sample.ref("aws_cloudwatch_log_group", "flow_log_group", "arn")
+    statements = {
+        s["sid"]: s
+        for s in sample.get("aws_iam_policy_document", "vpc_flow_log_policy_document", data=True)[
+            "statement"
+        ]
+    }
+    assert statements["PutLogs"]["resources"] == [group_arn, f"{group_arn}:*"]
+    assert set(statements["PutLogs"]["actions"]) == {
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "logs:DescribeLogStreams",
+    }
+    assert statements["DescribeLogGroups"]["actions"] == ["logs:DescribeLogGroups"]
+    assert statements["DescribeLogGroups"]["resources"] == [
+        f"arn:aws:logs:{region}:{account}:log-group:*"
+    ]
+    assert "kms_key_id" not in group
 
 
 def test_sample_ssm_role_and_profile(sample: Built) -> None:
     role = sample.get("aws_iam_role", "ssm_ec2_iam_role")
     assert role["name"] == "SSM-EC2-outposts-AoD-IAM-ROLE"
-    trust = json.loads(role["assume_role_policy"])["Statement"][0]
-    assert trust["Principal"] == {"Service": "ec2.amazonaws.com"}
+    assert role["assume_role_policy"] == sample.ref(
+        "aws_iam_policy_document", "ssm_ec2_assume_role", "json", data=True
+    )
+    (trust,) = sample.get("aws_iam_policy_document", "ssm_ec2_assume_role", data=True)["statement"]
+    assert trust["principals"] == [{"type": "Service", "identifiers": ["ec2.amazonaws.com"]}]
+    assert trust["actions"] == ["sts:AssumeRole"]
     attached = {b["policy_arn"] for b in sample.all("aws_iam_role_policy_attachment").values()}
     assert attached == {
         "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
         "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy",
         "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role",
     }
-    inline = json.loads(sample.get("aws_iam_role_policy", "ssm_ec2_inline_policy")["policy"])
-    statement = inline["Statement"][0]
-    assert statement["Action"] == ["s3:GetObject"]
+    inline = sample.get("aws_iam_role_policy", "ssm_ec2_inline_policy")
+    assert inline["policy"] == sample.ref(
+        "aws_iam_policy_document", "ssm_ec2_inline_policy_document", "json", data=True
+    )
+    (statement,) = sample.get(
+        "aws_iam_policy_document", "ssm_ec2_inline_policy_document", data=True
+    )["statement"]
+    assert statement["actions"] == ["s3:GetObject"]
     region = sample.ref("aws_region", "current_region", "region", data=True)
-    assert f"arn:aws:s3:::aws-ssm-{region}/*" in statement["Resource"]
-    assert ".name}" not in json.dumps(inline)  # data.aws_region.name is deprecated
+    assert f"arn:aws:s3:::aws-ssm-{region}/*" in statement["resources"]
+    assert len(statement["resources"]) == 6
+    assert not [r for r in statement["resources"] if ".name}" in r]  # deprecated attribute
     profile = sample.get("aws_iam_instance_profile", "ec2_ssm")
     assert profile["name"] == "SSM-EC2-outposts-AoD-IAM-INSTANCE-PROFILE"
     assert profile["role"] == sample.ref("aws_iam_role", "ssm_ec2_iam_role", "name")
@@ -482,13 +528,24 @@ INVENTORY_DEFAULTS: dict[str, Any] = {
     "flow_log_cloudwatch_log_group_retention_in_days": None,
 }
 
+# Not in the sample: hardening.
+ADDED_DEFAULTS: dict[str, Any] = {
+    "flow_log_cloudwatch_log_group_kms_key_id": "",
+    "manage_default_security_group": True,
+    "availability_zones": [],
+}
+
 
 def test_fields_and_defaults_are_the_inventorys() -> None:
     config = VpcConfig(vpc_name="v", vpc_main_cidr="10.0.0.0/16")
     fields = {f.name for f in dataclasses.fields(config)}
-    assert fields == {"vpc_name", "vpc_main_cidr", *INVENTORY_DEFAULTS}
-    assert len(fields) == 58
+    assert fields == {"vpc_name", "vpc_main_cidr", *INVENTORY_DEFAULTS, *ADDED_DEFAULTS}
+    assert len(fields - set(ADDED_DEFAULTS)) == 58
     assert {name: getattr(config, name) for name in INVENTORY_DEFAULTS} == INVENTORY_DEFAULTS
+    assert {name: getattr(config, name) for name in ADDED_DEFAULTS} == ADDED_DEFAULTS
+    for name in ADDED_DEFAULTS:
+        description = VpcConfig.__pydantic_fields__[name].description  # type: ignore[attr-defined]
+        assert description.startswith("Not in the sample: "), name
 
 
 @pytest.fixture(scope="module")
@@ -497,7 +554,7 @@ def bare() -> Built:
 
 
 def test_bare_vpc_creates_only_the_vpc(bare: Built) -> None:
-    assert _count(bare) == {"aws_vpc": 1}
+    assert _count(bare) == {"aws_vpc": 1, "aws_default_security_group": 1}
     assert set(bare.tf["data"]) == {"aws_availability_zones", "aws_region", "aws_caller_identity"}
     vpc = bare.vpc
     assert vpc.subnet_priv_ids == [] and vpc.subnet_outposts_route_table_ids == []
@@ -743,6 +800,7 @@ def flow_log_prefix() -> Built:
         _config(
             flow_log_cloudwatch_log_group_name_prefix="/custom/flows/",
             flow_log_cloudwatch_log_group_retention_in_days=30,
+            flow_log_cloudwatch_log_group_kms_key_id=LOGS_KEY,
         )
     )
 
@@ -752,6 +810,63 @@ def test_flow_log_group_name_uses_the_prefix(flow_log_prefix: Built) -> None:
     group = flow_log_prefix.get("aws_cloudwatch_log_group", "flow_log_group")
     assert group["name"] == "/custom/flows/outposts-AoD-vpc-flow-logs"
     assert group["retention_in_days"] == 30
+    assert group["kms_key_id"] == LOGS_KEY
+
+
+# ---------------------------------------------------------------------------------------------
+# Hardening
+# ---------------------------------------------------------------------------------------------
+
+
+def test_default_security_group_has_no_rules(sample: Built) -> None:
+    group = sample.get("aws_default_security_group", "default_security_group")
+    assert group["vpc_id"] == sample.ref("aws_vpc", "vpc")
+    # No ingress or egress at all: Terraform strips the group's rules.
+    assert set(group) - {"//"} == {"vpc_id", "tags"}
+    assert group["tags"]["Name"] == "outposts-AoD-DEFAULT-SG-NO-RULES"
+
+
+def test_every_security_group_and_rule_is_described(sample: Built) -> None:
+    for name, group in sample.all("aws_security_group").items():
+        assert group["description"].strip(), name
+    for name, rule in sample.all("aws_security_group_rule").items():
+        assert rule["description"].strip(), name
+
+
+def test_azs_are_not_pinned_by_default(sample: Built) -> None:
+    azs = sample.get("aws_availability_zones", "available_azs", data=True)
+    assert [f["name"] for f in azs["filter"]] == ["opt-in-status"]
+
+
+@pytest.fixture(scope="module")
+def relaxed() -> Built:
+    """No managed default group; pinned AZs; flow logs to an existing group, own role."""
+    return _build(
+        _config(
+            manage_default_security_group=False,
+            availability_zones=["us-west-2a", "us-west-2b", "us-west-2c"],
+            create_flow_log_cloudwatch_log_group=False,
+            flow_log_destination_arn="arn:aws:logs:us-west-2:111122223333:log-group:flows:*",
+        )
+    )
+
+
+def test_relaxed_configuration(relaxed: Built) -> None:
+    assert "aws_default_security_group" not in _count(relaxed)
+    azs = relaxed.get("aws_availability_zones", "available_azs", data=True)
+    assert azs["filter"] == [
+        {"name": "opt-in-status", "values": ["opt-in-not-required"]},
+        {"name": "zone-name", "values": ["us-west-2a", "us-west-2b", "us-west-2c"]},
+    ]
+    # The role created for an existing group may write to that group only.
+    statements = {
+        s["sid"]: s
+        for s in relaxed.get("aws_iam_policy_document", "vpc_flow_log_policy_document", data=True)[
+            "statement"
+        ]
+    }
+    group = "arn:aws:logs:us-west-2:111122223333:log-group:flows"
+    assert statements["PutLogs"]["resources"] == [group, f"{group}:*"]
 
 
 @pytest.fixture(scope="module")
@@ -1083,6 +1198,10 @@ def test_subnet_outside_the_vpc(field: str) -> None:
         ({"vpc_name": "outposts AoD"}, r"vpc_name: 'outposts AoD' gives the IAM role name"),
         ({"vpc_name": ""}, r"vpc_name\n.*at least 1 character"),
         ({"number_az": 2}, r"number_az\n.*Unexpected keyword argument"),
+        ({"availability_zones": ["us-west-2a"]}, r"availability_zones: 1 zone\(s\), fewer than"),
+        ({"availability_zones": ["us-west-2a", "us-west-2a"]}, r"availability_zones: .* twice"),
+        ({"availability_zones": ["usw2-az1", "x"]}, r"availability_zones\[0\]: 'usw2-az1'"),
+        ({"flow_log_cloudwatch_log_group_kms_key_id": "alias/x"}, r"not a KMS key ARN"),
     ],
 )
 def test_invalid_configuration_names_the_field(overrides: dict[str, Any], message: str) -> None:

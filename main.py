@@ -42,6 +42,8 @@ _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _STREAM_NAME = re.compile(r"^[a-zA-Z0-9_.-]{1,128}$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 _IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+_SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
+_DASHBOARD_NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 # A KMS key as Kinesis takes it: alias name, alias ARN, key ARN, key id or multi-Region key id.
 _KMS_KEY = re.compile(
     r"^(?:alias/[A-Za-z0-9/_-]+"
@@ -68,7 +70,7 @@ class RootVariables:
     vpc_main_cidr: Cidr
     """Main IPv4 CIDR block of the VPC."""
     outposts_arn: OutpostsArn
-    """ARN of the Outpost; ``""`` deploys without Outposts subnets."""
+    """ARN of the Outpost; ``""`` deploys in the Region (Region mode, needs ``aws_region``)."""
     outposts_route_to_LGW_destination: str
     """On-premises CIDR routed from the Outposts subnets to the local gateway (``""``: none)."""
     outposts_local_gateway_id: str
@@ -80,13 +82,13 @@ class RootVariables:
     number_AZ: int = Field(default=2, ge=1)
     """Number of Availability Zones the subnets of each tier are spread over."""
     private_subnets_cidr_list: list[Cidr] = Field(default_factory=list)
-    """CIDR blocks of the private subnets."""
+    """CIDR blocks of the private subnets (in Region mode the tasks run in the first two)."""
     tgw_subnets_cidr_list: list[Cidr] = Field(default_factory=list)
     """CIDR blocks of the transit-gateway subnets."""
     fw_subnets_cidr_list: list[Cidr] = Field(default_factory=list)
     """CIDR blocks of the network-firewall subnets."""
     public_subnets_cidr_list: list[Cidr] = Field(default_factory=list)
-    """CIDR blocks of the public subnets (NAT gateways live here)."""
+    """CIDR blocks of the public subnets (NAT gateways; in Region mode also the ALB)."""
     web_tier_subnets_cidr_list: list[Cidr] = Field(default_factory=list)
     """CIDR blocks of the web-tier subnets."""
     pres_tier_subnets_cidr_list: list[Cidr] = Field(default_factory=list)
@@ -127,6 +129,26 @@ class RootVariables:
     """Not in the sample: ARN of the KMS key encrypting every log group; "" for none."""
     ecs_container_insights: Literal["enabled", "enhanced", "disabled"] = "enabled"
     """Not in the sample: CloudWatch Container Insights of the ECS cluster (billed per metric)."""
+    alb_inbound_cidr_range: list[Cidr] = Field(default_factory=list)
+    """Not in the sample: networks besides the VPC that may reach the ALB (its clients)."""
+    ecs_launch_type: Literal["EC2", "FARGATE"] = "EC2"
+    """Not in the sample: tasks on EC2 container instances, or on FARGATE (Region only)."""
+    ecs_autoscaling_min_capacity: int = Field(default=1, ge=1)
+    """Not in the sample (1 task there): tasks the service starts with and keeps at least."""
+    ecs_autoscaling_max_capacity: int = Field(default=3, ge=1)
+    """Not in the sample: most tasks autoscaling runs (3 fit one m5.2xlarge in awsvpc mode)."""
+    ecs_autoscaling_cpu_target: int = Field(default=65, ge=0, le=100)
+    """Not in the sample: average CPU use (%) the task count tracks; 0 for no CPU policy."""
+    ecs_autoscaling_requests_per_target: int = Field(default=0, ge=0)
+    """Not in the sample: ALB requests per task and minute the task count tracks; 0 for none."""
+    kinesis_stream_mode: Literal["PROVISIONED", "ON_DEMAND"] = "PROVISIONED"
+    """Not in the sample: capacity mode of the stream; ON_DEMAND manages the shards itself."""
+    kinesis_shard_count: int = Field(default=1, ge=1)
+    """Not in the sample (1 there): shards of a PROVISIONED stream."""
+    enable_dashboard: bool = True
+    """Not in the sample: CloudWatch dashboard of the article's metrics (output dashboard_name)."""
+    alarm_sns_topic_arn: str = ""
+    """Not in the sample: existing SNS topic the alarms notify; "" for alarms without actions."""
 
     @field_validator("s3_bucket_outposts_logging_name")
     @classmethod
@@ -164,6 +186,16 @@ class RootVariables:
         if tag and not _IMAGE_TAG.match(tag):
             raise ValueError(f"{tag!r} is not a Docker image tag")
         return tag
+
+    @field_validator("alarm_sns_topic_arn")
+    @classmethod
+    def _topic_arn(cls, arn: str) -> str:
+        if arn and not _SNS_TOPIC_ARN.match(arn):
+            raise ValueError(
+                f"{arn!r} is not the ARN of a standard SNS topic "
+                "(arn:aws:sns:<region>:<account>:<topic name>)"
+            )
+        return arn
 
     @field_validator("log_retention_days")
     @classmethod
@@ -204,7 +236,66 @@ class RootVariables:
                 "takes only once; leave it empty (one tag per source digest) or set "
                 "image_tag_mutability to MUTABLE"
             )
+        self._check_placement()
+        self._check_scaling()
         return self
+
+    def _check_placement(self) -> None:
+        """Outpost: EC2 tasks. Region: ALB and tasks each in two AZs, NAT in public subnets."""
+        if self.outposts_arn:
+            if self.ecs_launch_type == "FARGATE":
+                raise ValueError(
+                    "ecs_launch_type: FARGATE does not run on an Outpost; use EC2, or deploy in "
+                    'the Region (outposts_arn = "")'
+                )
+            return
+        for field in ("outposts_subnets_cidr_list", "outposts_route_to_LGW_destination"):
+            if getattr(self, field):
+                raise ValueError(
+                    f"{field}: {getattr(self, field)!r}, but outposts_arn is empty (the Region "
+                    "has no Outposts subnets or local gateway)"
+                )
+        if self.number_AZ < 2:
+            raise ValueError(
+                f"number_AZ: {self.number_AZ}, but in the Region (outposts_arn empty) the ALB "
+                "and the tasks need subnets in two Availability Zones"
+            )
+        for field, what in (
+            ("public_subnets_cidr_list", "the ALB and the NAT gateways"),
+            ("private_subnets_cidr_list", "the tasks"),
+        ):
+            count = len(getattr(self, field))
+            if count < 2:
+                raise ValueError(
+                    f"{field}: {count} subnet(s), but in the Region (outposts_arn empty) {what} "
+                    "need one in each of two Availability Zones"
+                )
+
+    def _check_scaling(self) -> None:
+        if self.ecs_autoscaling_max_capacity < self.ecs_autoscaling_min_capacity:
+            raise ValueError(
+                f"ecs_autoscaling_max_capacity: {self.ecs_autoscaling_max_capacity} is below "
+                f"ecs_autoscaling_min_capacity ({self.ecs_autoscaling_min_capacity})"
+            )
+        if self.kinesis_stream_mode == "ON_DEMAND" and self.kinesis_shard_count != 1:
+            raise ValueError(
+                f"kinesis_shard_count: {self.kinesis_shard_count}, but an ON_DEMAND stream "
+                "manages its shards itself; leave kinesis_shard_count out"
+            )
+        if self.enable_dashboard and not _DASHBOARD_NAME.match(self.dashboard_name):
+            raise ValueError(
+                f"vpc_name: the dashboard name {self.dashboard_name!r} built from vpc_name, "
+                "vpc_suffix and Project may hold only letters, digits, - and _"
+            )
+
+    @property
+    def name_prefix(self) -> str:
+        """Prefix of the dashboard's and the alarms' names."""
+        return f"{self.vpc_name}{self.vpc_suffix}-{self.Project}"
+
+    @property
+    def dashboard_name(self) -> str:
+        return f"{self.name_prefix}-producer"
 
     @property
     def outposts_region(self) -> str:

@@ -13,7 +13,7 @@ from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdent
 from cdktf_cdktf_provider_aws.data_aws_kms_key import DataAwsKmsKey
 from cdktf_cdktf_provider_aws.data_aws_outposts_outpost import DataAwsOutpostsOutpost
 from cdktf_cdktf_provider_aws.data_aws_region import DataAwsRegion
-from cdktf_cdktf_provider_aws.kinesis_stream import KinesisStream
+from cdktf_cdktf_provider_aws.kinesis_stream import KinesisStream, KinesisStreamStreamModeDetails
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 from cdktf_cdktf_provider_aws.vpc_endpoint_route_table_association import (
     VpcEndpointRouteTableAssociation,
@@ -22,9 +22,17 @@ from cdktf_cdktf_provider_random.provider import RandomProvider
 from constructs import Construct
 
 from modules.access_log_bucket import AccessLogBucket
-from modules.alb_ecs import AlbEcs, AlbEcsConfig, PortListener, TargetGroup
+from modules.alb_ecs import (
+    AlbEcs,
+    AlbEcsConfig,
+    EcsService,
+    PortListener,
+    TargetGroup,
+    TaskDefinition,
+)
 from modules.docker_ecr_codebuild import DockerEcrCodebuild, DockerEcrCodebuildConfig
 from modules.naming import PathNamedStack
+from modules.observability import Observability
 from modules.vpc import Vpc, VpcConfig
 
 if TYPE_CHECKING:
@@ -100,6 +108,21 @@ class OutpostsEcsStack(PathNamedStack):
     the cluster has Container Insights (``ecs_container_insights``); deletion protection of
     the ALB is ``alb_enable_deletion_protection``, off so that the test deployment can be
     destroyed; ``availability_zones`` pins the AZ lookups.
+
+    Region mode (``outposts_arn`` empty): the same constructs without the Outpost. The ALB goes
+    to the public subnets and the tasks (with their instances and interface endpoints) to the
+    private subnets, the first ``number_AZ`` of each (one per AZ); the private subnets get NAT
+    routes, and the S3 gateway endpoint serves the tasks' route tables (the private ones here,
+    the Outposts ones on an Outpost). ``ecs_launch_type`` runs the tasks on EC2 instances or on
+    FARGATE. The listener admits the VPC and ``alb_inbound_cidr_range``.
+
+    Also not in the sample: the service's task count scales between
+    ``ecs_autoscaling_min_capacity`` (the initial count) and ``ecs_autoscaling_max_capacity``
+    on CPU and, optionally, ALB requests per target; the stream's capacity mode is
+    ``kinesis_stream_mode`` (always explicit, so that a switch back is applied) with
+    ``kinesis_shard_count`` shards when PROVISIONED; ``observability`` holds the CloudWatch
+    dashboard (``enable_dashboard``, output ``dashboard_name``) and the alarms, which notify
+    ``alarm_sns_topic_arn`` when set.
     """
 
     def __init__(self, scope: Construct, id: str, variables: RootVariables) -> None:
@@ -120,7 +143,8 @@ class OutpostsEcsStack(PathNamedStack):
                 else None
             ),
         )
-        if v.outposts_arn:
+        on_outpost = bool(v.outposts_arn)
+        if on_outpost:
             DataAwsOutpostsOutpost(self, "target_outpost", arn=v.outposts_arn)
 
         self.vpc = Vpc(
@@ -149,6 +173,8 @@ class OutpostsEcsStack(PathNamedStack):
                 database_tier_subnets_cidr_list=v.database_tier_subnets_cidr_list,
                 outposts_subnets_cidr_list=v.outposts_subnets_cidr_list,
                 outposts_subnets_internet_access_nat_gw=True,
+                # In the Region the tasks live in the private subnets: NAT egress for them.
+                private_subnets_internet_access_nat_gw=not on_outpost,
                 outposts_arn=v.outposts_arn,
                 outposts_route_to_LGW_destination=v.outposts_route_to_LGW_destination,
                 outposts_local_gateway_id=v.outposts_local_gateway_id,
@@ -160,11 +186,17 @@ class OutpostsEcsStack(PathNamedStack):
                 availability_zones=v.availability_zones,
             ),
         )
+        # The tasks' route tables reach S3 (ECR image layers) through the gateway endpoint.
         s3_endpoint = _created(self.vpc.s3_vpc_endpoint, "the S3 gateway endpoint of test-vpc")
-        for index, route_table_id in enumerate(self.vpc.subnet_outposts_route_table_ids):
+        tier, route_tables = (
+            ("outposts", self.vpc.subnet_outposts_route_table_ids)
+            if on_outpost
+            else ("private", self.vpc.subnet_priv_route_table_ids)
+        )
+        for index, route_table_id in enumerate(route_tables):
             VpcEndpointRouteTableAssociation(
                 self,
-                f"route_outposts_subnet_s3_{index}",
+                f"route_{tier}_subnet_s3_{index}",
                 route_table_id=route_table_id,
                 vpc_endpoint_id=s3_endpoint,
             )
@@ -193,11 +225,14 @@ class OutpostsEcsStack(PathNamedStack):
             expiration_days=v.alb_access_logs_expiration_days,
         )
         encrypted = v.kinesis_encryption_type == "KMS"
+        # The mode is always explicit: the provider keeps a mode it is no longer told about.
+        on_demand = v.kinesis_stream_mode == "ON_DEMAND"
         self.stream = KinesisStream(
             self,
             "test_stream",
             name=v.kinesis_stream_name,
-            shard_count=1,
+            shard_count=None if on_demand else v.kinesis_shard_count,
+            stream_mode_details=KinesisStreamStreamModeDetails(stream_mode=v.kinesis_stream_mode),
             retention_period=48,
             shard_level_metrics=["IncomingBytes", "OutgoingBytes"],
             encryption_type=v.kinesis_encryption_type,
@@ -208,8 +243,13 @@ class OutpostsEcsStack(PathNamedStack):
         stream_key_arn = (
             DataAwsKmsKey(self, "kinesis_key", key_id=v.kinesis_kms_key_id).arn if encrypted else ""
         )
-        on_outpost = bool(v.outposts_arn)
-        subnets = self.vpc.subnet_outposts_ids[:1] if on_outpost else self.vpc.subnet_priv_ids
+        # Outpost: the ALB and the tasks in the first Outposts subnet (as the sample). Region: the
+        # ALB in the public subnets, the tasks in the private ones, one subnet per AZ each.
+        if on_outpost:
+            alb_subnets, task_subnets = self.vpc.subnet_outposts_ids[:1], []
+        else:
+            alb_subnets = self.vpc.subnet_public_ids[: v.number_AZ]
+            task_subnets = self.vpc.subnet_priv_ids[: v.number_AZ]
         self.alb_ecs = AlbEcs(
             self,
             "producer-outposts-ecs-alb",
@@ -219,7 +259,8 @@ class OutpostsEcsStack(PathNamedStack):
                 vpc_id=self.vpc.vpc_id,
                 vpc_cidr_block=v.vpc_main_cidr,
                 alb_name="ALB-ECS",
-                subnets=subnets,
+                subnets=alb_subnets,
+                ecs_subnets=task_subnets,
                 alb_enable_deletion_protection=v.alb_enable_deletion_protection,
                 enable_alb_access_logging=True,
                 # The policy's attribute, so the ALB waits for log delivery to be allowed.
@@ -229,7 +270,7 @@ class OutpostsEcsStack(PathNamedStack):
                     "port-1": PortListener(
                         port=80,
                         protocol="HTTP",
-                        inbound_cidr_range=[v.vpc_main_cidr],
+                        inbound_cidr_range=[v.vpc_main_cidr, *v.alb_inbound_cidr_range],
                         target_group=TargetGroup(
                             port=8080, protocol="HTTP", health_check_path="/healthcheck"
                         ),
@@ -238,6 +279,19 @@ class OutpostsEcsStack(PathNamedStack):
                 outposts_arn=v.outposts_arn,
                 ecs_cluster_name="producer-cluster",
                 ecs_container_insights=v.ecs_container_insights,
+                ecs_service=EcsService(
+                    ecs_service_name="ecs-producer",
+                    desired_count=v.ecs_autoscaling_min_capacity,
+                    launch_type=v.ecs_launch_type,
+                    container_name="producer",
+                    task_definition=TaskDefinition(
+                        family="producer", cpu=512, memory=1024, port=8080
+                    ),
+                ),
+                ecs_autoscaling_min_capacity=v.ecs_autoscaling_min_capacity,
+                ecs_autoscaling_max_capacity=v.ecs_autoscaling_max_capacity,
+                ecs_autoscaling_cpu_target=v.ecs_autoscaling_cpu_target,
+                ecs_autoscaling_requests_per_target=v.ecs_autoscaling_requests_per_target,
                 log_group_name="producer-log",
                 log_retention_days=v.log_retention_days,
                 log_group_kms_key_id=v.log_group_kms_key_id,
@@ -250,6 +304,21 @@ class OutpostsEcsStack(PathNamedStack):
                 kinesis_stream_arn=self.stream.arn,
                 kinesis_kms_key_arn=stream_key_arn,
             ),
+        )
+        self.observability = Observability(
+            self,
+            "observability",
+            name_prefix=v.name_prefix,
+            region=v.region,
+            load_balancer=self.alb_ecs.alb_arn_suffix,
+            target_groups=self.alb_ecs.target_group_arn_suffixes,
+            cluster_name=self.alb_ecs.ecs_cluster_name,
+            service_name=self.alb_ecs.ecs_service_name,
+            stream_name=self.stream.name,
+            tags=tags,
+            alarm_topic_arn=v.alarm_sns_topic_arn,
+            dashboard=v.enable_dashboard,
+            container_insights=v.ecs_container_insights != "disabled",
         )
         self._outputs()
 
@@ -266,6 +335,11 @@ class OutpostsEcsStack(PathNamedStack):
             "ecs_cluster_name": (self.alb_ecs.ecs_cluster_name, "ECS cluster"),
             "ecs_service_name": (self.alb_ecs.ecs_service_name, "ECS service of the producer"),
         }
+        if self.observability.dashboard_name is not None:
+            summary["dashboard_name"] = (
+                self.observability.dashboard_name,
+                "CloudWatch dashboard of the ALB, stream and service metrics",
+            )
         for name, (value, description) in summary.items():
             TerraformOutput(self, name, value=value, description=description)
         modules: list[tuple[Construct, tuple[str, ...]]] = [

@@ -5,6 +5,11 @@ Auto Scaling group launches and an ECS capacity provider scales. The load balanc
 addresses from the Outpost subnet and from the customer-owned IP (CoIP) pool of the Outpost's
 local gateway, so it is reachable from the data center without any public exposure.
 
+In the Region (``outposts_arn`` empty) the same module builds the same architecture: the load
+balancer in ``subnets`` (public subnets of two or more AZs), the tasks, instances and
+interface endpoints in ``ecs_subnets`` (private subnets), and the tasks on EC2 instances or,
+with launch type FARGATE, on Fargate. Both modes may scale the service's task count.
+
 :class:`AlbEcsConfig` holds the module's variables (same names and defaults as the sample's
 ``alb-ecs`` module) and refuses inconsistent combinations before anything is synthesized;
 :class:`AlbEcs` builds the resources.
@@ -23,6 +28,12 @@ from typing import Annotated, Any, Literal
 from cdktf import TerraformIterator, TerraformResourceLifecycle, Token
 from cdktf_cdktf_provider_aws.acm_certificate import AcmCertificate
 from cdktf_cdktf_provider_aws.acm_certificate_validation import AcmCertificateValidation
+from cdktf_cdktf_provider_aws.appautoscaling_policy import (
+    AppautoscalingPolicy,
+    AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration,
+    AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification,
+)
+from cdktf_cdktf_provider_aws.appautoscaling_target import AppautoscalingTarget
 from cdktf_cdktf_provider_aws.autoscaling_group import (
     AutoscalingGroup,
     AutoscalingGroupMixedInstancesPolicy,
@@ -139,6 +150,34 @@ _TASK_DEFINITION_ARN = re.compile(
 _HEALTH_CHECK_MATCHER = re.compile(r"^\d{3}(?:-\d{3})?(?:,\d{3}(?:-\d{3})?)*$")
 _RESERVED_CAPACITY_PROVIDER_PREFIXES = ("aws", "ecs", "fargate")
 
+# Task sizes Fargate runs (Linux): CPU units -> (smallest, largest, step) memory in MiB; with
+# 256 units only 512, 1024 and 2048 MiB.
+FARGATE_TASK_SIZES = {
+    256: (512, 2048, 512),
+    512: (1024, 4096, 1024),
+    1024: (2048, 8192, 1024),
+    2048: (4096, 16384, 1024),
+    4096: (8192, 30720, 1024),
+    8192: (16384, 61440, 4096),
+    16384: (32768, 122880, 8192),
+}
+# The capacity provider of the service's tasks with launch type FARGATE.
+FARGATE_CAPACITY_PROVIDER = "FARGATE"
+# Service autoscaling: seconds after a scale-out before the next scale-out, and after a scale-in
+# before the next scale-in (scale out fast, scale in slowly).
+SCALE_OUT_COOLDOWN = 60
+SCALE_IN_COOLDOWN = 300
+
+
+def fargate_memory_sizes(cpu: int) -> list[int]:
+    """The task memory sizes (MiB) Fargate offers with ``cpu`` units; [] for no such CPU size."""
+    if cpu not in FARGATE_TASK_SIZES:
+        return []
+    if cpu == 256:
+        return [512, 1024, 2048]
+    smallest, largest, step = FARGATE_TASK_SIZES[cpu]
+    return list(range(smallest, largest + 1, step))
+
 
 class _ScriptTemplate(Template):
     """``@@{name}`` placeholders, so that the shell's own ``$`` needs no escaping."""
@@ -234,7 +273,7 @@ class EcsService:
     desired_count: int = Field(ge=0)
     """Number of tasks the service keeps running."""
     launch_type: Literal["EC2", "FARGATE", "EXTERNAL"]
-    """Where tasks run; EC2 (the only choice on an Outpost) uses the module's capacity provider."""
+    """Where tasks run: EC2 on the module's capacity provider (only one on an Outpost), FARGATE."""
     container_name: str
     """Name of the container; the load balancer forwards to it."""
     task_definition: TaskDefinition
@@ -381,7 +420,9 @@ class AlbEcsConfig:
     alb_name: str
     """Name of the load balancer (target group names start with it)."""
     subnets: list[SubnetId] = Field(min_length=1)
-    """Subnets of the load balancer, instances, tasks and endpoints (one Outpost subnet)."""
+    """Subnets of the load balancer (one Outpost subnet), and of the rest unless ecs_subnets."""
+    ecs_subnets: list[SubnetId] = Field(default_factory=list)
+    """Not in the sample: subnets of the tasks, instances and endpoints; empty = ``subnets``."""
     custom_zone: bool = False
     """Give the load balancer a name in a Route 53 zone, with an ACM certificate for HTTPS."""
     zone_id: str = ""
@@ -420,6 +461,14 @@ class AlbEcsConfig:
     """Not in the sample: CloudWatch Container Insights of the cluster (billed per metric)."""
     ecs_service: EcsService = Field(default_factory=_default_ecs_service)
     """The ECS service: name, task count, launch type, container and task definition."""
+    ecs_autoscaling_min_capacity: int = Field(default=1, ge=1)
+    """Not in the sample: fewest tasks the service's autoscaling leaves running."""
+    ecs_autoscaling_max_capacity: int = Field(default=3, ge=1)
+    """Not in the sample: most tasks the service's autoscaling starts."""
+    ecs_autoscaling_cpu_target: int = Field(default=65, ge=0, le=100)
+    """Not in the sample: average CPU use (%) the task count tracks; 0 for no CPU policy."""
+    ecs_autoscaling_requests_per_target: int = Field(default=0, ge=0)
+    """Not in the sample: ALB requests per task and minute the task count tracks; 0 for none."""
     import_aws_ecs_task_definition: bool = False
     """Run ``task_definition_arn`` instead of creating a task definition, log group and roles."""
     task_definition_arn: str = ""
@@ -506,6 +555,7 @@ class AlbEcsConfig:
         self._check_placement()
         self._check_capacity()
         self._check_imports()
+        self._check_autoscaling()
         return self
 
     def _check_names(self) -> None:
@@ -634,11 +684,9 @@ class AlbEcsConfig:
                 raise ValueError(
                     message if message.startswith(field) else f"{field}: {message}"
                 ) from None
+        if launch_type == "FARGATE":
+            self._check_fargate()
         if self.outposts_arn:
-            if launch_type == "FARGATE":
-                raise ValueError(
-                    "ecs_service.launch_type: FARGATE does not run on Outposts; use EC2"
-                )
             if len(self.subnets) != 1:
                 raise ValueError(
                     "subnets: a load balancer on an Outpost takes exactly one Outpost subnet "
@@ -649,6 +697,58 @@ class AlbEcsConfig:
                 "subnets: a load balancer in the Region needs subnets in at least two "
                 "Availability Zones"
             )
+
+    def _check_fargate(self) -> None:
+        if self.outposts_arn:
+            raise ValueError("ecs_service.launch_type: FARGATE does not run on Outposts; use EC2")
+        if self.import_aws_launch_template:
+            raise ValueError(
+                "import_aws_launch_template: FARGATE tasks run on no instances, so no launch "
+                "template; use launch type EC2"
+            )
+        if self.import_aws_ecs_task_definition:
+            return
+        size = self.ecs_service.task_definition
+        if size.cpu not in FARGATE_TASK_SIZES:
+            raise ValueError(
+                f"ecs_service.task_definition.cpu: {size.cpu} is not a Fargate task size "
+                f"(one of {', '.join(map(str, FARGATE_TASK_SIZES))})"
+            )
+        if size.memory not in fargate_memory_sizes(size.cpu):
+            smallest, largest, step = FARGATE_TASK_SIZES[size.cpu]
+            offered = (
+                "512, 1024 or 2048 MiB"
+                if size.cpu == 256
+                else f"{smallest} to {largest} MiB in steps of {step}"
+            )
+            raise ValueError(
+                f"ecs_service.task_definition.memory: Fargate runs {size.cpu} CPU units with "
+                f"{offered} (got {size.memory})"
+            )
+
+    def _check_autoscaling(self) -> None:
+        low, high = self.ecs_autoscaling_min_capacity, self.ecs_autoscaling_max_capacity
+        if high < low:
+            raise ValueError(
+                f"ecs_autoscaling_max_capacity: {high} is below ecs_autoscaling_min_capacity "
+                f"({low})"
+            )
+        desired = self.ecs_service.desired_count
+        if self.autoscaling and not low <= desired <= high:
+            raise ValueError(
+                f"ecs_service.desired_count: {desired} is outside the autoscaling range "
+                f"[{low}, {high}] (ecs_autoscaling_min_capacity, ecs_autoscaling_max_capacity)"
+            )
+
+    @property
+    def autoscaling(self) -> bool:
+        """Whether a target tracking policy scales the service's task count."""
+        return self.ecs_autoscaling_cpu_target > 0 or self.ecs_autoscaling_requests_per_target > 0
+
+    @property
+    def task_subnets(self) -> list[str]:
+        """Subnets of the tasks, the container instances and the interface endpoints."""
+        return self.ecs_subnets or self.subnets
 
     def _check_capacity(self) -> None:
         if not (self.ecs_asg_min_size <= self.ecs_asg_desired_capacity <= self.ecs_asg_max_size):
@@ -726,13 +826,34 @@ class AlbEcs(Construct):
     Always created: the load balancer (internet-facing so that it gets customer-owned IPs,
     in ``subnets``, with access logs when ``enable_alb_access_logging``); one random suffix and,
     per ``port_listeners`` key, an IP target group ``<alb_name>-<port>-<suffix>`` and a forward
-    listener; the ALB and ECS security groups and their rules; the Auto Scaling group (mixed
-    instances policy on the launch template's ``$Latest`` version, desired capacity left to
-    scaling after creation), its capacity provider with managed scaling, the cluster and the
-    service; the interface endpoints (ecs, ecs-agent, ecs-telemetry, ecr.api, ecr.dkr,
-    secretsmanager, logs) with their security group.
+    listener; the ALB and ECS security groups and their rules; the cluster, its capacity
+    providers and the service; the interface endpoints (ecs, ecs-agent, ecs-telemetry, ecr.api,
+    ecr.dkr, secretsmanager, logs) with their security group. Tasks, instances and endpoints
+    live in ``ecs_subnets``, or in ``subnets`` when it is empty (as in the sample).
 
     Conditional:
+
+    - launch type EC2 (the only one on an Outpost): the Auto Scaling group (mixed instances
+      policy on the launch template's ``$Latest`` version, desired capacity left to scaling
+      after creation) and its capacity provider with managed scaling, which the cluster
+      registers as its default strategy and the service runs on.
+    - launch type FARGATE (Region only; not in the sample, whose service took the launch type
+      but ran on the EC2 cluster regardless): no launch template, Auto Scaling group or
+      capacity provider; the cluster registers the ``FARGATE`` capacity provider, the service
+      runs on it and the task definition requires FARGATE compatibility (a task size Fargate
+      offers is checked).
+    - autoscaling (not in the sample; on when ``ecs_autoscaling_cpu_target`` or
+      ``ecs_autoscaling_requests_per_target`` is above 0): an Application Auto Scaling target
+      on the service's desired count, from ``ecs_autoscaling_min_capacity`` to
+      ``ecs_autoscaling_max_capacity``; a target tracking policy on the service's average CPU
+      and, with requests per target, one on ``ALBRequestCountPerTarget`` per target group
+      (scale out after 60 s, scale in after 300 s). The service then ignores changes of its
+      desired count, which autoscaling owns. With launch type EC2 the two levels compose:
+      the policies set how many tasks run; tasks that find no room wait in PROVISIONING,
+      which raises the capacity provider's ``CapacityProviderReservation`` above
+      ``capacity_provider_target_capacity`` so that managed scaling adds instances (up to
+      ``ecs_asg_max_size``); when tasks go, the reservation falls and managed scaling removes
+      the idle instances.
 
     - ``outposts_arn`` set: the outpost, local gateway, local gateway route table and CoIP pool
       lookups; the load balancer takes addresses from that pool and every listener port
@@ -740,8 +861,9 @@ class AlbEcs(Construct):
     - ``custom_zone``: the zone lookup, an alias record ``<alb_name>.<zone>``, an ACM
       certificate with one DNS validation record per validation option and the validation;
       HTTPS listeners use that certificate.
-    - not ``import_aws_launch_template``: the launch template (IMDSv2 only, hop limit 1,
-      optional block devices, user data joining the cluster); else ``launch_template_id``.
+    - launch type EC2 and not ``import_aws_launch_template``: the launch template (IMDSv2
+      only, hop limit 1, optional block devices, user data joining the cluster); else
+      ``launch_template_id``.
     - not ``import_aws_ecs_task_definition``: the task definition, its log group, execution
       role and task role; else ``task_definition_arn`` and none of those.
 
@@ -764,9 +886,10 @@ class AlbEcs(Construct):
       refuses).
     - Access logs are configured only when enabled (no block with an empty bucket name).
     - The service waits for the listeners (a target group without a load balancer is refused by
-      ECS) and for the cluster's capacity providers. With launch type EC2 it runs on the
-      capacity provider through a capacity provider strategy, not ``launch_type``: ECS refuses
-      both at once, and only tasks placed through the strategy drive managed scaling.
+      ECS) and for the cluster's capacity providers. It runs on its capacity provider (the
+      module's with EC2, ``FARGATE`` with FARGATE) through a capacity provider strategy, not
+      ``launch_type``: ECS refuses both at once, and only tasks placed through the strategy
+      drive managed scaling.
     - Capacity provider settings are applied on change (the sample ignored every change).
     - The task role is scoped: Kinesis writes (and ``DescribeStreamSummary``) on the stream,
       CloudWatch Logs actions on the log group; ``kinesis:ListStreams`` (account-wide, not
@@ -802,7 +925,9 @@ class AlbEcs(Construct):
     with ``import_aws_ecs_task_definition``, when ``ecs_iam_execution_role``,
     ``ecs_iam_task_role`` and ``ecs_cw_log_group`` are ``None`` (the sample failed there).
     ``alb_dns_name``, ``ecs_cluster_name`` and ``ecs_service_name`` are added for the root
-    deployment's outputs.
+    deployment's outputs; ``alb_arn_suffix`` and ``target_group_arn_suffixes`` (the metric
+    dimensions), ``ecs_capacity_provider_name`` (``None`` with FARGATE) and
+    ``ecs_autoscaling_target_id`` (``None`` without autoscaling) for its dashboard and alarms.
     """
 
     alb_id: str
@@ -815,6 +940,10 @@ class AlbEcs(Construct):
     ecs_iam_execution_role: str | None
     ecs_iam_task_role: str | None
     ecs_cw_log_group: str | None
+    alb_arn_suffix: str
+    target_group_arn_suffixes: dict[str, str]
+    ecs_capacity_provider_name: str | None
+    ecs_autoscaling_target_id: str | None
 
     def __init__(self, scope: Construct, id: str, config: AlbEcsConfig) -> None:
         super().__init__(scope, id)
@@ -828,7 +957,12 @@ class AlbEcs(Construct):
 
         self._security_groups()
         self._load_balancer()
-        self._capacity()
+        self._capacity_provider: EcsCapacityProvider | None = None
+        if config.ecs_service.launch_type == "EC2":
+            self._capacity_provider = self._capacity()
+        self.ecs_capacity_provider_name = (
+            self._capacity_provider.name if self._capacity_provider else None
+        )
         self._task_definition()
         self._ecs()
         self._endpoints()
@@ -993,6 +1127,7 @@ class AlbEcs(Construct):
         )
         self.alb_id = self._alb.id
         self.alb_dns_name = self._alb.dns_name
+        self.alb_arn_suffix = self._alb.arn_suffix
         certificate_arn = self._certificate() if config.custom_zone else None
 
         suffix = StringResource(
@@ -1003,6 +1138,7 @@ class AlbEcs(Construct):
             lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
         )
         self._target_groups: dict[str, LbTargetGroup] = {}
+        self.target_group_arn_suffixes = {}
         self._listeners: list[LbListener] = []
         for key, listener in config.port_listeners.items():
             target = listener.target_group
@@ -1031,6 +1167,7 @@ class AlbEcs(Construct):
                 ),
             )
             self._target_groups[key] = target_group
+            self.target_group_arn_suffixes[key] = target_group.arn_suffix
             https = listener.protocol == "HTTPS"
             self._listeners.append(
                 LbListener(
@@ -1099,7 +1236,8 @@ class AlbEcs(Construct):
 
     # --------------------------------------------------------------- capacity
 
-    def _capacity(self) -> None:
+    def _capacity(self) -> EcsCapacityProvider:
+        """Launch template, Auto Scaling group and their capacity provider (launch type EC2)."""
         config = self.config
         if config.import_aws_launch_template:
             launch_template_id = config.launch_template_id
@@ -1119,7 +1257,7 @@ class AlbEcs(Construct):
             max_size=config.ecs_asg_max_size,
             min_size=config.ecs_asg_min_size,
             desired_capacity=config.ecs_asg_desired_capacity,
-            vpc_zone_identifier=config.subnets,
+            vpc_zone_identifier=config.task_subnets,
             health_check_type=config.ecs_asg_health_check_type,
             capacity_rebalance=config.ecs_asg_capacity_rebalance,
             default_cooldown=config.ecs_asg_default_cooldown,
@@ -1153,7 +1291,7 @@ class AlbEcs(Construct):
             ),
         )
         # The capacity provider is tied to one group for life: it takes the group's name.
-        self._capacity_provider = EcsCapacityProvider(
+        return EcsCapacityProvider(
             self,
             "capacity_provider",
             name=asg.name,
@@ -1449,19 +1587,22 @@ class AlbEcs(Construct):
             ],
             tags=config.tags,
         )
+        # EC2: the module's capacity provider; FARGATE: the provider AWS offers every cluster.
+        capacity_provider = (
+            self._capacity_provider.name if self._capacity_provider else FARGATE_CAPACITY_PROVIDER
+        )
         cluster_capacity = EcsClusterCapacityProviders(
             self,
             "ecs-cluster-capacity-providers",
             cluster_name=cluster.name,
-            capacity_providers=[self._capacity_provider.name],
+            capacity_providers=[capacity_provider],
             default_capacity_provider_strategy=[
                 EcsClusterCapacityProvidersDefaultCapacityProviderStrategy(
-                    capacity_provider=self._capacity_provider.name, weight=1
+                    capacity_provider=capacity_provider, weight=1
                 )
             ],
         )
         service = config.ecs_service
-        on_capacity_provider = service.launch_type == "EC2"
         ecs_service = EcsServiceResource(
             self,
             "service",
@@ -1469,21 +1610,14 @@ class AlbEcs(Construct):
             cluster=cluster.id,
             task_definition=self.ecs_task_definition_id,
             desired_count=service.desired_count,
-            launch_type=None if on_capacity_provider else service.launch_type,
-            capacity_provider_strategy=(
-                [
-                    EcsServiceCapacityProviderStrategy(
-                        capacity_provider=self._capacity_provider.name, weight=1
-                    )
-                ]
-                if on_capacity_provider
-                else None
-            ),
+            capacity_provider_strategy=[
+                EcsServiceCapacityProviderStrategy(capacity_provider=capacity_provider, weight=1)
+            ],
             deployment_maximum_percent=100,
             deployment_minimum_healthy_percent=0,
             enable_ecs_managed_tags=True,
             network_configuration=EcsServiceNetworkConfiguration(
-                subnets=config.subnets,
+                subnets=config.task_subnets,
                 security_groups=[self._ecs_sg.id],
                 assign_public_ip=False,
             ),
@@ -1497,11 +1631,74 @@ class AlbEcs(Construct):
             ],
             tags=config.tags,
             depends_on=[*self._listeners, cluster_capacity],
+            # Autoscaling owns the task count once the service exists.
+            lifecycle=(
+                TerraformResourceLifecycle(ignore_changes=["desired_count"])
+                if config.autoscaling
+                else None
+            ),
         )
         self.ecs_cluster_id = cluster.id
         self.ecs_cluster_name = cluster.name
         self.ecs_service_id = ecs_service.id
         self.ecs_service_name = ecs_service.name
+        self._autoscaling(cluster, ecs_service)
+
+    def _autoscaling(self, cluster: EcsCluster, service: EcsServiceResource) -> None:
+        """Scalable target on the service's desired count and its target tracking policies."""
+        config = self.config
+        self.ecs_autoscaling_target_id = None
+        if not config.autoscaling:
+            return
+        target = AppautoscalingTarget(
+            self,
+            "service_scaling_target",
+            service_namespace="ecs",
+            scalable_dimension="ecs:service:DesiredCount",
+            resource_id=f"service/{cluster.name}/{service.name}",
+            min_capacity=config.ecs_autoscaling_min_capacity,
+            max_capacity=config.ecs_autoscaling_max_capacity,
+            tags=config.tags,
+        )
+        self.ecs_autoscaling_target_id = target.id
+        policy_name = f"{self._project}-{config.ecs_service.ecs_service_name}"
+        policies: list[tuple[str, str, int, str | None]] = []
+        if config.ecs_autoscaling_cpu_target:
+            policies.append(
+                ("cpu", "ECSServiceAverageCPUUtilization", config.ecs_autoscaling_cpu_target, None)
+            )
+        if config.ecs_autoscaling_requests_per_target:
+            for key, suffix in self.target_group_arn_suffixes.items():
+                policies.append(
+                    (
+                        f"requests-{key}",
+                        "ALBRequestCountPerTarget",
+                        config.ecs_autoscaling_requests_per_target,
+                        f"{self.alb_arn_suffix}/{suffix}",
+                    )
+                )
+        for name, metric, value, label in policies:
+            AppautoscalingPolicy(
+                self,
+                f"service_scaling_{name}",
+                name=f"{policy_name}-{name}",
+                policy_type="TargetTrackingScaling",
+                service_namespace=target.service_namespace,
+                scalable_dimension=target.scalable_dimension,
+                resource_id=target.resource_id,
+                target_tracking_scaling_policy_configuration=(
+                    AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration(
+                        target_value=value,
+                        predefined_metric_specification=(
+                            AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification(
+                                predefined_metric_type=metric, resource_label=label
+                            )
+                        ),
+                        scale_out_cooldown=SCALE_OUT_COOLDOWN,
+                        scale_in_cooldown=SCALE_IN_COOLDOWN,
+                    )
+                ),
+            )
 
     # ---------------------------------------------------------------- endpoints
 
@@ -1536,7 +1733,7 @@ class AlbEcs(Construct):
                 service_name=endpoint_service.service_name,
                 vpc_endpoint_type="Interface",
                 security_group_ids=[endpoints_sg.id],
-                subnet_ids=config.subnets,
+                subnet_ids=config.task_subnets,
                 private_dns_enabled=True,
                 tags=self._named(f"{self._name_prefix}-{name_suffix}"),
             )

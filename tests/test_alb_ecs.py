@@ -11,7 +11,14 @@ import pytest
 from cdktf import TerraformElement, TerraformOutput, TerraformStack, TerraformVariable
 from pydantic import TypeAdapter, ValidationError
 
-from modules.alb_ecs import HTTPS_SSL_POLICY, AlbEcs, AlbEcsConfig, render_user_data
+from modules.alb_ecs import (
+    HTTPS_SSL_POLICY,
+    INTERFACE_ENDPOINTS,
+    AlbEcs,
+    AlbEcsConfig,
+    fargate_memory_sizes,
+    render_user_data,
+)
 from tests.support import OUTPOSTS_ARN, data_sources, resources, synth, terraform_load
 
 MODULE_ID = "producer-outposts-ecs-alb"
@@ -19,6 +26,8 @@ LOGS_KEY = "arn:aws:kms:us-west-2:111122223333:key/0123abcd-12ab-34cd-56ef-12345
 STREAM_KEY = "arn:aws:kms:us-west-2:111122223333:key/mrk-0123456789abcdef0123456789abcdef"
 SUBNET = "subnet-0aaa1111bbbb2222c"
 SUBNET_B = "subnet-0bbb1111bbbb2222c"
+PRIVATE = "subnet-0ccc1111bbbb2222c"
+PRIVATE_B = "subnet-0ddd1111bbbb2222c"
 TAGS = {
     "Environment": "dev",
     "Project": "outposts-AoD",
@@ -124,24 +133,67 @@ def outpost() -> Synthesized:
     return Synthesized(sample())
 
 
+def service(launch_type: str = "EC2", desired_count: int = 1, **size: int) -> dict[str, Any]:
+    return {
+        "ecs_service_name": "ecs-producer",
+        "desired_count": desired_count,
+        "launch_type": launch_type,
+        "container_name": "producer",
+        "task_definition": {"family": "producer", "cpu": 512, "memory": 1024, "port": 8080} | size,
+    }
+
+
 @pytest.fixture(scope="module")
 def region() -> Synthesized:
+    """In the Region on EC2: the ALB in two public subnets, the rest in two private ones."""
     return Synthesized(
         sample(
             outposts_arn="",
             subnets=[SUBNET, SUBNET_B],
+            ecs_subnets=[PRIVATE, PRIVATE_B],
             enable_alb_access_logging=False,
             ecs_instance_type="t3.large",
             ecs_asg_override_config=[{"instance_type": "t3.large", "weighted_capacity": 1}],
-            ecs_service={
-                "ecs_service_name": "ecs-producer",
-                "desired_count": 2,
-                "launch_type": "FARGATE",
-                "container_name": "producer",
-                "task_definition": {"family": "producer", "cpu": 512, "memory": 1024, "port": 8080},
-            },
+            ecs_service=service(desired_count=2),
         )
     )
+
+
+@pytest.fixture(scope="module")
+def fargate() -> Synthesized:
+    """In the Region on Fargate, with a larger task."""
+    return Synthesized(
+        sample(
+            outposts_arn="",
+            subnets=[SUBNET, SUBNET_B],
+            ecs_subnets=[PRIVATE, PRIVATE_B],
+            ecs_service=service("FARGATE", desired_count=2, cpu=1024, memory=3072),
+        )
+    )
+
+
+@pytest.fixture(scope="module")
+def scaled() -> Synthesized:
+    """Two listeners, the task count tracking ALB requests per target only."""
+    return Synthesized(
+        sample(
+            port_listeners={
+                "port-1": listener(80, cidrs=("10.181.192.0/19",)),
+                "port-2": listener(8081),
+            },
+            ecs_service=service(desired_count=2),
+            ecs_autoscaling_min_capacity=2,
+            ecs_autoscaling_max_capacity=8,
+            ecs_autoscaling_cpu_target=0,
+            ecs_autoscaling_requests_per_target=500,
+        )
+    )
+
+
+@pytest.fixture(scope="module")
+def unscaled() -> Synthesized:
+    """No target tracking policy: the sample's fixed task count."""
+    return Synthesized(sample(ecs_autoscaling_cpu_target=0, ecs_autoscaling_requests_per_target=0))
 
 
 @pytest.fixture(scope="module")
@@ -235,6 +287,9 @@ def relaxed() -> Synthesized:
 CONFIGURATIONS = (
     "outpost",
     "region",
+    "fargate",
+    "scaled",
+    "unscaled",
     "https",
     "multi",
     "imported_task",
@@ -275,6 +330,9 @@ def test_sample_resource_counts(outpost: Synthesized) -> None:
         "aws_ecs_task_definition": 1,
         "aws_ecs_service": 1,
         "aws_vpc_endpoint": 7,
+        # Not in the sample: the service's autoscaling (CPU target tracking by default).
+        "aws_appautoscaling_target": 1,
+        "aws_appautoscaling_policy": 1,
     }
     data_counts = {kind: len(items) for kind, items in outpost.json["data"].items()}
     assert data_counts == {
@@ -563,6 +621,8 @@ def test_service_runs_on_the_capacity_provider(outpost: Synthesized) -> None:
         + outpost.logical_id("ecs-cluster-capacity-providers"),
     ]
     assert service["tags"] == TAGS
+    # Autoscaling owns the task count after creation.
+    assert service["lifecycle"] == {"ignore_changes": ["desired_count"]}
 
 
 def test_task_definition_and_container(outpost: Synthesized) -> None:
@@ -772,13 +832,164 @@ def test_region_deployment_has_no_outpost_parts(region: Synthesized) -> None:
     assert region.res("aws_launch_template", "node")["instance_type"] == "t3.large"
 
 
-def test_fargate_service_uses_the_launch_type(region: Synthesized) -> None:
+def test_region_tasks_instances_and_endpoints_use_ecs_subnets(region: Synthesized) -> None:
+    assert region.res("aws_autoscaling_group", "ecs_nodes")["vpc_zone_identifier"] == [
+        PRIVATE,
+        PRIVATE_B,
+    ]
     service = region.res("aws_ecs_service", "service")
-    assert service["launch_type"] == "FARGATE"
-    assert "capacity_provider_strategy" not in service
+    assert service["network_configuration"]["subnets"] == [PRIVATE, PRIVATE_B]
     assert service["desired_count"] == 2
-    task = region.res("aws_ecs_task_definition", "task_definition")
+    for construct_id, _, _ in INTERFACE_ENDPOINTS:
+        assert region.res("aws_vpc_endpoint", construct_id)["subnet_ids"] == [PRIVATE, PRIVATE_B]
+    # EC2 in the Region runs on the module's capacity provider, as on an Outpost.
+    provider_name = region.ref("aws_ecs_capacity_provider", "capacity_provider", "name")
+    assert service["capacity_provider_strategy"] == [
+        {"capacity_provider": provider_name, "weight": 1}
+    ]
+    assert region.module.ecs_capacity_provider_name is not None
+
+
+def test_without_ecs_subnets_everything_shares_subnets(outpost: Synthesized) -> None:
+    assert outpost.config.ecs_subnets == []
+    assert outpost.res("aws_autoscaling_group", "ecs_nodes")["vpc_zone_identifier"] == [SUBNET]
+    assert outpost.res("aws_vpc_endpoint", "ecs")["subnet_ids"] == [SUBNET]
+
+
+def test_fargate_has_no_instances_and_runs_on_the_fargate_provider(fargate: Synthesized) -> None:
+    for kind in ("aws_launch_template", "aws_autoscaling_group", "aws_ecs_capacity_provider"):
+        assert fargate.count(kind) == 0, kind
+    assert fargate.module.ecs_capacity_provider_name is None
+    association = fargate.res(
+        "aws_ecs_cluster_capacity_providers", "ecs-cluster-capacity-providers"
+    )
+    assert association["capacity_providers"] == ["FARGATE"]
+    assert association["default_capacity_provider_strategy"] == [
+        {"capacity_provider": "FARGATE", "weight": 1}
+    ]
+    service = fargate.res("aws_ecs_service", "service")
+    # A capacity provider strategy, not a launch type: ECS refuses both.
+    assert "launch_type" not in service
+    assert service["capacity_provider_strategy"] == [{"capacity_provider": "FARGATE", "weight": 1}]
+    assert service["network_configuration"] == {
+        "subnets": [PRIVATE, PRIVATE_B],
+        "security_groups": [fargate.ref("aws_security_group", "ecs_sg", "id")],
+        "assign_public_ip": False,
+    }
+    assert service["desired_count"] == 2
+
+
+def test_fargate_task_definition(fargate: Synthesized) -> None:
+    task = fargate.res("aws_ecs_task_definition", "task_definition")
     assert task["requires_compatibilities"] == ["FARGATE"]
+    assert (task["cpu"], task["memory"]) == ("1024", "3072")
+    assert task["network_mode"] == "awsvpc"
+    assert task["execution_role_arn"] == fargate.ref("aws_iam_role", "ecs_execution_role", "arn")
+    (container,) = json.loads(task["container_definitions"])
+    assert (container["cpu"], container["memory"]) == (1024, 3072)
+
+
+def test_fargate_task_sizes() -> None:
+    assert fargate_memory_sizes(256) == [512, 1024, 2048]
+    assert fargate_memory_sizes(512) == [1024, 2048, 3072, 4096]
+    assert fargate_memory_sizes(16384)[:2] == [32768, 40960]
+    assert fargate_memory_sizes(384) == []
+    size = {"cpu": 4096, "memory": 30720}
+    assert AlbEcsConfig(
+        **sample(
+            outposts_arn="", subnets=[SUBNET, SUBNET_B], ecs_service=service("FARGATE", **size)
+        )
+    )
+
+
+# ------------------------------------------------------------------------- autoscaling
+
+
+def test_service_autoscaling_on_cpu_by_default(outpost: Synthesized) -> None:
+    target = outpost.res("aws_appautoscaling_target", "service_scaling_target")
+    cluster_name = outpost.ref("aws_ecs_cluster", "ecs-cluster", "name")
+    service_name = outpost.ref("aws_ecs_service", "service", "name")
+    assert target["resource_id"] == f"service/{cluster_name}/{service_name}"
+    assert target["scalable_dimension"] == "ecs:service:DesiredCount"
+    assert target["service_namespace"] == "ecs"
+    assert (target["min_capacity"], target["max_capacity"]) == (1, 3)
+    assert target["tags"] == TAGS
+    policy = outpost.res("aws_appautoscaling_policy", "service_scaling_cpu")
+    assert policy["name"] == "outposts-AoD-ecs-producer-cpu"
+    assert policy["policy_type"] == "TargetTrackingScaling"
+    for attribute in ("resource_id", "scalable_dimension", "service_namespace"):
+        assert policy[attribute] == outpost.ref(
+            "aws_appautoscaling_target", "service_scaling_target", attribute
+        )
+    assert policy["target_tracking_scaling_policy_configuration"] == {
+        "target_value": 65,
+        "predefined_metric_specification": {
+            "predefined_metric_type": "ECSServiceAverageCPUUtilization"
+        },
+        "scale_out_cooldown": 60,
+        "scale_in_cooldown": 300,
+    }
+    assert outpost.module.ecs_autoscaling_target_id is not None
+
+
+def test_task_scaling_composes_with_managed_instance_scaling(outpost: Synthesized) -> None:
+    """Autoscaling sets the task count; tasks without room drive the capacity provider.
+
+    The chain that makes it work: the scalable target changes the service's desired count;
+    the service places tasks through the capacity provider strategy (not a launch type), so
+    tasks that find no room wait in PROVISIONING and count in the capacity provider's
+    reservation; managed scaling tracks that reservation at the target capacity and changes
+    the group's desired capacity. Terraform must leave both counts to their scaler.
+    """
+    provider_name = outpost.ref("aws_ecs_capacity_provider", "capacity_provider", "name")
+    service = outpost.res("aws_ecs_service", "service")
+    assert "launch_type" not in service
+    assert service["capacity_provider_strategy"] == [
+        {"capacity_provider": provider_name, "weight": 1}
+    ]
+    assert service["lifecycle"]["ignore_changes"] == ["desired_count"]
+    target = outpost.res("aws_appautoscaling_target", "service_scaling_target")
+    assert outpost.ref("aws_ecs_service", "service", "name") in target["resource_id"]
+
+    provider = outpost.res("aws_ecs_capacity_provider", "capacity_provider")
+    scaling = provider["auto_scaling_group_provider"]["managed_scaling"]
+    assert (scaling["status"], scaling["target_capacity"]) == ("ENABLED", 80)
+    group = outpost.res("aws_autoscaling_group", "ecs_nodes")
+    assert "desired_capacity" in group["lifecycle"]["ignore_changes"]
+    assert group["max_size"] == 3
+    # The instances the group may add are what managed scaling works with.
+    assert provider["auto_scaling_group_provider"]["auto_scaling_group_arn"] == outpost.ref(
+        "aws_autoscaling_group", "ecs_nodes", "arn"
+    )
+
+
+def test_autoscaling_on_requests_per_target(scaled: Synthesized) -> None:
+    target = scaled.res("aws_appautoscaling_target", "service_scaling_target")
+    assert (target["min_capacity"], target["max_capacity"]) == (2, 8)
+    assert scaled.module.node.try_find_child("service_scaling_cpu") is None
+    alb_suffix = scaled.ref("aws_lb", "alb", "arn_suffix")
+    for key in ("port-1", "port-2"):
+        policy = scaled.res("aws_appautoscaling_policy", f"service_scaling_requests-{key}")
+        assert policy["name"] == f"outposts-AoD-ecs-producer-requests-{key}"
+        group_suffix = scaled.ref("aws_lb_target_group", f"ecs_alb_tg_{key}", "arn_suffix")
+        assert policy["target_tracking_scaling_policy_configuration"] == {
+            "target_value": 500,
+            "predefined_metric_specification": {
+                "predefined_metric_type": "ALBRequestCountPerTarget",
+                "resource_label": f"{alb_suffix}/{group_suffix}",
+            },
+            "scale_out_cooldown": 60,
+            "scale_in_cooldown": 300,
+        }
+    assert scaled.count("aws_appautoscaling_policy") == 2
+    assert scaled.res("aws_ecs_service", "service")["desired_count"] == 2
+
+
+def test_without_policies_terraform_keeps_the_task_count(unscaled: Synthesized) -> None:
+    assert unscaled.count("aws_appautoscaling_target") == 0
+    assert unscaled.count("aws_appautoscaling_policy") == 0
+    assert "lifecycle" not in unscaled.res("aws_ecs_service", "service")
+    assert unscaled.module.ecs_autoscaling_target_id is None
 
 
 def test_custom_zone_certificate_and_https_listener(https: Synthesized) -> None:
@@ -1127,6 +1338,11 @@ def test_variables_and_defaults_mirror_the_sample() -> None:
         "metrics_namespace": "KinesisProducerLibrary",
         "ecs_egress_ports": [80, 443],
         "ecs_egress_all_traffic": False,
+        "ecs_subnets": [],
+        "ecs_autoscaling_min_capacity": 1,
+        "ecs_autoscaling_max_capacity": 3,
+        "ecs_autoscaling_cpu_target": 65,
+        "ecs_autoscaling_requests_per_target": 0,
     }
     required = {
         "tags",
@@ -1150,6 +1366,11 @@ def test_variables_and_defaults_mirror_the_sample() -> None:
         "metrics_namespace",
         "ecs_egress_ports",
         "ecs_egress_all_traffic",
+        "ecs_subnets",
+        "ecs_autoscaling_min_capacity",
+        "ecs_autoscaling_max_capacity",
+        "ecs_autoscaling_cpu_target",
+        "ecs_autoscaling_requests_per_target",
     }
     assert set(values) == set(defaults) | required | {"vpc_id", "vpc_cidr_block"}
     assert len(set(values) - added) == 51
@@ -1360,6 +1581,55 @@ INVALID = {
         "ecs_asg_termination_policies.0",
     ),
     "unknown variable": ({"vpc_names": "x"}, "vpc_names"),
+    "fargate with an imported launch template": (
+        {
+            "outposts_arn": "",
+            "subnets": [SUBNET, SUBNET_B],
+            "ecs_service": service("FARGATE"),
+            "import_aws_launch_template": True,
+            "launch_template_id": "lt-0123456789abcdef0",
+        },
+        "import_aws_launch_template",
+    ),
+    "fargate CPU size": (
+        {
+            "outposts_arn": "",
+            "subnets": [SUBNET, SUBNET_B],
+            "ecs_service": service("FARGATE", cpu=768),
+        },
+        "ecs_service.task_definition.cpu",
+    ),
+    "fargate memory for the CPU": (
+        {
+            "outposts_arn": "",
+            "subnets": [SUBNET, SUBNET_B],
+            "ecs_service": service("FARGATE", cpu=256, memory=1536),
+        },
+        "ecs_service.task_definition.memory",
+    ),
+    "fargate memory above the CPU's range": (
+        {
+            "outposts_arn": "",
+            "subnets": [SUBNET, SUBNET_B],
+            "ecs_service": service("FARGATE", cpu=512, memory=8192),
+        },
+        "ecs_service.task_definition.memory",
+    ),
+    "autoscaling max below min": (
+        {"ecs_autoscaling_min_capacity": 3, "ecs_autoscaling_max_capacity": 2},
+        "ecs_autoscaling_max_capacity",
+    ),
+    "desired count outside the autoscaling range": (
+        {"ecs_service": service(desired_count=5)},
+        "ecs_service.desired_count",
+    ),
+    "autoscaling min of 0": ({"ecs_autoscaling_min_capacity": 0}, "ecs_autoscaling_min_capacity"),
+    "CPU target above 100": ({"ecs_autoscaling_cpu_target": 101}, "ecs_autoscaling_cpu_target"),
+    "negative requests per target": (
+        {"ecs_autoscaling_requests_per_target": -1},
+        "ecs_autoscaling_requests_per_target",
+    ),
+    "malformed task subnet id": ({"ecs_subnets": ["private-1"]}, "ecs_subnets.0"),
 }
 
 

@@ -60,6 +60,12 @@ def protected(sample_vars: dict[str, Any]) -> dict[str, Any]:
     )
 
 
+@pytest.fixture(scope="module")
+def on_demand(sample_vars: dict[str, Any]) -> dict[str, Any]:
+    """The sample deployment with an ON_DEMAND stream."""
+    return synth_deployment({**sample_vars, "kinesis_stream_mode": "ON_DEMAND"})
+
+
 def test_module_outputs_are_terraform_outputs(deployment: dict[str, Any]) -> None:
     outputs = deployment["output"]
     assert len(VPC_OUTPUTS) == 22 and len(IMAGE_OUTPUTS) == 1 and len(ALB_ECS_OUTPUTS) == 7
@@ -76,6 +82,7 @@ def test_module_outputs_are_terraform_outputs(deployment: dict[str, Any]) -> Non
         "kinesis_stream_arn",
         "ecs_cluster_name",
         "ecs_service_name",
+        "dashboard_name",
     ):
         assert outputs[name]["value"].startswith("${"), name
     assert outputs["alb_dns_name"]["value"] == ("${aws_lb.producer-outposts-ecs-alb_alb.dns_name}")
@@ -85,10 +92,21 @@ def test_kinesis_stream(deployment: dict[str, Any]) -> None:
     (stream,) = resources(deployment, "aws_kinesis_stream").values()
     assert stream["name"] == "data-processing-stream"
     assert stream["shard_count"] == 1
+    # Explicit, so that a stream switched back from ON_DEMAND is switched back by Terraform.
+    assert stream["stream_mode_details"] == {"stream_mode": "PROVISIONED"}
     assert stream["retention_period"] == 48
     assert stream["shard_level_metrics"] == ["IncomingBytes", "OutgoingBytes"]
     assert stream["tags"]["managedBy"] == "terraform"
     assert stream["tags"]["Terraformbackend"] == "terraform-backend-s3"
+
+
+def test_on_demand_stream_has_no_shard_count(on_demand: dict[str, Any]) -> None:
+    (stream,) = resources(on_demand, "aws_kinesis_stream").values()
+    assert stream["stream_mode_details"] == {"stream_mode": "ON_DEMAND"}
+    assert "shard_count" not in stream
+    assert (stream["name"], stream["retention_period"]) == ("data-processing-stream", 48)
+    assert stream["encryption_type"] == "KMS"
+    terraform_load(on_demand)
 
 
 def _task_statements(synthesized: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -423,7 +441,9 @@ def test_without_an_outpost(sample_vars: dict[str, Any]) -> None:
         "aws_region": "eu-west-1",
     }
     synthesized = synth_deployment(data)
-    assert not resources(synthesized, "aws_vpc_endpoint_route_table_association")
+    # The S3 endpoint serves the tasks' subnets: the private ones in the Region.
+    associations = resources(synthesized, "aws_vpc_endpoint_route_table_association")
+    assert sorted(associations) == ["route_private_subnet_s3_0", "route_private_subnet_s3_1"]
     assert not resources(synthesized, "aws_ec2_local_gateway_route_table_vpc_association")
     assert "aws_outposts_outpost" not in synthesized.get("data", {})
     (alb,) = resources(synthesized, "aws_lb").values()

@@ -15,6 +15,8 @@ from main import ConfigError, RootVariables, load_variables
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = json.loads((ROOT / "vars" / "test.tfvars.json").read_text())
+REGION = json.loads((ROOT / "vars" / "region.tfvars.json").read_text())
+TOPIC = "arn:aws:sns:us-west-2:111122223333:ops-alarms"
 
 
 def _write(tmp_path: Path, data: Any) -> Path:
@@ -59,6 +61,17 @@ def test_hardening_defaults() -> None:
     assert variables.log_group_kms_key_id == ""
     assert variables.ecs_container_insights == "enabled"
     assert variables.availability_zones == []
+    assert variables.alb_inbound_cidr_range == []
+    assert variables.ecs_launch_type == "EC2"
+    assert (variables.ecs_autoscaling_min_capacity, variables.ecs_autoscaling_max_capacity) == (
+        1,
+        3,
+    )
+    assert variables.ecs_autoscaling_cpu_target == 65
+    assert variables.ecs_autoscaling_requests_per_target == 0
+    assert (variables.kinesis_stream_mode, variables.kinesis_shard_count) == ("PROVISIONED", 1)
+    assert variables.enable_dashboard is True
+    assert variables.alarm_sns_topic_arn == ""
     added = [
         "availability_zones",
         "kinesis_encryption_type",
@@ -71,6 +84,16 @@ def test_hardening_defaults() -> None:
         "log_retention_days",
         "log_group_kms_key_id",
         "ecs_container_insights",
+        "alb_inbound_cidr_range",
+        "ecs_launch_type",
+        "ecs_autoscaling_min_capacity",
+        "ecs_autoscaling_max_capacity",
+        "ecs_autoscaling_cpu_target",
+        "ecs_autoscaling_requests_per_target",
+        "kinesis_stream_mode",
+        "kinesis_shard_count",
+        "enable_dashboard",
+        "alarm_sns_topic_arn",
     ]
     fields = list(RootVariables.__pydantic_fields__)  # type: ignore[attr-defined]
     assert fields[-len(added) :] == added
@@ -90,6 +113,13 @@ def test_hardening_defaults() -> None:
         {"availability_zones": ["us-west-2a", "us-west-2c"]},
         {"alb_access_logs_expiration_days": 0},
         {"log_retention_days": 3653},
+        {"kinesis_stream_mode": "ON_DEMAND"},
+        {"kinesis_shard_count": 4},
+        {"alarm_sns_topic_arn": TOPIC},
+        {"enable_dashboard": False, "vpc_name": "outposts.AoD"},
+        {"ecs_autoscaling_cpu_target": 0, "ecs_autoscaling_requests_per_target": 0},
+        {"ecs_autoscaling_min_capacity": 2, "ecs_autoscaling_max_capacity": 2},
+        {"alb_inbound_cidr_range": ["10.10.0.0/24", "2001:db8::/32"]},
     ],
 )
 def test_good_hardening_values(tmp_path: Path, change: dict[str, Any]) -> None:
@@ -132,6 +162,26 @@ def test_good_hardening_values(tmp_path: Path, change: dict[str, Any]) -> None:
         ({"ecs_container_insights": "on"}, "ecs_container_insights"),
         ({"availability_zones": ["eu-west-1a"]}, r"availability_zones\[0\]"),
         ({"alb_enable_deletion_protection": "maybe"}, "alb_enable_deletion_protection"),
+        ({"ecs_launch_type": "FARGATE"}, "ecs_launch_type: FARGATE does not run on an Outpost"),
+        ({"ecs_launch_type": "EXTERNAL"}, "ecs_launch_type"),
+        (
+            {"ecs_autoscaling_min_capacity": 4},
+            "ecs_autoscaling_max_capacity: 3 is below ecs_autoscaling_min_capacity",
+        ),
+        ({"ecs_autoscaling_min_capacity": 0}, "ecs_autoscaling_min_capacity"),
+        ({"ecs_autoscaling_cpu_target": 101}, "ecs_autoscaling_cpu_target"),
+        ({"ecs_autoscaling_requests_per_target": -5}, "ecs_autoscaling_requests_per_target"),
+        ({"kinesis_stream_mode": "on-demand"}, "kinesis_stream_mode"),
+        ({"kinesis_shard_count": 0}, "kinesis_shard_count"),
+        (
+            {"kinesis_stream_mode": "ON_DEMAND", "kinesis_shard_count": 2},
+            "kinesis_shard_count: 2, but an ON_DEMAND stream",
+        ),
+        ({"alarm_sns_topic_arn": "ops-alarms"}, "alarm_sns_topic_arn"),
+        ({"alarm_sns_topic_arn": TOPIC + ".fifo"}, "alarm_sns_topic_arn"),
+        ({"vpc_name": "outposts.AoD"}, "vpc_name: the dashboard name 'outposts.AoD-challenge"),
+        ({"enable_dashboard": "yes please"}, "enable_dashboard"),
+        ({"alb_inbound_cidr_range": ["10.10.0.1/24"]}, r"alb_inbound_cidr_range\.0"),
     ],
 )
 def test_bad_value_is_named(tmp_path: Path, change: dict[str, Any], message: str) -> None:
@@ -141,6 +191,38 @@ def test_bad_value_is_named(tmp_path: Path, change: dict[str, Any], message: str
     assert str(path) in str(error.value)
 
 
+def test_region_file_is_a_region_deployment() -> None:
+    variables = load_variables(ROOT / "vars" / "region.tfvars.json")
+    assert (variables.outposts_arn, variables.region) == ("", "us-west-2")
+    assert variables.outposts_subnets_cidr_list == []
+    assert variables.ecs_launch_type == "FARGATE"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"number_AZ": 1}, "number_AZ: 1, but in the Region"),
+        (
+            {"public_subnets_cidr_list": ["10.181.194.0/23"]},
+            "public_subnets_cidr_list: 1 subnet",
+        ),
+        ({"private_subnets_cidr_list": []}, "private_subnets_cidr_list: 0 subnet"),
+        (
+            {"outposts_subnets_cidr_list": ["10.181.222.64/27"]},
+            "outposts_subnets_cidr_list: .*outposts_arn is empty",
+        ),
+        (
+            {"outposts_route_to_LGW_destination": "10.10.0.0/24"},
+            "outposts_route_to_LGW_destination: .*outposts_arn is empty",
+        ),
+        ({"aws_region": ""}, "aws_region: required when outposts_arn is empty"),
+    ],
+)
+def test_region_mode_needs_two_azs(tmp_path: Path, change: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_variables(_write(tmp_path, {**REGION, **change}))
+
+
 def test_missing_required_key_is_named(tmp_path: Path) -> None:
     data = {k: v for k, v in SAMPLE.items() if k != "kinesis_stream_name"}
     with pytest.raises(ConfigError, match="kinesis_stream_name: Field required"):
@@ -148,7 +230,12 @@ def test_missing_required_key_is_named(tmp_path: Path) -> None:
 
 
 def test_region_is_required_without_an_outpost(tmp_path: Path) -> None:
-    data = {**SAMPLE, "outposts_arn": "", "outposts_route_to_LGW_destination": ""}
+    data = {
+        **SAMPLE,
+        "outposts_arn": "",
+        "outposts_route_to_LGW_destination": "",
+        "outposts_subnets_cidr_list": [],
+    }
     with pytest.raises(ConfigError, match="aws_region: required when outposts_arn is empty"):
         load_variables(_write(tmp_path, data))
     assert load_variables(_write(tmp_path, {**data, "aws_region": "eu-west-1"})).region == (

@@ -170,9 +170,7 @@ class FaultProxy:
         failed = sum(1 for result in merged if "ErrorCode" in result)
         return self._json({"FailedRecordCount": failed, "Records": merged})
 
-    async def _forward_json(
-        self, request: web.Request, payload: dict[str, Any]
-    ) -> tuple[int, Any]:
+    async def _forward_json(self, request: web.Request, payload: dict[str, Any]) -> tuple[int, Any]:
         response = await self._send(request, json.dumps(payload).encode())
         return response[0], json.loads(response[2])
 

@@ -86,9 +86,7 @@ def test_invalid_partition_keys_are_refused(key: Any) -> None:
         check_partition_key(key)
 
 
-@pytest.mark.parametrize(
-    "hash_key", ["-1", "01", "1.5", "", "abc", str(2**128), " 1", 7, "1" * 40]
-)
+@pytest.mark.parametrize("hash_key", ["-1", "01", "1.5", "", "abc", str(2**128), " 1", 7, "1" * 40])
 def test_invalid_explicit_hash_keys_are_refused(hash_key: Any) -> None:
     with pytest.raises(ValueError):
         check_explicit_hash_key(hash_key)
@@ -277,8 +275,10 @@ def test_limiter_limits_bytes_per_shard_and_keeps_order() -> None:
     assert [limiter.submit(r, 0.0) for r in records] == [True, True, False, False, False]
     ready, delay = limiter.release(0.0)
     assert ready == [] and delay == pytest.approx(88 * 1024 / (512 * 1024))
-    ready, _ = limiter.release(10.0)
-    assert ready == records[2:]
+    ready, _ = limiter.release(10.0)  # full again: two more
+    assert ready == records[2:4]
+    ready, _ = limiter.release(20.0)
+    assert ready == records[4:]
 
 
 def test_limiter_keeps_shards_apart_and_lets_unknown_shards_pass() -> None:
@@ -307,8 +307,8 @@ def test_backoff_grows_exponentially_with_jitter_within_bounds() -> None:
 
 def test_max_attempts_bounds_the_attempts_within_a_ttl() -> None:
     policy = RetryPolicy(base_delay=0.1, max_delay=2.0)
-    # Floors: .05 .1 .2 .4 .8 1 1 ... -> 30 s is reached after 32 waits.
-    assert policy.max_attempts(30.0) == 33
+    # Shortest waits: .05 .1 .2 .4 .8 (1.55 s), then 1 s each: the 34th wait ends past 30 s.
+    assert policy.max_attempts(30.0) == 34
     assert policy.max_attempts(0.01) == 1
 
 

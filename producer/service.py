@@ -1,0 +1,463 @@
+"""The HTTP service: records in over HTTP, into the producer; health, metrics, OpenAPI.
+
+Routes (see ``openapi.py`` for the full contract)::
+
+    GET  /healthcheck      200 while accepting records, 503 once shutting down
+    POST /                 one record: {"data": "...", "partitionKey"?, "explicitHashKey"?}
+    POST /records          newline-delimited JSON records, all or none
+    GET  /metrics          Prometheus text format
+    GET  /openapi.json     the OpenAPI document
+
+Invalid input never reaches the producer and gets a 4xx whose JSON body says what is wrong.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any, NoReturn
+
+import orjson
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
+from uuid_utils import uuid4
+
+from .config import Settings
+from .core import KinesisProducer, RecordInput
+from .metrics import ServiceMetrics
+from .openapi import NDJSON_TYPES, openapi_document
+from .records import (
+    BackPressureError,
+    InvalidRecordError,
+    ProducerClosedError,
+    RecordTooLargeError,
+    UserRecordFailedError,
+)
+
+log = logging.getLogger(__name__)
+
+_RECORD_FIELDS = frozenset({"data", "partitionKey", "explicitHashKey"})
+_ACCEPTED_ONE = b'{"accepted":1}'
+_HEALTH_OK = b'{"status":"ok"}'
+_HEALTH_DRAINING = b'{"status":"draining"}'
+#: Seconds a client should wait after a 503.
+RETRY_AFTER_SECONDS = 1
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class HttpError(Exception):
+    """An error answer: status, a stable code, a message, and extra JSON fields."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        headers: dict[str, str] | None = None,
+        **fields: Any,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers or {}
+        self.fields = fields
+
+    def response(self) -> web.Response:
+        body = {"error": self.code, "message": self.message, **self.fields}
+        return web.json_response(body, status=self.status, headers=self.headers)
+
+
+def _bad_request(code: str, message: str, **fields: Any) -> NoReturn:
+    raise HttpError(400, code, message, **fields)
+
+
+def _load_json(body: bytes, where: dict[str, Any]) -> Any:
+    """Parse JSON: orjson for speed; the standard library to explain what orjson refused.
+
+    orjson refuses some JSON the standard library takes (NaN, lone surrogate escapes, numbers
+    beyond 64 bits); those bodies get the standard library's reading, so the answer never
+    depends on which parser ran, and invalid UTF-8 gets its own error.
+    """
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        _bad_request("invalid_utf8", f"body is not valid UTF-8: {error.reason}", **where)
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as error:
+        _bad_request("invalid_json", f"body is not valid JSON: {error}", **where)
+
+
+def _parse_record(body: bytes, /, **where: Any) -> tuple[bytes, str | None, str | None]:
+    """Validate one JSON record; return (data bytes, partition key, explicit hash key)."""
+    record = _load_json(body, where)
+    if not isinstance(record, dict):
+        _bad_request(
+            "not_an_object",
+            f"body must be a JSON object, not {type(record).__name__}",
+            **where,
+        )
+    if not record.keys() <= _RECORD_FIELDS:
+        unknown = sorted(record.keys() - _RECORD_FIELDS)
+        _bad_request(
+            "unknown_fields",
+            f"unknown fields {unknown}; allowed: data, partitionKey, explicitHashKey",
+            **where,
+        )
+    data = record.get("data")
+    if data is None:
+        _bad_request("missing_data", '"data" is missing (or null)', field="data", **where)
+    if not isinstance(data, str):
+        _bad_request("invalid_data", '"data" must be a string', field="data", **where)
+    if not data:
+        _bad_request("invalid_data", '"data" must not be empty', field="data", **where)
+    try:
+        data_bytes = data.encode("utf-8")
+    except UnicodeEncodeError:
+        _bad_request(
+            "invalid_data",
+            '"data" is not valid Unicode (it holds a lone surrogate escape)',
+            field="data",
+            **where,
+        )
+    key = record.get("partitionKey")
+    if "partitionKey" in record and not isinstance(key, str):
+        _bad_request(
+            "invalid_partition_key",
+            '"partitionKey" must be a string',
+            field="partitionKey",
+            **where,
+        )
+    hash_key = record.get("explicitHashKey")
+    if "explicitHashKey" in record and not isinstance(hash_key, str):
+        _bad_request(
+            "invalid_explicit_hash_key",
+            '"explicitHashKey" must be a string',
+            field="explicitHashKey",
+            **where,
+        )
+    return data_bytes, key, hash_key
+
+
+def _invalid_record(error: InvalidRecordError, **where: Any) -> HttpError:
+    if isinstance(error, RecordTooLargeError):
+        return HttpError(413, "record_too_large", str(error), field=error.field, **where)
+    code = {"partitionKey": "invalid_partition_key", "explicitHashKey": "invalid_explicit_hash_key"}
+    return HttpError(
+        400, code.get(error.field, "invalid_data"), str(error), field=error.field, **where
+    )
+
+
+class ProducerService:
+    """The aiohttp application in front of a started :class:`KinesisProducer`."""
+
+    def __init__(self, producer: KinesisProducer, settings: Settings) -> None:
+        self.producer = producer
+        self.settings = settings
+        self.draining = False
+        self._bytes_reading = 0
+        self.metrics = ServiceMetrics(producer.registry)
+        self._openapi = json.dumps(
+            openapi_document(
+                settings.max_body_bytes, settings.max_batch_body_bytes, settings.max_batch_records
+            ),
+            indent=1,
+        ).encode()
+        # No middleware: aiohttp would wrap every handler in it per request, which measured
+        # as several percent of a request's cost. Handlers catch their own errors, and
+        # fallback routes give 404 and 405 the same JSON shape.
+        self.app = web.Application(
+            # Bodies are read and bounded per route (_read_body); this only has to let them in.
+            client_max_size=max(settings.max_body_bytes, settings.max_batch_body_bytes) + 1,
+        )
+        router = self.app.router
+        routes: list[tuple[str, str, Handler]] = [
+            ("/healthcheck", "GET", self.healthcheck),
+            ("/", "POST", self.put_record),
+            ("/records", "POST", self.put_records),
+            ("/metrics", "GET", self.metrics_text),
+            ("/openapi.json", "GET", self.openapi),
+        ]
+        for path, method, handler in routes:
+            if method == "GET":
+                router.add_get(path, handler)  # and HEAD
+            else:
+                router.add_route(method, path, handler)
+            allowed = "GET, HEAD" if method == "GET" else method
+            router.add_route("*", path, self._method_not_allowed(allowed))
+        router.add_route("*", "/{path:.*}", self.not_found)
+
+    def start_draining(self) -> None:
+        """Shutting down: fail the health check and refuse records from now on."""
+        self.draining = True
+
+    def _error(self, error: HttpError) -> web.Response:
+        self.metrics.rejected_requests.labels(str(error.status), error.code).inc()
+        return error.response()
+
+    def _method_not_allowed(self, allowed: str) -> Handler:
+        async def handler(request: web.Request) -> web.Response:
+            return self._error(
+                HttpError(
+                    405,
+                    "method_not_allowed",
+                    f"{request.method} is not allowed on {request.path}; use {allowed}",
+                    {"Allow": allowed},
+                )
+            )
+
+        return handler
+
+    async def not_found(self, request: web.Request) -> web.Response:
+        return self._error(HttpError(404, "not_found", f"there is no {request.path}"))
+
+    # Routes ---------------------------------------------------------------------------------
+
+    async def healthcheck(self, request: web.Request) -> web.Response:
+        if self.draining:
+            return web.Response(status=503, body=_HEALTH_DRAINING, content_type="application/json")
+        return web.Response(body=_HEALTH_OK, content_type="application/json")
+
+    async def put_record(self, request: web.Request) -> web.Response:
+        try:
+            self._check_accepting()
+            if request.content_type != "application/json":
+                self._unsupported_media_type(request, "application/json")
+            wait = self._wait(request) if request.query_string else False
+            with self._reading(request):
+                body = await self._read_body(request, self.settings.max_body_bytes)
+            data, key, hash_key = _parse_record(body)
+            record = (str(uuid4()) if key is None else key, data, hash_key)
+            try:
+                if not wait:
+                    # Fire and forget, as the sample does: no future to make or complete.
+                    self.producer.add_user_records((record,), futures=False)
+                    return web.Response(body=_ACCEPTED_ONE, content_type="application/json")
+                future = self.producer.add_user_record(*record)
+            except InvalidRecordError as error:
+                raise _invalid_record(error) from None
+            except (BackPressureError, ProducerClosedError) as error:
+                raise self._unavailable(error) from None
+            try:
+                # The record goes on even if this client goes away.
+                result = await asyncio.shield(future)
+            except UserRecordFailedError as error:
+                raise HttpError(
+                    502,
+                    "put_failed",
+                    f"Kinesis did not take the record: {error}",
+                    errorCode=error.error_code or "Unknown",
+                ) from None
+        except HttpError as error:
+            return self._error(error)
+        return web.json_response(
+            {
+                "shardId": result.shard_id,
+                "sequenceNumber": result.sequence_number,
+                "subSequenceNumber": result.sub_sequence_number,
+            }
+        )
+
+    async def put_records(self, request: web.Request) -> web.Response:
+        try:
+            self._check_accepting()
+            if request.content_type not in NDJSON_TYPES:
+                self._unsupported_media_type(request, " or ".join(NDJSON_TYPES))
+            with self._reading(request):
+                body = await self._read_body(request, self.settings.max_batch_body_bytes)
+                records = self._parse_batch(body)
+        except HttpError as error:
+            return self._error(error)
+        return web.Response(body=b'{"accepted":%d}' % records, content_type="application/json")
+
+    def _parse_batch(self, body: bytes) -> int:
+        limit = self.settings.max_batch_records
+        records: list[RecordInput] = []
+        line_numbers = []
+        for number, line in enumerate(body.split(b"\n"), start=1):
+            if not line.strip():
+                continue
+            if len(records) == limit:
+                _bad_request("too_many_records", f"a batch holds at most {limit} records")
+            data, key, hash_key = _parse_record(line, line=number)
+            records.append((str(uuid4()) if key is None else key, data, hash_key))
+            line_numbers.append(number)
+        if not records:
+            _bad_request("empty_batch", "the batch holds no records")
+        try:
+            self.producer.add_user_records(records, futures=False)
+        except InvalidRecordError as error:
+            index: int = getattr(error, "index", 0)
+            raise _invalid_record(error, line=line_numbers[index]) from None
+        except (BackPressureError, ProducerClosedError) as error:
+            raise self._unavailable(error) from None
+        return len(records)
+
+    async def metrics_text(self, request: web.Request) -> web.Response:
+        return web.Response(
+            body=generate_latest(self.producer.registry),
+            headers={"Content-Type": CONTENT_TYPE_PLAIN_0_0_4},
+        )
+
+    async def openapi(self, request: web.Request) -> web.Response:
+        return web.Response(body=self._openapi, content_type="application/json")
+
+    # Helpers --------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _reading(self, request: web.Request) -> Iterator[None]:
+        """Refuse before reading a body that back-pressure would refuse once read.
+
+        Bodies being read count against the outstanding-bytes bound too, so that a burst of
+        large requests is turned away at once instead of being held in memory first.
+        """
+        producer = self.producer
+        config = producer.config
+        length = request.content_length or 0
+        if (
+            producer.outstanding_records >= config.max_outstanding_records
+            or producer.outstanding_bytes + self._bytes_reading + length
+            > config.max_outstanding_bytes
+        ):
+            raise self._unavailable(
+                BackPressureError(
+                    f"{producer.outstanding_records} user records "
+                    f"({producer.outstanding_bytes} bytes) are outstanding; the bound is "
+                    f"{config.max_outstanding_records} records and "
+                    f"{config.max_outstanding_bytes} bytes"
+                )
+            )
+        self._bytes_reading += length
+        try:
+            yield
+        finally:
+            self._bytes_reading -= length
+
+    def _check_accepting(self) -> None:
+        if self.draining:
+            raise self._unavailable(ProducerClosedError("the service is shutting down"))
+
+    def _unavailable(self, error: Exception) -> HttpError:
+        code = "back_pressure" if isinstance(error, BackPressureError) else "shutting_down"
+        return HttpError(503, code, str(error), headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+    def _unsupported_media_type(self, request: web.Request, expected: str) -> NoReturn:
+        given = request.headers.get("Content-Type", "none")
+        raise HttpError(
+            415, "unsupported_media_type", f"Content-Type must be {expected}, not {given}"
+        )
+
+    def _wait(self, request: web.Request) -> bool:
+        value = request.query.get("wait")
+        if value is None or value == "false":
+            return False
+        if value == "true":
+            return True
+        _bad_request("invalid_parameter", f"wait must be true or false, not {value!r}")
+
+    async def _read_body(self, request: web.Request, limit: int) -> bytes:
+        length = request.content_length
+        if length is not None:
+            if length > limit:
+                self._too_large(limit)
+            return await request.read()
+        # Chunked: read it piece by piece and stop as soon as it is too large.
+        chunks = []
+        size = 0
+        async for chunk in request.content.iter_any():
+            size += len(chunk)
+            if size > limit:
+                self._too_large(limit)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _too_large(self, limit: int) -> NoReturn:
+        raise HttpError(413, "body_too_large", f"the body is larger than {limit} bytes")
+
+
+async def run_service(
+    settings: Settings,
+    stop: asyncio.Event | None = None,
+    on_started: Callable[[int], None] | None = None,
+) -> int:
+    """Run until SIGTERM or SIGINT (or ``stop``), then shut down gracefully; return an exit code.
+
+    Shutting down: the health check turns 503 at once so the load balancer drains this target,
+    new records get 503, everything buffered is put (for at most SHUTDOWN_TIMEOUT_MS), and the
+    server closes. Exits 0 when every accepted record was put, 1 when some could not be.
+    """
+    loop = asyncio.get_running_loop()
+    stop = stop or asyncio.Event()
+    producer = KinesisProducer(
+        settings.stream_name, region=settings.region, config=settings.producer_config()
+    )
+    await producer.start()
+    service = ProducerService(producer, settings)
+    runner = web.AppRunner(
+        service.app,
+        handle_signals=False,
+        access_log=log if settings.access_log else None,
+        # Handlers still running once the producer is closed are only waiting to answer.
+        shutdown_timeout=2.0,
+    )
+    await runner.setup()
+    site = web.TCPSite(runner, settings.host, settings.port, backlog=1024)
+    try:
+        await site.start()
+    except OSError as error:
+        log.error(
+            "cannot listen",
+            extra={"host": settings.host, "port": settings.port, "error": str(error)},
+        )
+        await runner.cleanup()
+        await producer.close(timeout=0)
+        return 1
+    port = runner.addresses[0][1] if runner.addresses else settings.port
+
+    def begin_shutdown(signal_name: str) -> None:
+        if not stop.is_set():
+            log.info("shutting down", extra={"signal": signal_name})
+            # At once, in the signal handler: no record is accepted after this point.
+            service.start_draining()
+            stop.set()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, begin_shutdown, signal.Signals(signum).name)
+    log.info(
+        "listening",
+        extra={
+            "port": port,
+            "stream": settings.stream_name,
+            "region": settings.region,
+            "shards": len(producer.shard_map) if producer.shard_map else None,
+        },
+    )
+    if on_started is not None:
+        on_started(port)
+    try:
+        await stop.wait()
+        service.start_draining()
+        started = loop.time()
+        abandoned = await producer.close(timeout=settings.shutdown_timeout_ms / 1000)
+        await runner.cleanup()
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+    log.info(
+        "stopped",
+        extra={
+            "seconds": round(loop.time() - started, 3),
+            "user_records_abandoned": abandoned,
+        },
+    )
+    return 1 if abandoned else 0

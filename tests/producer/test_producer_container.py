@@ -1,0 +1,141 @@
+"""The producer's container image, checked statically (no Docker engine is needed)."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import shutil
+import subprocess
+import sys
+from importlib.metadata import packages_distributions, version
+from pathlib import Path
+
+import pytest
+from packaging.utils import canonicalize_name
+
+PRODUCER = Path(__file__).resolve().parents[2] / "producer"
+DOCKERFILE = PRODUCER / "Dockerfile"
+
+
+def instructions() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) of the Dockerfile, continuation lines joined."""
+    lines: list[tuple[str, str]] = []
+    pending = ""
+    for raw in DOCKERFILE.read_text().splitlines():
+        line = raw.strip()
+        if not pending and (not line or line.startswith("#")):
+            continue
+        if line.endswith("\\"):
+            pending += line[:-1] + " "
+            continue
+        line = pending + line
+        pending = ""
+        keyword, _, rest = line.partition(" ")
+        lines.append((keyword.upper(), rest.strip()))
+    return lines
+
+
+def final_stage() -> list[tuple[str, str]]:
+    parsed = instructions()
+    last_from = max(i for i, (keyword, _) in enumerate(parsed) if keyword == "FROM")
+    return parsed[last_from:]
+
+
+def pins(path: Path) -> dict[str, str]:
+    found = {}
+    for line in path.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            name, _, pinned = line.partition("==")
+            assert pinned and re.fullmatch(r"[0-9][0-9a-z.]*", pinned), f"not pinned: {line}"
+            found[canonicalize_name(name)] = pinned
+    return found
+
+
+def test_multi_stage_build_on_an_exactly_pinned_slim_python() -> None:
+    parsed = instructions()
+    args = dict(rest.split("=", 1) for keyword, rest in parsed if keyword == "ARG" and "=" in rest)
+    bases = [rest.split()[0] for keyword, rest in parsed if keyword == "FROM"]
+    assert len(bases) >= 2, "multi-stage"
+    for base in bases:
+        image = args.get(base.strip("${}"), base)
+        assert re.fullmatch(r"python:3\.\d+\.\d+-slim-[a-z]+(@sha256:[0-9a-f]{64})?", image), image
+
+
+def test_runs_as_a_non_root_user() -> None:
+    users = [rest for keyword, rest in final_stage() if keyword == "USER"]
+    assert users, "no USER in the final stage"
+    user = users[-1].split(":")[0]
+    assert user not in {"root", "0"}
+    if user.isdigit():
+        assert int(user) >= 1000
+
+
+def test_exposes_8080_with_a_health_check_and_runs_python_m_producer() -> None:
+    stage = dict(final_stage())
+    assert stage["EXPOSE"].split() == ["8080"]
+    assert "CMD" in stage["HEALTHCHECK"] and "/healthcheck" in stage["HEALTHCHECK"]
+    assert json.loads(stage["ENTRYPOINT"]) == ["python", "-m", "producer"]
+    assert stage["WORKDIR"] == "/app"
+
+
+def test_dependencies_come_from_the_pinned_requirement_files() -> None:
+    parsed = instructions()
+    installs = [rest for keyword, rest in parsed if keyword == "RUN" and "pip install" in rest]
+    assert len(installs) == 1
+    assert "-r /tmp/requirements.txt" in installs[0]
+    assert "-c /tmp/constraints.txt" in installs[0]
+    assert "--only-binary=:all:" in installs[0]
+    copied = " ".join(rest for keyword, rest in parsed if keyword == "COPY")
+    assert "requirements.txt" in copied and "constraints.txt" in copied
+    requirements = pins(PRODUCER / "requirements.txt")
+    constraints = pins(PRODUCER / "constraints.txt")
+    for name, pinned in requirements.items():
+        assert constraints.get(name) == pinned, name
+    # The tests ran with exactly these versions.
+    for name, pinned in constraints.items():
+        assert version(name) == pinned, name
+
+
+def test_every_third_party_import_is_a_dependency_of_the_image() -> None:
+    owners = packages_distributions()
+    constraints = pins(PRODUCER / "constraints.txt")
+    stdlib = sys.stdlib_module_names
+    for source in PRODUCER.glob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text())):
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                modules = [node.module]
+            else:
+                continue
+            for module in modules:
+                top = module.split(".")[0]
+                if top in stdlib or top.startswith("_") or top == "types_aiobotocore_kinesis":
+                    continue  # the standard library; type stubs are only read by mypy
+                distributions = {canonicalize_name(d) for d in owners.get(top, [])}
+                assert distributions & constraints.keys(), f"{source.name}: {module}"
+
+
+@pytest.mark.timeout(60)
+def test_the_image_layout_runs_the_service(tmp_path: Path) -> None:
+    """What the Dockerfile copies (*.py into /app/producer) starts with python -m producer."""
+    app = tmp_path / "app"
+    (app / "producer").mkdir(parents=True)
+    for source in PRODUCER.glob("*.py"):
+        shutil.copy(source, app / "producer")
+    ignored = (PRODUCER / ".dockerignore").read_text().split()
+    assert "*" in ignored and "!*.py" in ignored
+    result = subprocess.run(
+        [sys.executable, "-m", "producer"],
+        cwd=app,
+        env={"PATH": "/usr/bin:/bin", "PORT": "not-a-port"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    # It got as far as reading its configuration: the package imports from that layout.
+    assert result.returncode == 2, result.stderr
+    assert "STREAM_NAME is not set" in result.stderr
+    assert "PORT='not-a-port'" in result.stderr

@@ -22,10 +22,13 @@ from pydantic.dataclasses import dataclass
 
 from modules.validation import (
     MODULE_CONFIG,
+    BucketName,
     Cidr,
     KmsKeyArn,
     NonEmptyStr,
+    OptionalImageTag,
     OutpostsArn,
+    StreamName,
     check_log_retention,
     describe_validation_error,
 )
@@ -38,10 +41,7 @@ if TYPE_CHECKING:
 STACK_NAME = "outposts-ecs"
 DEFAULT_VARS_FILE = "vars/test.tfvars.json"
 
-_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-_STREAM_NAME = re.compile(r"^[a-zA-Z0-9_.-]{1,128}$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
-_IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 _SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
 _DASHBOARD_NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 # A KMS key as Kinesis takes it: alias name, alias ARN, key ARN, key id or multi-Region key id.
@@ -75,9 +75,9 @@ class RootVariables:
     """On-premises CIDR routed from the Outposts subnets to the local gateway (``""``: none)."""
     outposts_local_gateway_id: str
     """ID of the Outpost's local gateway (``lgw-...``; ``""``: looked up from the Outpost)."""
-    s3_bucket_outposts_logging_name: str
+    s3_bucket_outposts_logging_name: BucketName
     """Name of the S3 bucket that receives the ALB access logs."""
-    kinesis_stream_name: str
+    kinesis_stream_name: StreamName
     """Name of the Kinesis data stream the producer writes to."""
     number_AZ: int = Field(default=2, ge=1)
     """Number of Availability Zones the subnets of each tier are spread over."""
@@ -113,7 +113,7 @@ class RootVariables:
     """Not in the sample: encryption at rest of the Kinesis stream."""
     kinesis_kms_key_id: str = "alias/aws/kinesis"
     """Not in the sample: KMS key of the stream (alias, key id or ARN); AWS managed by default."""
-    image_tag: str = ""
+    image_tag: OptionalImageTag = ""
     """Not in the sample (latest there): tag of the producer image; "" for the source digest."""
     image_tag_mutability: Literal["IMMUTABLE", "MUTABLE"] = "IMMUTABLE"
     """Not in the sample (MUTABLE there): whether a pushed tag may be moved to a new image."""
@@ -150,22 +150,6 @@ class RootVariables:
     alarm_sns_topic_arn: str = ""
     """Not in the sample: existing SNS topic the alarms notify; "" for alarms without actions."""
 
-    @field_validator("s3_bucket_outposts_logging_name")
-    @classmethod
-    def _bucket_name(cls, name: str) -> str:
-        if not _BUCKET_NAME.match(name) or ".." in name:
-            raise ValueError(
-                f"{name!r} is not an S3 bucket name (3-63 lowercase letters, digits, '.', '-')"
-            )
-        return name
-
-    @field_validator("kinesis_stream_name")
-    @classmethod
-    def _stream_name(cls, name: str) -> str:
-        if not _STREAM_NAME.match(name):
-            raise ValueError(f"{name!r} is not a Kinesis stream name (1-128 of a-z A-Z 0-9 _ . -)")
-        return name
-
     @field_validator("aws_region")
     @classmethod
     def _region_name(cls, region: str) -> str:
@@ -179,13 +163,6 @@ class RootVariables:
         if prefix.startswith("/") or prefix.endswith("/") or "AWSLogs" in prefix:
             raise ValueError(f"{prefix!r}: no leading or trailing '/', and no 'AWSLogs'")
         return prefix
-
-    @field_validator("image_tag")
-    @classmethod
-    def _image_tag(cls, tag: str) -> str:
-        if tag and not _IMAGE_TAG.match(tag):
-            raise ValueError(f"{tag!r} is not a Docker image tag")
-        return tag
 
     @field_validator("alarm_sns_topic_arn")
     @classmethod

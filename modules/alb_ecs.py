@@ -107,10 +107,14 @@ from modules.validation import (
     LOG_RETENTION_DAYS,
     MODULE_CONFIG,
     Cidr,
+    EcrRepositoryName,
+    ImageTag,
     KmsKeyArn,
     OutpostsArn,
+    StreamName,
     check_outposts_instance_type,
     instance_family,
+    matching,
 )
 
 USER_DATA_TEMPLATE = Path(__file__).parent / "templates" / "ecs_user_data.sh"
@@ -138,9 +142,6 @@ INTERFACE_ENDPOINTS = (
 _ALB_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$")
 _CLUSTER_NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 _LISTENER_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
-_ECR_NAME = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$")
-_IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
-_STREAM_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
 _STREAM_ARN = re.compile(
     r"^arn:aws[a-z-]*:kinesis:[a-z0-9-]+:\d{12}:stream/([A-Za-z0-9_.-]{1,128})$"
 )
@@ -190,17 +191,6 @@ def render_user_data(cluster_name: str) -> str:
     return _ScriptTemplate(USER_DATA_TEMPLATE.read_text()).substitute(cluster_name=cluster_name)
 
 
-def _matching(pattern: re.Pattern[str], what: str) -> AfterValidator:
-    """A validator accepting a Terraform token (a value known at apply time) or a match."""
-
-    def check(value: str) -> str:
-        if Token.is_unresolved(value) or pattern.match(value):
-            return value
-        raise ValueError(f"{value!r} is not {what}")
-
-    return AfterValidator(check)
-
-
 def _cidr_or_token(value: str) -> str:
     if Token.is_unresolved(value):
         return value
@@ -213,8 +203,8 @@ def _cidr_or_token(value: str) -> str:
     return value
 
 
-VpcId = Annotated[str, _matching(re.compile(r"^vpc-[0-9a-f]+$"), "a VPC id (vpc-...)")]
-SubnetId = Annotated[str, _matching(re.compile(r"^subnet-[0-9a-f]+$"), "a subnet id (subnet-...)")]
+VpcId = Annotated[str, matching(r"^vpc-[0-9a-f]+$", "a VPC id (vpc-...)")]
+SubnetId = Annotated[str, matching(r"^subnet-[0-9a-f]+$", "a subnet id (subnet-...)")]
 Port = Annotated[int, Field(ge=1, le=65535)]
 
 
@@ -479,13 +469,13 @@ class AlbEcsConfig:
     """Days the container logs are kept (a CloudWatch Logs retention value)."""
     log_group_kms_key_id: KmsKeyArn = ""
     """Not in the sample: ARN of the KMS key encrypting the containers' log group; "" for none."""
-    ecr_name: str = "kinesis/producer"
+    ecr_name: EcrRepositoryName = "kinesis/producer"
     """ECR repository of the container image, in this account and Region."""
-    image_tag: str = "latest"
+    image_tag: ImageTag = "latest"
     """Tag of the container image."""
-    ecs_ami_id: Annotated[
-        str, _matching(re.compile(r"^ami-[0-9a-f]{8,17}$"), "an AMI id (ami-...)")
-    ] = "ami-017a715104f93ea81"
+    ecs_ami_id: Annotated[str, matching(r"^ami-[0-9a-f]{8,17}$", "an AMI id (ami-...)")] = (
+        "ami-017a715104f93ea81"
+    )
     """ECS-optimized AMI of the container instances."""
     ecs_instance_type: str = "m5.2xlarge"
     """Instance type of the launch template."""
@@ -535,7 +525,7 @@ class AlbEcsConfig:
     """Extra block devices of the container instances."""
     encrypt_root_volume: bool = True
     """Not in the sample: without block_device_mappings, an encrypted gp2 root volume."""
-    kinesis_stream_name: str = "data-processing-stream"
+    kinesis_stream_name: StreamName = "data-processing-stream"
     """Kinesis data stream the producer writes to (passed to the container as STREAM_NAME)."""
     kinesis_stream_arn: str = ""
     """ARN of that stream for the task role; empty to build it from the Region and account."""
@@ -585,14 +575,6 @@ class AlbEcsConfig:
             raise ValueError(
                 f"ecs_asg_name_prefix: {self.ecs_asg_name_prefix!r} names the capacity provider, "
                 "whose name must not start with aws, ecs or fargate"
-            )
-        if not _ECR_NAME.match(self.ecr_name):
-            raise ValueError(f"ecr_name: {self.ecr_name!r} is not an ECR repository name")
-        if not _IMAGE_TAG.match(self.image_tag):
-            raise ValueError(f"image_tag: {self.image_tag!r} is not an image tag")
-        if not _STREAM_NAME.match(self.kinesis_stream_name):
-            raise ValueError(
-                f"kinesis_stream_name: {self.kinesis_stream_name!r} is not a stream name"
             )
         if self.kinesis_stream_arn and not Token.is_unresolved(self.kinesis_stream_arn):
             match = _STREAM_ARN.match(self.kinesis_stream_arn)

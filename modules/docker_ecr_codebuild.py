@@ -44,8 +44,11 @@ from pydantic.dataclasses import dataclass
 from modules.private_bucket import SseAlgorithm, make_bucket_private, version_and_expire
 from modules.validation import (
     MODULE_CONFIG,
+    EcrRepositoryName,
     KmsKeyArn,
     NonEmptyStr,
+    OptionalBucketName,
+    OptionalImageTag,
     check_log_retention,
     terraform_literal,
 )
@@ -59,9 +62,6 @@ CODEBUILD_IMAGE = "aws/codebuild/amazonlinux-x86_64-standard:5.0"
 # Files that never belong in the image source: local caches and editor leftovers.
 _IGNORED_PARTS = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".venv"}
 _IGNORED_SUFFIXES = {".pyc", ".pyo", ".swp"}
-_ECR_NAME = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")
-_IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
-_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
 
 def source_files(directory: Path) -> list[Path]:
@@ -102,11 +102,11 @@ class DockerEcrCodebuildConfig:
     """Tags for every resource; must hold a ``Project`` tag (used in resource names)."""
     prefix_name: NonEmptyStr
     """Prefix of the CodeBuild project name (the root passes vpc_name + vpc_suffix)."""
-    ecr_name: str = "kinesis/producer"
+    ecr_name: EcrRepositoryName = "kinesis/producer"
     """Name of the ECR repository the image is pushed to."""
     source_dir: str = "producer"
     """Not in the sample: directory (from the repository root) with the image's Dockerfile."""
-    image_tag: str = ""
+    image_tag: OptionalImageTag = ""
     """Not in the sample (fixed to latest there): tag the build pushes; "" for the source digest."""
     image_tag_mutability: Literal["IMMUTABLE", "MUTABLE"] = "IMMUTABLE"
     """Not in the sample (MUTABLE there): IMMUTABLE refuses to move a tag once pushed."""
@@ -126,7 +126,7 @@ class DockerEcrCodebuildConfig:
     """Not in the sample: version the source bucket (a replaced archive stays recoverable)."""
     source_bucket_noncurrent_version_expiration_days: int = Field(default=30, ge=1)
     """Not in the sample: days a replaced source archive version is kept."""
-    source_bucket_access_log_bucket: str = ""
+    source_bucket_access_log_bucket: OptionalBucketName = ""
     """Not in the sample: bucket receiving the source bucket's S3 access logs; "" for none."""
 
     @field_validator("tags")
@@ -135,30 +135,6 @@ class DockerEcrCodebuildConfig:
         if not tags.get("Project"):
             raise ValueError("tags must hold a non-empty 'Project' tag (used in resource names)")
         return tags
-
-    @field_validator("ecr_name")
-    @classmethod
-    def _valid_repository_name(cls, name: str) -> str:
-        if not _ECR_NAME.match(name) or len(name) > 256:
-            raise ValueError(
-                f"{name!r} is not an ECR repository name "
-                "(lowercase letters, digits, '.', '_', '-' and '/' between parts)"
-            )
-        return name
-
-    @field_validator("source_bucket_access_log_bucket")
-    @classmethod
-    def _valid_bucket_name(cls, name: str) -> str:
-        if name and not name.startswith("${") and not _BUCKET_NAME.match(name):
-            raise ValueError(f"{name!r} is not an S3 bucket name")
-        return name
-
-    @field_validator("image_tag")
-    @classmethod
-    def _valid_tag_or_empty(cls, tag: str) -> str:
-        if tag and not _IMAGE_TAG.match(tag):
-            raise ValueError(f"{tag!r} is not a Docker image tag")
-        return tag
 
     @model_validator(mode="after")
     def _consistent(self) -> DockerEcrCodebuildConfig:

@@ -64,6 +64,42 @@ def check_log_retention(field: str, days: int | None) -> None:
         )
 
 
+def matching(pattern: str, what: str, *, optional: bool = False) -> AfterValidator:
+    """A validator accepting a match of ``pattern`` (``""`` too when ``optional``) or a
+    Terraform token, a value only known at apply time."""
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if (optional and value == "") or value.startswith("${") or compiled.match(value):
+            return value
+        raise ValueError(f"{value!r} is not {what}")
+
+    return AfterValidator(check)
+
+
+_STREAM = r"^[A-Za-z0-9_.-]{1,128}$"
+_IMAGE = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"
+_REPOSITORY = r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$"
+_BUCKET = r"^(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
+
+StreamName = Annotated[str, matching(_STREAM, "a Kinesis stream name (1-128 of A-Z a-z 0-9 _ . -)")]
+ImageTag = Annotated[str, matching(_IMAGE, "an image tag")]
+OptionalImageTag = Annotated[str, matching(_IMAGE, "an image tag", optional=True)]
+EcrRepositoryName = Annotated[
+    str,
+    Field(max_length=256),
+    matching(_REPOSITORY, "an ECR repository name (lowercase parts joined by '/')"),
+]
+BucketName = Annotated[
+    str, matching(_BUCKET, "an S3 bucket name (3-63 lowercase letters, digits, '.', '-')")
+]
+OptionalBucketName = Annotated[
+    str,
+    matching(
+        _BUCKET, "an S3 bucket name (3-63 lowercase letters, digits, '.', '-')", optional=True
+    ),
+]
+
 Cidr = Annotated[str, AfterValidator(_cidr)]
 """An IPv4 or IPv6 network in CIDR notation with no host bits set."""
 

@@ -186,9 +186,12 @@ class _ScriptTemplate(Template):
     delimiter = "@@"
 
 
-def render_user_data(cluster_name: str) -> str:
-    """The container instances' boot script for ``cluster_name`` (plain text, not base64)."""
-    return _ScriptTemplate(USER_DATA_TEMPLATE.read_text()).substitute(cluster_name=cluster_name)
+def render_user_data(cluster_name: str, environment: str = "Outpost") -> str:
+    """The container instances' boot script for ``cluster_name`` (plain text, not base64);
+    ``environment`` is the value of the instances' ``environment`` tag."""
+    return _ScriptTemplate(USER_DATA_TEMPLATE.read_text()).substitute(
+        cluster_name=cluster_name, environment=environment
+    )
 
 
 def _cidr_or_token(value: str) -> str:
@@ -810,8 +813,10 @@ class AlbEcs(Construct):
     per ``port_listeners`` key, an IP target group ``<alb_name>-<port>-<suffix>`` and a forward
     listener; the ALB and ECS security groups and their rules; the cluster, its capacity
     providers and the service; the interface endpoints (ecs, ecs-agent, ecs-telemetry, ecr.api,
-    ecr.dkr, secretsmanager, logs) with their security group. Tasks, instances and endpoints
-    live in ``ecs_subnets``, or in ``subnets`` when it is empty (as in the sample).
+    ecr.dkr, secretsmanager, logs; with FARGATE, which runs no container agent, without the
+    three ecs ones) with their security group. Tasks, instances and endpoints live in
+    ``ecs_subnets``, or in ``subnets`` when it is empty (as in the sample). The instances'
+    ``environment`` tag says ``Outpost`` or ``Region``.
 
     Conditional:
 
@@ -1294,7 +1299,9 @@ class AlbEcs(Construct):
 
     def _launch_template(self) -> LaunchTemplate:
         config = self.config
-        user_data = render_user_data(config.ecs_cluster_name)
+        user_data = render_user_data(
+            config.ecs_cluster_name, "Outpost" if config.outposts_arn else "Region"
+        )
         return LaunchTemplate(
             self,
             "node",
@@ -1705,6 +1712,8 @@ class AlbEcs(Construct):
             tags=self._named(sg_name),
         )
         for construct_id, service_name, name_suffix in INTERFACE_ENDPOINTS:
+            if service_name.startswith("ecs") and config.ecs_service.launch_type == "FARGATE":
+                continue  # only the container agent of EC2 instances talks to these
             endpoint_service = DataAwsVpcEndpointService(
                 self, f"endpoint_service_{construct_id}", service=service_name
             )

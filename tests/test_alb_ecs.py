@@ -509,7 +509,7 @@ def test_launch_template(outpost: Synthesized) -> None:
 def test_user_data_configures_the_ecs_agent_and_ssm(outpost: Synthesized) -> None:
     encoded = outpost.res("aws_launch_template", "node")["user_data"]
     script = base64.b64decode(encoded).decode()
-    assert script == render_user_data("producer-cluster")
+    assert script == render_user_data("producer-cluster", "Outpost")
     assert script.startswith("#!/bin/bash\n")
     lines = script.splitlines()
     assert "ECS_CLUSTER=producer-cluster" in lines

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -100,7 +101,11 @@ def test_alb_in_public_subnets_tasks_in_private_subnets(
         for name, endpoint in resources(synthesized, "aws_vpc_endpoint").items()
         if name.startswith(f"{ALB}_")
     }
-    assert len(interface) == 7
+    # Fargate runs no container agent: no ecs, ecs-agent or ecs-telemetry endpoint.
+    expected = {"ecr_api", "ecr_dkr", "logs", "secretsmanager"}
+    if mode == "ec2":
+        expected |= {"ecs", "ecs-agent", "ecs-telemetry"}
+    assert {name.removeprefix(f"{ALB}_") for name in interface} == expected
     for name, endpoint in interface.items():
         assert endpoint["subnet_ids"] == PRIVATE, name
     # The listener admits the VPC and the clients of alb_inbound_cidr_range.
@@ -216,3 +221,9 @@ def test_architecture_diagram_shows_both_modes() -> None:
         "PROVISIONED or ON_DEMAND",
     ):
         assert text in diagram, text
+
+
+def test_region_instances_are_tagged_as_in_the_region(ec2: dict[str, Any]) -> None:
+    template = _one(ec2, "aws_launch_template")
+    script = base64.b64decode(template["user_data"]).decode()
+    assert 'ECS_CONTAINER_INSTANCE_TAGS={"environment": "Region"}' in script.splitlines()

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Boot script of the ECS container instances (launch template user data).
-# modules/alb_ecs.py substitutes the cluster name below; its placeholders start with two
+# modules/alb_ecs.py substitutes the cluster name and where the instance runs (Outpost or
+# Region) below; its placeholders start with two
 # at-signs, so every dollar sign here belongs to bash.
 set -uo pipefail
 
@@ -10,7 +11,7 @@ cat >> /etc/ecs/ecs.config <<'ECS_CONFIG'
 ECS_CLUSTER=@@{cluster_name}
 ECS_ENABLE_CONTAINER_METADATA=true
 ECS_IMAGE_PULL_BEHAVIOR=prefer-cached
-ECS_CONTAINER_INSTANCE_TAGS={"environment": "Outpost"}
+ECS_CONTAINER_INSTANCE_TAGS={"environment": "@@{environment}"}
 ECS_CONFIG
 
 # The Region comes from the instance metadata service (the launch template requires IMDSv2).

@@ -4,6 +4,7 @@ builds the producer image from this repository's own ``producer/`` directory."""
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from pathlib import Path
 from typing import Literal
@@ -26,6 +27,7 @@ from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocumentStatementPrincipals,
 )
 from cdktf_cdktf_provider_aws.data_aws_region import DataAwsRegion
+from cdktf_cdktf_provider_aws.ecr_lifecycle_policy import EcrLifecyclePolicy
 from cdktf_cdktf_provider_aws.ecr_repository import (
     EcrRepository,
     EcrRepositoryEncryptionConfiguration,
@@ -112,6 +114,8 @@ class DockerEcrCodebuildConfig:
     """Not in the sample (MUTABLE there): IMMUTABLE refuses to move a tag once pushed."""
     scan_on_push: bool = True
     """Not in the sample: ECR scans every pushed image for known vulnerabilities."""
+    ecr_max_image_count: int = Field(default=30, ge=0)
+    """Not in the sample: images the repository keeps, newest first; 0 keeps all of them."""
     ecr_encryption_type: Literal["KMS", "AES256"] = "KMS"
     """Not in the sample: ECR encryption at rest; KMS uses the AWS managed aws/ecr key."""
     build_timeout: int = Field(default=10, ge=5, le=480)
@@ -183,7 +187,8 @@ class DockerEcrCodebuild(Construct):
       succeeds). ``image_tag_mutability = "MUTABLE"`` with ``image_tag = "latest"`` is the
       sample's behaviour. ``image_tag`` is the tag to run (the root gives it to alb-ecs).
     - Scan on push (``scan_on_push``) and KMS encryption with the AWS managed ``aws/ecr`` key
-      (``ecr_encryption_type``).
+      (``ecr_encryption_type``); a lifecycle policy keeps the ``ecr_max_image_count`` newest
+      images, since every source change pushes a new tag.
     - The source bucket is encrypted with the AWS managed ``aws/s3`` key
       (``source_bucket_sse_algorithm``), versioned (``source_bucket_versioning``) and has a
       lifecycle rule expiring replaced archive versions
@@ -247,6 +252,35 @@ class DockerEcrCodebuild(Construct):
         EcrRepositoryPolicy(
             self, "ecr_policy", repository=self.repository.name, policy=pull_policy.json
         )
+        # Every source change pushes a new digest tag: without expiry the images pile up.
+        lifecycle = (
+            [
+                EcrLifecyclePolicy(
+                    self,
+                    "ecr_lifecycle_policy",
+                    repository=self.repository.name,
+                    policy=json.dumps(
+                        {
+                            "rules": [
+                                {
+                                    "rulePriority": 1,
+                                    "description": f"Keep the {config.ecr_max_image_count} "
+                                    "newest images",
+                                    "selection": {
+                                        "tagStatus": "any",
+                                        "countType": "imageCountMoreThan",
+                                        "countNumber": config.ecr_max_image_count,
+                                    },
+                                    "action": {"type": "expire"},
+                                }
+                            ]
+                        }
+                    ),
+                )
+            ]
+            if config.ecr_max_image_count
+            else []
+        )
 
         source_bucket, source_object = self._source(config)
         project_name = f"{config.prefix_name}-{project}-ecs-docker-image"
@@ -301,7 +335,7 @@ class DockerEcrCodebuild(Construct):
             ),
             tags=config.tags,
             # A build started right after the first apply must already have its permissions.
-            depends_on=[role_policy],
+            depends_on=[role_policy, *lifecycle],
         )
 
         self.ecr_id: str = self.repository.id

@@ -54,6 +54,7 @@ def relaxed() -> dict[str, Any]:
         source_bucket_versioning=False,
         log_kms_key_id=LOGS_KEY,
         source_bucket_access_log_bucket="access-logs-111122223333",
+        ecr_max_image_count=0,
     )
     return synth(lambda stack: DockerEcrCodebuild(stack, "ecs-docker-codebuild", config))
 
@@ -114,7 +115,10 @@ def test_codebuild_project(sample: dict[str, Any]) -> None:
     assert not re.search(r"(?<!\$)\$\{", buildspec)
     assert buildspec.replace("$${", "${") == BUILDSPEC.read_text()
     assert project["logs_config"]["cloudwatch_logs"]["status"] == "ENABLED"
-    assert project["depends_on"] == ["aws_iam_role_policy.ecs-docker-codebuild_codebuild_policy"]
+    assert project["depends_on"] == [
+        "aws_iam_role_policy.ecs-docker-codebuild_codebuild_policy",
+        "aws_ecr_lifecycle_policy.ecs-docker-codebuild_ecr_lifecycle_policy",
+    ]
 
 
 def test_buildspec_logs_in_with_get_login_password_and_builds_the_source_root() -> None:
@@ -282,7 +286,26 @@ def test_repository_is_immutable_scanned_and_kms_encrypted(sample: dict[str, Any
     assert "kms_key_id" not in group
 
 
+def test_old_images_expire(sample: dict[str, Any]) -> None:
+    policy = _one(sample, "aws_ecr_lifecycle_policy")
+    assert policy["repository"] == "${aws_ecr_repository.ecs-docker-codebuild_ecr.name}"
+    (rule,) = json.loads(policy["policy"])["rules"]
+    assert rule["selection"] == {
+        "tagStatus": "any",
+        "countType": "imageCountMoreThan",
+        "countNumber": 30,
+    }
+    assert rule["action"] == {"type": "expire"}
+    # The build waits for it, so the targeted first apply creates it too.
+    project = _one(sample, "aws_codebuild_project")
+    assert (
+        "aws_ecr_lifecycle_policy.ecs-docker-codebuild_ecr_lifecycle_policy"
+        in (project["depends_on"])
+    )
+
+
 def test_relaxed_configuration(relaxed: dict[str, Any]) -> None:
+    assert "aws_ecr_lifecycle_policy" not in relaxed["resource"]
     repository = _one(relaxed, "aws_ecr_repository")
     assert repository["image_tag_mutability"] == "MUTABLE"
     assert repository["image_scanning_configuration"] == {"scan_on_push": False}

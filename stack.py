@@ -5,14 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cdktf import TerraformOutput
-from cdktf_cdktf_provider_aws.data_aws_availability_zones import (
-    DataAwsAvailabilityZones,
-    DataAwsAvailabilityZonesFilter,
-)
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_kms_key import DataAwsKmsKey
-from cdktf_cdktf_provider_aws.data_aws_outposts_outpost import DataAwsOutpostsOutpost
-from cdktf_cdktf_provider_aws.data_aws_region import DataAwsRegion
 from cdktf_cdktf_provider_aws.kinesis_stream import KinesisStream, KinesisStreamStreamModeDetails
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 from cdktf_cdktf_provider_aws.vpc_endpoint_route_table_association import (
@@ -131,21 +125,10 @@ class OutpostsEcsStack(PathNamedStack):
         tags = v.common_tags
         AwsProvider(self, "aws", region=v.region)
         RandomProvider(self, "random")
-        DataAwsRegion(self, "region")
+        # The sample's root also looked up the Region, the AZs and the Outpost; the vpc
+        # construct does those lookups and nothing at the root reads them.
         account_id = DataAwsCallerIdentity(self, "current").account_id
-        DataAwsAvailabilityZones(
-            self,
-            "available",
-            state="available",
-            filter=(
-                [DataAwsAvailabilityZonesFilter(name="zone-name", values=v.availability_zones)]
-                if v.availability_zones
-                else None
-            ),
-        )
         on_outpost = bool(v.outposts_arn)
-        if on_outpost:
-            DataAwsOutpostsOutpost(self, "target_outpost", arn=v.outposts_arn)
 
         self.vpc = Vpc(
             self,

@@ -141,6 +141,7 @@ async def load(spec: dict[str, Any]) -> dict[str, Any]:
     loop = asyncio.get_running_loop()
     start = loop.time()
     end = start + duration
+    cpu_started = time.process_time()
 
     def body(first: int) -> bytes:
         if batch == 1:
@@ -216,6 +217,7 @@ async def load(spec: dict[str, Any]) -> dict[str, Any]:
         "statuses": statuses,
         "acknowledged": len(acknowledged),
         "batch": batch,
+        "client_cpu": (time.process_time() - cpu_started) / elapsed,
     }
 
 
@@ -365,11 +367,14 @@ def wait_healthy(port: int, process: subprocess.Popen[bytes], timeout: float = 3
 
 
 def peak_rss_mib(pid: int) -> float:
-    """The process' peak resident set (VmHWM), in MiB."""
+    """Peak resident set (VmHWM) of the process and its children (the producer process),
+    added up, in MiB: an upper bound of what they held at once."""
+    total = 0.0
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmHWM")
+            total += int(line.split()[1]) / 1024
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return total + sum(peak_rss_mib(int(child)) for child in children)
 
 
 @dataclass

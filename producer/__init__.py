@@ -8,11 +8,15 @@ The library (usable without HTTP)::
         result = await producer.add_user_record("partition-key", b"data")
         print(result.shard_id, result.sequence_number, result.sub_sequence_number)
 
+The same producer in a process of its own (what the HTTP service uses): ``ProducerProcess``.
 The service: ``python -m producer`` (see README.md beside this file).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from .config import ProducerConfig
-from .core import KinesisProducer
 from .records import (
     Attempt,
     BackPressureError,
@@ -24,6 +28,24 @@ from .records import (
     UserRecordResult,
 )
 
+if TYPE_CHECKING:
+    from .core import KinesisProducer
+    from .process import ProducerProcess, ProducerStartError
+
+
+def __getattr__(name: str) -> Any:
+    # Imported when first used: the HTTP process needs neither the AWS SDK nor its memory.
+    if name == "KinesisProducer":
+        from .core import KinesisProducer
+
+        return KinesisProducer
+    if name in ("ProducerProcess", "ProducerStartError"):
+        from . import process
+
+        return getattr(process, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "Attempt",
     "BackPressureError",
@@ -32,6 +54,8 @@ __all__ = [
     "ProducerClosedError",
     "ProducerConfig",
     "ProducerError",
+    "ProducerProcess",
+    "ProducerStartError",
     "RecordTooLargeError",
     "UserRecordFailedError",
     "UserRecordResult",

@@ -11,11 +11,11 @@ import logging
 import sys
 
 import uvloop
-from botocore.exceptions import BotoCoreError
 from prometheus_client import disable_created_metrics
 
 from .config import ConfigError, load_settings
 from .logs import configure_logging
+from .process import ProducerStartError
 from .service import run_service
 
 log = logging.getLogger("producer")
@@ -40,9 +40,9 @@ def main() -> int:
     try:
         # uvloop: measured about 40% more requests per second than asyncio's own loop.
         return uvloop.run(run_service(settings))
-    except BotoCoreError as error:
+    except ProducerStartError as error:
         # e.g. no Region anywhere: REGION unset and no AWS SDK configuration.
-        log.error("cannot create the Kinesis client", extra={"error": str(error)})
+        log.error("the producer could not start", extra={"error": str(error)})
         print(f"producer: {error}", file=sys.stderr)
         return 2
 

@@ -29,7 +29,10 @@ from typing import Any
 
 import botocore.session
 from aws_kinesis_agg import DIGEST_SIZE, MAGIC
-from aws_kinesis_agg.messages_pb2 import AggregatedRecord
+
+# The deaggregator module puts its own directory on sys.path, which its generated
+# messages_pb2 needs to import config_pb2; its messages module is the one to use.
+from aws_kinesis_agg.deaggregator import messages_pb2
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .records import hash_key_of
@@ -76,7 +79,7 @@ def deaggregate(data: bytes, partition_key: str) -> Iterator[tuple[str, str | No
         and len(data) > len(MAGIC) + DIGEST_SIZE
         and hashlib.md5(body).digest() == data[-DIGEST_SIZE:]
     ):
-        message = AggregatedRecord()
+        message = messages_pb2.AggregatedRecord()
         message.ParseFromString(body)
         keys = message.partition_key_table
         hash_keys = message.explicit_hash_key_table

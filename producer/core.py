@@ -33,20 +33,16 @@ from .limiter import ShardLimiter
 from .metrics import ProducerMetrics
 from .records import (
     EXPIRED,
-    MAX_PARTITION_KEY_LENGTH,
-    MAX_RECORD_BYTES,
     PRODUCER_CLOSED,
     Attempt,
-    BackPressureError,
     InvalidRecordError,
     KinesisRecord,
-    ProducerClosedError,
+    RecordInput,
     RecordTooLargeError,
     UserRecord,
     UserRecordFailedError,
     UserRecordResult,
-    check_explicit_hash_key,
-    check_partition_key,
+    check_user_record,
 )
 from .retrier import Outcome, Retrier, RetryPolicy
 from .shard_map import ShardMap, ShardMapUpdater
@@ -59,9 +55,6 @@ log = logging.getLogger(__name__)
 #: Accepted records are routed to their aggregators in batches of this many (or sooner, when
 #: the flush comes first).
 _ROUTE_BATCH = 256
-
-#: One user record as given to :meth:`KinesisProducer.add_user_records`.
-RecordInput = tuple[str, bytes, str | None]
 
 
 class KinesisProducer:
@@ -286,29 +279,11 @@ class KinesisProducer:
         loop = self._loop
         if loop is None:
             raise RuntimeError("start() the producer before adding records")
-        # The common case checked inline (this runs once per record); anything unusual goes
-        # through the full checks, which explain what is wrong.
-        if type(partition_key) is str and 0 < len(partition_key) <= MAX_PARTITION_KEY_LENGTH:
-            try:
-                key_bytes = partition_key.encode()
-            except UnicodeEncodeError:
-                key_bytes = check_partition_key(partition_key)
-        else:
-            key_bytes = check_partition_key(partition_key)
-        if explicit_hash_key is not None:
-            check_explicit_hash_key(explicit_hash_key)
-        if type(data) is not bytes:
-            if not isinstance(data, bytes | bytearray | memoryview):
-                raise InvalidRecordError("data", "data must be bytes")
-            data = bytes(data)
-        size = len(data) + len(key_bytes)
-        if size > MAX_RECORD_BYTES:
+        try:
+            key_bytes, data, size = check_user_record(partition_key, data, explicit_hash_key)
+        except RecordTooLargeError:
             self.metrics.user_records_refused.labels("too_large").inc()
-            raise RecordTooLargeError(
-                "data",
-                f"record is {size} bytes (data plus partition key); "
-                f"Kinesis accepts at most {MAX_RECORD_BYTES}",
-            )
+            raise
         now = loop.time()
         return UserRecord(
             partition_key,
@@ -322,20 +297,13 @@ class KinesisProducer:
         )
 
     def _admit(self, count: int, size: int) -> None:
-        if self._closing:
-            self.metrics.user_records_refused.labels("closed").inc(count)
-            raise ProducerClosedError("the producer is closing")
-        cfg = self.config
-        if (
-            self._outstanding_records + count > cfg.max_outstanding_records
-            or self._outstanding_bytes + size > cfg.max_outstanding_bytes
-        ):
-            self.metrics.user_records_refused.labels("back_pressure").inc(count)
-            raise BackPressureError(
-                f"{self._outstanding_records} user records ({self._outstanding_bytes} bytes) "
-                f"are outstanding; the bound is {cfg.max_outstanding_records} records and "
-                f"{cfg.max_outstanding_bytes} bytes"
-            )
+        self.metrics.admission.admit(
+            self.config,
+            self._closing,
+            (self._outstanding_records, self._outstanding_bytes),
+            count,
+            size,
+        )
 
     def _accept(self, record: UserRecord) -> None:
         if not self._pending:

@@ -13,6 +13,9 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 
+from .config import ProducerConfig
+from .records import BackPressureError, ProducerClosedError
+
 _PREFIX = "kinesis_producer"
 
 #: Seconds; from 1 ms to 30 s (RecordTtl).
@@ -59,6 +62,79 @@ class _CountsCollector(Collector):
         )
 
 
+class AdmissionMetrics:
+    """Admission of user records against the outstanding bounds, and what it reports:
+    refusals and what is outstanding.
+
+    The producer process's own copies are left out of the service's metrics page
+    (:data:`ADMISSION_FAMILIES`): the HTTP process admits records and reports these itself.
+    """
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.user_records_refused = Counter(
+            f"{_PREFIX}_user_records_refused",
+            "User records refused before buffering, by reason.",
+            ["reason"],
+            registry=registry,
+        )
+        self._outstanding_records = Gauge(
+            f"{_PREFIX}_outstanding_user_records",
+            "User records accepted and neither put nor failed yet.",
+            registry=registry,
+        )
+        self._outstanding_bytes = Gauge(
+            f"{_PREFIX}_outstanding_bytes",
+            "Bytes (data plus partition key) of the outstanding user records.",
+            registry=registry,
+        )
+
+    def watch_outstanding(self, records: Callable[[], float], size: Callable[[], float]) -> None:
+        """Read the outstanding gauges from their owner when scraped."""
+        self._outstanding_records.set_function(records)
+        self._outstanding_bytes.set_function(size)
+
+    def admit(
+        self,
+        config: ProducerConfig,
+        closing: bool,
+        outstanding: tuple[int, int],
+        count: int,
+        size: int,
+    ) -> None:
+        """Let ``count`` records of ``size`` bytes in, or count the refusal and raise.
+
+        ``outstanding`` is (records, bytes). Raises :class:`ProducerClosedError` once closing
+        and :class:`BackPressureError` when the records would exceed a bound.
+        """
+        if closing:
+            self.user_records_refused.labels("closed").inc(count)
+            raise ProducerClosedError("the producer is closing")
+        records, held = outstanding
+        if (
+            records + count > config.max_outstanding_records
+            or held + size > config.max_outstanding_bytes
+        ):
+            self.user_records_refused.labels("back_pressure").inc(count)
+            raise back_pressure_error(config, records, held)
+
+
+def back_pressure_error(config: ProducerConfig, records: int, size: int) -> BackPressureError:
+    return BackPressureError(
+        f"{records} user records ({size} bytes) are outstanding; the bound is "
+        f"{config.max_outstanding_records} records and {config.max_outstanding_bytes} bytes"
+    )
+
+
+#: Names of the metric families :class:`AdmissionMetrics` reports.
+ADMISSION_FAMILIES = frozenset(
+    {
+        f"{_PREFIX}_user_records_refused",
+        f"{_PREFIX}_outstanding_user_records",
+        f"{_PREFIX}_outstanding_bytes",
+    }
+)
+
+
 class ProducerMetrics:
     """The producer's counters, gauges and histograms, registered in ``registry``."""
 
@@ -72,12 +148,8 @@ class ProducerMetrics:
             ["error_code"],
             registry=registry,
         )
-        self.user_records_refused = Counter(
-            f"{_PREFIX}_user_records_refused",
-            "User records refused before buffering, by reason.",
-            ["reason"],
-            registry=registry,
-        )
+        self.admission = AdmissionMetrics(registry)
+        self.user_records_refused = self.admission.user_records_refused
         self.put_records_calls = Counter(
             f"{_PREFIX}_put_records_calls",
             "PutRecords calls, by outcome (success: the call returned, even if some entries "
@@ -120,21 +192,10 @@ class ProducerMetrics:
             buckets=(1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 50000),
             registry=registry,
         )
-        self._outstanding_records = Gauge(
-            f"{_PREFIX}_outstanding_user_records",
-            "User records accepted and neither put nor failed yet.",
-            registry=registry,
-        )
-        self._outstanding_bytes = Gauge(
-            f"{_PREFIX}_outstanding_bytes",
-            "Bytes (data plus partition key) of the outstanding user records.",
-            registry=registry,
-        )
 
     def watch_outstanding(self, records: Callable[[], float], size: Callable[[], float]) -> None:
         """Read the outstanding gauges from the producer when scraped."""
-        self._outstanding_records.set_function(records)
-        self._outstanding_bytes.set_function(size)
+        self.admission.watch_outstanding(records, size)
 
 
 class ServiceMetrics:

@@ -37,6 +37,10 @@ EXPIRED = "Expired"
 PRODUCER_CLOSED = "ProducerClosed"
 
 
+#: One user record as given to ``add_user_records``: (partition key, data, explicit hash key).
+RecordInput = tuple[str, bytes, str | None]
+
+
 class ProducerError(Exception):
     """Base class of the errors raised by the producer."""
 
@@ -160,6 +164,40 @@ def check_explicit_hash_key(explicit_hash_key: object) -> None:
             "explicit hash key must be a decimal integer from 0 to 2^128 - 1 "
             "without sign or leading zeros",
         )
+
+
+def check_user_record(
+    partition_key: str, data: bytes, explicit_hash_key: str | None
+) -> tuple[bytes, bytes, int]:
+    """Validate a user record as Kinesis would; return (key bytes, data bytes, size).
+
+    Size is what counts against Kinesis' 1 MiB limit and the outstanding-bytes bound: data
+    plus UTF-8 partition key. Raises :class:`InvalidRecordError` (or
+    :class:`RecordTooLargeError`) naming the offending field.
+    """
+    # The common case checked inline (this runs once per record); anything unusual goes
+    # through the full checks, which explain what is wrong.
+    if type(partition_key) is str and 0 < len(partition_key) <= MAX_PARTITION_KEY_LENGTH:
+        try:
+            key_bytes = partition_key.encode()
+        except UnicodeEncodeError:
+            key_bytes = check_partition_key(partition_key)
+    else:
+        key_bytes = check_partition_key(partition_key)
+    if explicit_hash_key is not None:
+        check_explicit_hash_key(explicit_hash_key)
+    if type(data) is not bytes:
+        if not isinstance(data, bytes | bytearray | memoryview):
+            raise InvalidRecordError("data", "data must be bytes")
+        data = bytes(data)
+    size = len(data) + len(key_bytes)
+    if size > MAX_RECORD_BYTES:
+        raise RecordTooLargeError(
+            "data",
+            f"record is {size} bytes (data plus partition key); "
+            f"Kinesis accepts at most {MAX_RECORD_BYTES}",
+        )
+    return key_bytes, data, size
 
 
 class UserRecord:

@@ -27,13 +27,14 @@ from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
 from uuid_utils import uuid4
 
 from .config import Settings
-from .core import KinesisProducer, RecordInput
-from .metrics import ServiceMetrics
+from .metrics import ServiceMetrics, back_pressure_error
 from .openapi import NDJSON_TYPES, openapi_document
+from .process import ProducerProcess
 from .records import (
     BackPressureError,
     InvalidRecordError,
     ProducerClosedError,
+    RecordInput,
     RecordTooLargeError,
     UserRecordFailedError,
 )
@@ -159,9 +160,9 @@ def _invalid_record(error: InvalidRecordError, **where: Any) -> HttpError:
 
 
 class ProducerService:
-    """The aiohttp application in front of a started :class:`KinesisProducer`."""
+    """The aiohttp application in front of a started :class:`ProducerProcess`."""
 
-    def __init__(self, producer: KinesisProducer, settings: Settings) -> None:
+    def __init__(self, producer: ProducerProcess, settings: Settings) -> None:
         self.producer = producer
         self.settings = settings
         self.draining = False
@@ -304,6 +305,7 @@ class ProducerService:
         return len(records)
 
     async def metrics_text(self, request: web.Request) -> web.Response:
+        await self.producer.refresh_metrics()
         return web.Response(
             body=generate_latest(self.producer.registry),
             headers={"Content-Type": CONTENT_TYPE_PLAIN_0_0_4},
@@ -330,11 +332,8 @@ class ProducerService:
             > config.max_outstanding_bytes
         ):
             raise self._unavailable(
-                BackPressureError(
-                    f"{producer.outstanding_records} user records "
-                    f"({producer.outstanding_bytes} bytes) are outstanding; the bound is "
-                    f"{config.max_outstanding_records} records and "
-                    f"{config.max_outstanding_bytes} bytes"
+                back_pressure_error(
+                    config, producer.outstanding_records, producer.outstanding_bytes
                 )
             )
         self._bytes_reading += length
@@ -394,12 +393,26 @@ async def run_service(
 
     Shutting down: the health check turns 503 at once so the load balancer drains this target,
     new records get 503, everything buffered is put (for at most SHUTDOWN_TIMEOUT_MS), and the
-    server closes. Exits 0 when every accepted record was put, 1 when some could not be.
+    server closes. Exits 0 when every accepted record was put, 1 when some could not be or the
+    producer process exited unexpectedly.
     """
     loop = asyncio.get_running_loop()
     stop = stop or asyncio.Event()
-    producer = KinesisProducer(
-        settings.stream_name, region=settings.region, config=settings.producer_config()
+    service: ProducerService | None = None
+
+    def producer_exited() -> None:
+        # Nothing can be put any more: fail the health check so that the task is replaced.
+        if service is not None:
+            service.start_draining()
+        stop.set()
+
+    producer = ProducerProcess(
+        settings.stream_name,
+        region=settings.region,
+        config=settings.producer_config(),
+        log_level=settings.log_level,
+        orphan_timeout=settings.shutdown_timeout_ms / 1000,
+        on_exit=producer_exited,
     )
     await producer.start()
     service = ProducerService(producer, settings)
@@ -439,7 +452,7 @@ async def run_service(
             "port": port,
             "stream": settings.stream_name,
             "region": settings.region,
-            "shards": len(producer.shard_map) if producer.shard_map else None,
+            "shards": producer.shards,
         },
     )
     if on_started is not None:
@@ -460,4 +473,4 @@ async def run_service(
             "user_records_abandoned": abandoned,
         },
     )
-    return 1 if abandoned else 0
+    return 1 if abandoned or producer.failed else 0

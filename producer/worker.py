@@ -1,0 +1,212 @@
+"""The producer process: a :class:`KinesisProducer` fed over a channel by the HTTP process.
+
+Started by :class:`producer.process.ProducerProcess` as ``python -m producer.worker --fd N``
+(N: its end of the channel, see ``ipc.py``). Aggregation, collection, rate limiting and
+retries run here, on their own core, while the HTTP process only parses and admits records:
+the KPL's split between its Java front and its native producer process.
+
+It ignores SIGINT and SIGTERM: the HTTP process decides when it stops (a Ctrl-C in a terminal
+reaches the whole process group, and the buffered records must outlive it). If the HTTP
+process goes away, the channel closes and this process puts what it holds, for at most the
+orphan timeout, and exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import logging
+import signal
+import socket
+import sys
+from functools import partial
+from typing import Any
+
+import uvloop
+from botocore.exceptions import BotoCoreError
+from prometheus_client import disable_created_metrics
+
+from .core import KinesisProducer
+from .ipc import ChannelClosed, StartRequest, frame, receive
+from .logs import configure_logging
+from .records import Attempt, ProducerError, RecordInput, UserRecordFailedError, UserRecordResult
+
+log = logging.getLogger(__name__)
+
+#: Seconds between reports of finished records (results asked for go at once). Often enough
+#: for the front's back-pressure; rarely enough that the reports cost next to nothing.
+REPORT_INTERVAL = 0.02
+
+
+def _failed(error_code: str, message: str) -> UserRecordResult:
+    return UserRecordResult(False, attempts=(Attempt(0.0, False, error_code, message),))
+
+
+class Worker:
+    """One producer process's side of the channel."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._reader = reader
+        self._writer = writer
+        self._producer: KinesisProducer | None = None
+        self._received_records = 0
+        self._received_bytes = 0
+        self._reported: tuple[int, int] = (0, 0)
+        self._results: list[tuple[int, UserRecordResult]] = []
+        self._report_soon = False
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    async def run(self) -> int:
+        try:
+            kind, start = await receive(self._reader)
+        except ChannelClosed:
+            return 1
+        assert kind == "start" and isinstance(start, StartRequest)
+        configure_logging(start.log_level)
+        producer = KinesisProducer(start.stream_name, region=start.region, config=start.config)
+        try:
+            await producer.start()
+        except BotoCoreError as error:
+            # e.g. no Region anywhere: REGION unset and no AWS SDK configuration.
+            self._send(("failed", f"cannot create the Kinesis client: {error}"))
+            await self._writer.drain()
+            return 2
+        self._producer = producer
+        shard_map = producer.shard_map
+        self._send(("ready", len(shard_map) if shard_map is not None else None))
+        ticker = asyncio.get_running_loop().call_later(REPORT_INTERVAL, self._tick)
+        try:
+            timeout = await self._serve()
+            orphaned = False
+        except ChannelClosed:
+            log.error(
+                "the HTTP process went away; putting the buffered records before exiting",
+                extra={"user_records": producer.outstanding_records},
+            )
+            timeout = start.orphan_timeout
+            orphaned = True
+        abandoned = await producer.close(timeout)
+        ticker.cancel()
+        if not orphaned:
+            self._report()
+            self._send(("closed", abandoned))
+            await self._writer.drain()
+        self._writer.close()
+        return 1 if abandoned else 0
+
+    async def _serve(self) -> float:
+        """Handle messages until "close"; return its timeout."""
+        producer = self._producer
+        assert producer is not None
+        while True:
+            message = await receive(self._reader)
+            kind = message[0]
+            if kind == "add":
+                self._add(message[1], message[2], None)
+            elif kind == "add_results":
+                self._add(message[1], message[2], message[3])
+            elif kind == "flush":
+                self._spawn(self._flush(message[1]))
+            elif kind == "metrics":
+                self._send(("metrics", message[1], list(producer.registry.collect())))
+            elif kind == "close":
+                timeout: float = message[1]
+                return timeout
+            else:
+                raise ChannelClosed(f"unknown message {kind!r}")
+
+    def _add(self, records: list[RecordInput], size: int, first_id: int | None) -> None:
+        producer = self._producer
+        assert producer is not None
+        self._received_records += len(records)
+        self._received_bytes += size
+        try:
+            futures = producer.add_user_records(records, futures=first_id is not None)
+        except ProducerError as error:
+            # The HTTP process admits records against the same bounds and checks, so this
+            # does not happen; if it did, the records are reported failed, not lost silently.
+            log.error("records refused by the producer process", extra={"error": str(error)})
+            if first_id is not None:
+                failed = _failed("Refused", str(error))
+                self._results.extend((first_id + i, failed) for i in range(len(records)))
+            self._schedule_report()
+            return
+        if first_id is not None:
+            for offset, future in enumerate(futures):
+                future.add_done_callback(partial(self._on_result, first_id + offset))
+
+    def _on_result(self, result_id: int, future: asyncio.Future[UserRecordResult]) -> None:
+        if future.cancelled():
+            result = _failed("Cancelled", "the record's future was cancelled")
+        elif isinstance(error := future.exception(), UserRecordFailedError):
+            result = error.result
+        elif error is not None:
+            result = _failed("InternalError", str(error))
+        else:
+            result = future.result()
+        self._results.append((result_id, result))
+        self._schedule_report()
+
+    async def _flush(self, request: int) -> None:
+        assert self._producer is not None
+        await self._producer.flush()
+        self._report()
+        self._send(("flushed", request))
+
+    def _schedule_report(self) -> None:
+        if not self._report_soon:
+            self._report_soon = True
+            asyncio.get_running_loop().call_soon(self._report)
+
+    def _tick(self) -> None:
+        self._report()
+        asyncio.get_running_loop().call_later(REPORT_INTERVAL, self._tick)
+
+    def _report(self) -> None:
+        """Tell the HTTP process how many records are finished, and the results it awaits."""
+        self._report_soon = False
+        producer = self._producer
+        assert producer is not None
+        settled = (
+            self._received_records - producer.outstanding_records,
+            self._received_bytes - producer.outstanding_bytes,
+        )
+        if settled == self._reported and not self._results:
+            return
+        self._reported = settled
+        results, self._results = self._results, []
+        self._send(("settled", *settled, results))
+
+    def _send(self, message: tuple[Any, ...]) -> None:
+        if not self._writer.is_closing():
+            self._writer.write(frame(message))
+
+    def _spawn(self, coroutine: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+
+async def _run(fd: int) -> int:
+    sock = socket.socket(fileno=fd)
+    reader, writer = await asyncio.open_unix_connection(sock=sock)
+    return await Worker(reader, writer).run()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--fd", type=int, required=True, help="this end of the channel")
+    args = parser.parse_args(argv)
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_IGN)
+    configure_logging()
+    # The same collector tuning as the HTTP process (see __main__).
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+    disable_created_metrics()
+    return uvloop.run(_run(args.fd))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

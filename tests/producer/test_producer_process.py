@@ -1,0 +1,203 @@
+"""The producer process: the HTTP process hands records over to it, and either may die.
+
+Records acknowledged with 200 survive the HTTP process being killed (the producer process
+puts them and exits); the producer process dying stops the service with status 1 and fails
+what waited for it. The library side (``ProducerProcess``) is used directly too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from producer_support import (
+    ROOT,
+    ServiceProcess,
+    assert_all_in_stream,
+    http,
+    wait_until,
+)
+
+from producer import BackPressureError, ProducerClosedError, ProducerConfig, ProducerProcess
+
+
+def producer_pid(service: ServiceProcess) -> int:
+    """The producer process's pid, from the HTTP process's log."""
+
+    def logged() -> bool:
+        return any(
+            line.get("message") == "producer process started" for line in service.log_lines()
+        )
+
+    wait_until(logged, 10, "the producer process's pid in the log")
+    (line,) = [
+        line for line in service.log_lines() if line.get("message") == "producer process started"
+    ]
+    return int(line["pid"])
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie (exited, not yet reaped by its parent) is not alive either.
+    status = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    return status != "Z"
+
+
+def send(
+    service: ServiceProcess, count: int, tag: str
+) -> dict[bytes, tuple[str | None, str | None]]:
+    sent: dict[bytes, tuple[str | None, str | None]] = {}
+    for number in range(count):
+        data = f"{tag}-{number}"
+        status, _, _ = http("POST", f"{service.url}/", json.dumps({"data": data}))
+        assert status == 200
+        sent[data.encode()] = (None, None)
+    return sent
+
+
+@pytest.mark.timeout(120)
+def test_records_acknowledged_survive_the_http_process_being_killed(
+    make_stream: Callable[[int], str], start_service: Callable[..., ServiceProcess], kinesis: Any
+) -> None:
+    stream = make_stream(2)
+    # Records wait up to 60 s for more to aggregate with: at the kill, all are still buffered.
+    service = start_service(stream, RECORD_MAX_BUFFERED_TIME_MS="60000")
+    pid = producer_pid(service)
+    sent = send(service, 40, "orphaned")
+    assert service.metrics()["kinesis_producer_user_records_put_total"] == 0
+    service.kill()  # SIGKILL: no shutdown of its own
+    wait_until(lambda: not alive(pid), 60, "the producer process to put its records and exit")
+    assert_all_in_stream(kinesis, stream, sent)
+    log = [json.loads(line) for line in service.log().splitlines() if line.startswith("{")]
+    assert any(line["message"].startswith("the HTTP process went away") for line in log)
+
+
+@pytest.mark.timeout(120)
+def test_a_ctrl_c_reaching_both_processes_still_drains_in_order(
+    make_stream: Callable[[int], str], start_service: Callable[..., ServiceProcess], kinesis: Any
+) -> None:
+    """A terminal's Ctrl-C signals the whole process group; the producer process ignores it
+    and is closed by the HTTP process, after everything buffered is put."""
+    stream = make_stream(2)
+    service = start_service(stream, RECORD_MAX_BUFFERED_TIME_MS="60000")
+    pid = producer_pid(service)
+    sent = send(service, 30, "interrupted")
+    os.kill(pid, signal.SIGINT)
+    os.kill(service.process.pid, signal.SIGINT)
+    status = service.process.wait(60)
+    assert status == 0, service.log()
+    assert not alive(pid)
+    assert_all_in_stream(kinesis, stream, sent)
+
+
+@pytest.mark.timeout(120)
+def test_the_service_stops_with_status_1_when_the_producer_process_dies(
+    make_stream: Callable[[int], str], start_service: Callable[..., ServiceProcess]
+) -> None:
+    stream = make_stream(1)
+    service = start_service(stream, RECORD_MAX_BUFFERED_TIME_MS="60000")
+    pid = producer_pid(service)
+    send(service, 5, "lost")
+    # A record whose result is awaited when the producer process goes.
+    waiting: dict[str, Any] = {}
+
+    def wait_for_result() -> None:
+        waiting["answer"] = http("POST", f"{service.url}/?wait=true", json.dumps({"data": "w"}))
+
+    async def kill_while_waiting() -> None:
+        request = asyncio.get_running_loop().run_in_executor(None, wait_for_result)
+        await asyncio.sleep(0.5)
+        os.kill(pid, signal.SIGKILL)
+        await request
+
+    asyncio.run(kill_while_waiting())
+    status, _, body = waiting["answer"]
+    assert status == 502, body
+    assert json.loads(body)["errorCode"] == "ProducerProcessExited"
+    assert service.process.wait(30) == 1
+    log = [json.loads(line) for line in service.log().splitlines() if line.startswith("{")]
+    (exited,) = [
+        line for line in log if line["message"] == "the producer process exited unexpectedly"
+    ]
+    assert exited["status"] == -signal.SIGKILL and exited["user_records_outstanding"] == 6
+
+
+def test_the_library_runs_the_producer_in_a_process_of_its_own(
+    make_stream: Callable[[int], str],
+    moto_endpoint: str,
+    kinesis: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stream = make_stream(4)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_KINESIS", moto_endpoint)
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+
+    async def run() -> dict[str, Any]:
+        config = ProducerConfig(max_outstanding_records=50)
+        async with ProducerProcess(stream, region="us-east-1", config=config) as producer:
+            assert producer.shards == 4
+            waited = [
+                producer.add_user_record(f"key-{n}", f"waited-{n}".encode()) for n in range(10)
+            ]
+            producer.add_user_records(
+                [(f"key-{n}", f"batched-{n}".encode(), None) for n in range(30)], futures=False
+            )
+            admitted = producer.outstanding_records
+            results = await asyncio.gather(*waited)
+            await producer.flush()
+            settled = producer.outstanding_records, producer.outstanding_bytes
+            await producer.refresh_metrics()
+            families = {family.name: family for family in producer.registry.collect()}
+            return {
+                "admitted": admitted,
+                "results": results,
+                "settled": settled,
+                "families": families,
+            }
+
+    outcome = asyncio.run(run())
+    assert outcome["admitted"] == 40
+    assert outcome["settled"] == (0, 0)
+    assert all(result.successful and result.shard_id for result in outcome["results"])
+    families = outcome["families"]
+    put = families["kinesis_producer_user_records_put"].samples
+    assert [sample.value for sample in put if sample.name.endswith("_total")] == [40]
+    # The front's own gauges, and no second copy of them from the producer process.
+    assert families["kinesis_producer_outstanding_user_records"].samples[0].value == 0
+    sent = {f"waited-{n}".encode(): (f"key-{n}", None) for n in range(10)}
+    sent |= {f"batched-{n}".encode(): (f"key-{n}", None) for n in range(30)}
+    assert_all_in_stream(kinesis, stream, sent)
+
+
+def test_the_front_refuses_at_its_bound_and_after_close(
+    make_stream: Callable[[int], str], moto_endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stream = make_stream(1)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_KINESIS", moto_endpoint)
+
+    async def run() -> tuple[int, int]:
+        config = ProducerConfig(max_outstanding_records=5, record_max_buffered_time_ms=60_000)
+        producer = ProducerProcess(stream, region="us-east-1", config=config)
+        await producer.start()
+        producer.add_user_records([(f"k{n}", b"x", None) for n in range(5)], futures=False)
+        with pytest.raises(BackPressureError, match="5 user records"):
+            producer.add_user_record("one-more", b"x")
+        refused_at_bound = producer.outstanding_records
+        started = time.monotonic()
+        abandoned = await producer.close(timeout=30)
+        assert time.monotonic() - started < 30
+        with pytest.raises(ProducerClosedError):
+            producer.add_user_record("late", b"x")
+        return refused_at_bound, abandoned
+
+    assert asyncio.run(run()) == (5, 0)

@@ -30,7 +30,7 @@ from .aggregator import Aggregator
 from .collector import Collector
 from .config import ProducerConfig
 from .limiter import ShardLimiter
-from .metrics import ProducerMetrics
+from .metrics import ProducerMetrics, fits
 from .records import (
     EXPIRED,
     PRODUCER_CLOSED,
@@ -297,13 +297,9 @@ class KinesisProducer:
         )
 
     def _admit(self, count: int, size: int) -> None:
-        self.metrics.admission.admit(
-            self.config,
-            self._closing,
-            (self._outstanding_records, self._outstanding_bytes),
-            count,
-            size,
-        )
+        records, held = self._outstanding_records, self._outstanding_bytes
+        if self._closing or not fits(self.config, records, held, count, size):
+            raise self.metrics.admission.refusal(self.config, self._closing, (records, held), count)
 
     def _accept(self, record: UserRecord) -> None:
         if not self._pending:

@@ -14,7 +14,7 @@ from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 
 from .config import ProducerConfig
-from .records import BackPressureError, ProducerClosedError
+from .records import BackPressureError, ProducerClosedError, ProducerError
 
 _PREFIX = "kinesis_producer"
 
@@ -93,29 +93,27 @@ class AdmissionMetrics:
         self._outstanding_records.set_function(records)
         self._outstanding_bytes.set_function(size)
 
-    def admit(
-        self,
-        config: ProducerConfig,
-        closing: bool,
-        outstanding: tuple[int, int],
-        count: int,
-        size: int,
-    ) -> None:
-        """Let ``count`` records of ``size`` bytes in, or count the refusal and raise.
+    def refusal(
+        self, config: ProducerConfig, closing: bool, outstanding: tuple[int, int], count: int
+    ) -> ProducerError:
+        """Count the refusal of ``count`` user records; return the error to raise.
 
-        ``outstanding`` is (records, bytes). Raises :class:`ProducerClosedError` once closing
-        and :class:`BackPressureError` when the records would exceed a bound.
+        ``outstanding`` is (records, bytes) at the time.
         """
         if closing:
             self.user_records_refused.labels("closed").inc(count)
-            raise ProducerClosedError("the producer is closing")
-        records, held = outstanding
-        if (
-            records + count > config.max_outstanding_records
-            or held + size > config.max_outstanding_bytes
-        ):
-            self.user_records_refused.labels("back_pressure").inc(count)
-            raise back_pressure_error(config, records, held)
+            return ProducerClosedError("the producer is closing")
+        self.user_records_refused.labels("back_pressure").inc(count)
+        return back_pressure_error(config, *outstanding)
+
+
+def fits(config: ProducerConfig, records: int, size: int, count: int, added: int) -> bool:
+    """Whether ``count`` more records of ``added`` bytes stay within the outstanding bounds,
+    with ``records`` records of ``size`` bytes outstanding."""
+    return (
+        records + count <= config.max_outstanding_records
+        and size + added <= config.max_outstanding_bytes
+    )
 
 
 def back_pressure_error(config: ProducerConfig, records: int, size: int) -> BackPressureError:

@@ -37,7 +37,7 @@ from prometheus_client.registry import Collector
 
 from .config import ProducerConfig
 from .ipc import ChannelClosed, StartRequest, frame, receive
-from .metrics import ADMISSION_FAMILIES, AdmissionMetrics
+from .metrics import ADMISSION_FAMILIES, AdmissionMetrics, fits
 from .records import (
     Attempt,
     InvalidRecordError,
@@ -264,6 +264,26 @@ class ProducerProcess:
         """Admit one user record; the future resolves once Kinesis confirmed it."""
         return self.add_user_records(((partition_key, data, explicit_hash_key),))[0]
 
+    def add_user_record_nowait(
+        self, partition_key: str, data: bytes, explicit_hash_key: str | None = None
+    ) -> None:
+        """Admit one user record, fire and forget (what ``POST /`` does, so kept lean).
+
+        Same errors as :meth:`add_user_record`; what becomes of the record shows in the
+        producer process's metrics and log only.
+        """
+        if self._loop is None:
+            raise RuntimeError("start() the producer process before adding records")
+        try:
+            _, data, size = check_user_record(partition_key, data, explicit_hash_key)
+        except RecordTooLargeError:
+            self.metrics.user_records_refused.labels("too_large").inc()
+            raise
+        self._admit(1, size)
+        self._batch.append((partition_key, data, explicit_hash_key))
+        self._batch_bytes += size
+        self._schedule_send()
+
     def add_user_records(
         self, records: Iterable[RecordInput], *, futures: bool = True
     ) -> list[asyncio.Future[UserRecordResult]]:
@@ -293,13 +313,10 @@ class ProducerProcess:
         return []
 
     def _admit(self, count: int, size: int) -> None:
-        self.metrics.admit(
-            self.config,
-            self._closing,
-            (self.outstanding_records, self.outstanding_bytes),
-            count,
-            size,
-        )
+        records = self._admitted_records - self._settled_records
+        held = self._admitted_bytes - self._settled_bytes
+        if self._closing or not fits(self.config, records, held, count, size):
+            raise self.metrics.refusal(self.config, self._closing, (records, held), count)
         self._admitted_records += count
         self._admitted_bytes += size
 

@@ -27,7 +27,9 @@ Milliseconds = Annotated[int, Field(ge=0)]
 class ProducerConfig(BaseModel):
     """Tuning of :class:`producer.core.KinesisProducer`; defaults are the KPL's unless noted."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", use_attribute_docstrings=True, defer_build=True
+    )
 
     aggregation_enabled: bool = True
     """Pack user records into KPL-format aggregated records (KPL: AggregationEnabled)."""
@@ -97,11 +99,20 @@ class Settings(ProducerConfig):
     """Level of the JSON log lines written to stdout."""
     access_log: bool = False
     """Log every HTTP request (off: at thousands of requests a second it costs throughput)."""
+    producer_process: Literal["auto", "true", "false"] = "auto"
+    """Run the producer (aggregation, puts, retries) in a process of its own, beside the HTTP
+    process: ``true``, ``false``, or ``auto``: when at least 2 CPUs are available (CPU
+    affinity and the container's CPU quota)."""
 
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("producer_process", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _check_batch_fits(self) -> Self:

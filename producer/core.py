@@ -220,6 +220,21 @@ class KinesisProducer:
     def shard_map(self) -> ShardMap | None:
         return self._shard_maps.current if self._shard_maps else None
 
+    @property
+    def shards(self) -> int | None:
+        """Open shards in the current map (None: not loaded yet)."""
+        shard_map = self.shard_map
+        return len(shard_map) if shard_map is not None else None
+
+    @property
+    def failed(self) -> bool:
+        """Always false here; true for a :class:`~producer.process.ProducerProcess` whose
+        process died."""
+        return False
+
+    async def refresh_metrics(self) -> None:
+        """Nothing to fetch: :attr:`registry` is read in this process."""
+
     # Adding records -------------------------------------------------------------------------
 
     def add_user_record(
@@ -239,6 +254,12 @@ class KinesisProducer:
         self.counts.received += 1
         assert record.future is not None
         return record.future
+
+    def add_user_record_nowait(
+        self, partition_key: str, data: bytes, explicit_hash_key: str | None = None
+    ) -> None:
+        """Buffer one user record, fire and forget (same errors as :meth:`add_user_record`)."""
+        self.add_user_records(((partition_key, data, explicit_hash_key),), futures=False)
 
     def add_user_records(
         self, records: Iterable[RecordInput], *, futures: bool = True

@@ -17,18 +17,18 @@ import asyncio
 import json
 import logging
 import signal
-from collections.abc import Awaitable, Callable
-from typing import Any, NoReturn
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, NoReturn, Protocol
 
 import orjson
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
+from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, CollectorRegistry, generate_latest
 from uuid_utils import uuid4
 
-from .config import Settings
+from .config import ProducerConfig, Settings
 from .metrics import ServiceMetrics, back_pressure_error
 from .openapi import NDJSON_TYPES, openapi_document
-from .process import ProducerProcess
+from .process import ProducerProcess, ProducerStartError, wants_own_process
 from .records import (
     BackPressureError,
     InvalidRecordError,
@@ -36,6 +36,7 @@ from .records import (
     RecordInput,
     RecordTooLargeError,
     UserRecordFailedError,
+    UserRecordResult,
 )
 
 log = logging.getLogger(__name__)
@@ -170,10 +171,46 @@ def _invalid_record(error: InvalidRecordError, **where: Any) -> HttpError:
     )
 
 
-class ProducerService:
-    """The aiohttp application in front of a started :class:`ProducerProcess`."""
+class Producer(Protocol):
+    """What the service needs of a producer: a :class:`~producer.core.KinesisProducer` (in
+    this process) or a :class:`~producer.process.ProducerProcess` (in its own)."""
 
-    def __init__(self, producer: ProducerProcess, settings: Settings) -> None:
+    config: ProducerConfig
+    registry: CollectorRegistry
+
+    @property
+    def outstanding_records(self) -> int: ...
+
+    @property
+    def outstanding_bytes(self) -> int: ...
+
+    @property
+    def shards(self) -> int | None: ...
+
+    @property
+    def failed(self) -> bool: ...
+
+    def add_user_record(
+        self, partition_key: str, data: bytes, explicit_hash_key: str | None = None
+    ) -> asyncio.Future[UserRecordResult]: ...
+
+    def add_user_record_nowait(
+        self, partition_key: str, data: bytes, explicit_hash_key: str | None = None
+    ) -> None: ...
+
+    def add_user_records(
+        self, records: Iterable[RecordInput], *, futures: bool = True
+    ) -> list[asyncio.Future[UserRecordResult]]: ...
+
+    async def refresh_metrics(self) -> None: ...
+
+    async def close(self, timeout: float | None = None) -> int: ...
+
+
+class ProducerService:
+    """The aiohttp application in front of a started :class:`Producer`."""
+
+    def __init__(self, producer: Producer, settings: Settings) -> None:
         self.producer = producer
         self.settings = settings
         self.draining = False
@@ -353,12 +390,14 @@ class ProducerService:
         refuse once it is read.
 
         Bodies being read count against the outstanding-bytes bound too, so that a burst of
-        large requests is turned away at once instead of being held in memory first.
+        large requests is turned away at once instead of being held in memory first. They
+        count twice: until the handler is done, the body and the records parsed from it are
+        both held.
         """
         producer = self.producer
         config = producer.config
         length = request.content_length
-        reading = length or 0
+        reading = 2 * (length or 0)
         if (
             producer.outstanding_records >= config.max_outstanding_records
             or producer.outstanding_bytes + self._bytes_reading + reading
@@ -394,6 +433,34 @@ class ProducerService:
         raise HttpError(413, "body_too_large", f"the body is larger than {limit} bytes")
 
 
+async def start_producer(settings: Settings, on_exit: Callable[[], None]) -> Producer:
+    """The producer in a process of its own, or in this one (PRODUCER_PROCESS)."""
+    if wants_own_process(settings.producer_process):
+        process = ProducerProcess(
+            settings.stream_name,
+            region=settings.region,
+            config=settings.producer_config(),
+            log_level=settings.log_level,
+            orphan_timeout=settings.shutdown_timeout_ms / 1000,
+            on_exit=on_exit,
+        )
+        await process.start()
+        return process
+    # Imported here: the HTTP process needs the AWS SDK only when the producer runs in it.
+    from botocore.exceptions import BotoCoreError
+
+    from .core import KinesisProducer
+
+    producer = KinesisProducer(
+        settings.stream_name, region=settings.region, config=settings.producer_config()
+    )
+    try:
+        await producer.start()
+    except BotoCoreError as error:
+        raise ProducerStartError(f"cannot create the Kinesis client: {error}") from None
+    return producer
+
+
 async def run_service(
     settings: Settings,
     stop: asyncio.Event | None = None,
@@ -416,15 +483,7 @@ async def run_service(
             service.start_draining()
         stop.set()
 
-    producer = ProducerProcess(
-        settings.stream_name,
-        region=settings.region,
-        config=settings.producer_config(),
-        log_level=settings.log_level,
-        orphan_timeout=settings.shutdown_timeout_ms / 1000,
-        on_exit=producer_exited,
-    )
-    await producer.start()
+    producer = await start_producer(settings, producer_exited)
     service = ProducerService(producer, settings)
     runner = web.AppRunner(
         service.app,
@@ -463,6 +522,7 @@ async def run_service(
             "stream": settings.stream_name,
             "region": settings.region,
             "shards": producer.shards,
+            "producer_process": isinstance(producer, ProducerProcess),
         },
     )
     if on_started is not None:

@@ -235,6 +235,8 @@ def launch_service(
         "PORT": str(port),
         "HOST": "127.0.0.1",
         "PYTHONPATH": str(ROOT),
+        # The default, auto, depends on the machine's CPUs; tests choose.
+        "PRODUCER_PROCESS": "true",
         **env,
     }
     with log_path.open("wb") as log_file:

@@ -201,3 +201,40 @@ def test_the_front_refuses_at_its_bound_and_after_close(
         return refused_at_bound, abandoned
 
     assert asyncio.run(run()) == (5, 0)
+
+
+@pytest.mark.parametrize(
+    ("v2", "v1", "expected"),
+    [
+        ("50000 100000\n", None, 0.5),  # an ECS task of 512 CPU units
+        ("max 100000\n", None, None),  # no limit: the affinity mask counts
+        ("300000 100000\n", None, None),  # above the CPUs there are
+        (None, ("150000", "100000"), 1.5),  # cgroup v1
+        (None, ("-1", "100000"), None),
+        ("garbage", None, None),
+        (None, None, None),
+    ],
+)
+def test_available_cpus_are_capped_by_the_container_quota(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    v2: str | None,
+    v1: tuple[str, str] | None,
+    expected: float | None,
+) -> None:
+    from producer import process
+
+    cpu_max = tmp_path / "cpu.max"
+    v1_dir = tmp_path / "cpu"
+    if v2 is not None:
+        cpu_max.write_text(v2)
+    if v1 is not None:
+        v1_dir.mkdir()
+        (v1_dir / "cpu.cfs_quota_us").write_text(v1[0])
+        (v1_dir / "cpu.cfs_period_us").write_text(v1[1])
+    monkeypatch.setattr(process, "CGROUP_CPU_MAX", cpu_max)
+    monkeypatch.setattr(process, "CGROUP_V1_CPU", v1_dir)
+    monkeypatch.setattr(process.os, "sched_getaffinity", lambda pid: {0, 1})
+    assert process.available_cpus() == (2.0 if expected is None else expected)
+    assert process.wants_own_process("auto") is ((expected or 2.0) >= 2)
+    assert process.wants_own_process("true") and not process.wants_own_process("false")

@@ -46,13 +46,17 @@ def ndjson(records: list[dict[str, Any]]) -> bytes:
     return b"".join(json.dumps(record).encode() + b"\n" for record in records)
 
 
+@pytest.mark.parametrize("own_process", ["true", "false"])
 def test_records_in_over_http_are_in_the_stream_once_in_their_shard(
     kinesis: Any,
     make_stream: Callable[[int], str],
     start_service: Callable[..., ServiceProcess],
+    own_process: str,
 ) -> None:
     stream = make_stream(3)
-    service = start_service(stream)
+    service = start_service(stream, PRODUCER_PROCESS=own_process)
+    (listening,) = [line for line in service.log_lines() if line.get("message") == "listening"]
+    assert listening["producer_process"] is (own_process == "true")
     sent: dict[bytes, tuple[str | None, str | None]] = {}
     texts = ["plain", "ünïcödé ✓ 🚀", 'quotes " and \\ backslashes', "new\nline\ttab", " "]
 

@@ -32,6 +32,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 import uuid
@@ -151,6 +152,13 @@ async def load(spec: dict[str, Any]) -> dict[str, Any]:
         )
 
     async def connection() -> None:
+        try:
+            await exchange()
+        except (OSError, asyncio.IncompleteReadError, IndexError, ValueError):
+            # The server went away or answered garbage: counted, and this connection ends.
+            statuses["connection error"] = statuses.get("connection error", 0) + 1
+
+    async def exchange() -> None:
         reader, writer = await asyncio.open_connection(host, port)
         try:
             while True:
@@ -201,8 +209,8 @@ async def load(spec: dict[str, Any]) -> dict[str, Any]:
     workers = [asyncio.create_task(connection()) for _ in range(spec["connections"])]
     if rate is not None:
         await schedule()
-        # Let what was scheduled finish, then stop the workers.
-        while not queue.empty():
+        # Let what was scheduled finish (unless every connection failed), then stop.
+        while not queue.empty() and not all(worker.done() for worker in workers):
             await asyncio.sleep(0.01)
         await asyncio.sleep(0.5)
         for worker in workers:
@@ -366,15 +374,56 @@ def wait_healthy(port: int, process: subprocess.Popen[bytes], timeout: float = 3
     raise RuntimeError("server did not start")
 
 
-def peak_rss_mib(pid: int) -> float:
-    """Peak resident set (VmHWM) of the process and its children (the producer process),
-    added up, in MiB: an upper bound of what they held at once."""
-    total = 0.0
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            total += int(line.split()[1]) / 1024
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    return total + sum(peak_rss_mib(int(child)) for child in children)
+def _status_mib(pid: int, key: str) -> float:
+    """A memory figure of /proc/PID/status (VmRSS, VmHWM), in MiB; 0 once the process is gone."""
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    for line in text.splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _tree(pid: int) -> list[int]:
+    """The process and its children (the producer process of the service)."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return [pid]
+    return [pid, *(int(child) for child in children)]
+
+
+class PeakRss:
+    """The largest resident set of a server's processes together, sampled every 10 ms while
+    it runs (never less than any one process's own peak, VmHWM)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.sampled = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.01):
+            total = sum(_status_mib(pid, "VmRSS") for pid in _tree(self.pid))
+            self.sampled = max(self.sampled, total)
+
+    def mib(self) -> float:
+        """The peak so far (read while the processes still run)."""
+        own = max(_status_mib(pid, "VmHWM") for pid in _tree(self.pid))
+        return max(self.sampled, own)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def peak_rss_mib(process: subprocess.Popen[bytes]) -> float:
+    sampler: PeakRss = process.peak_rss  # type: ignore[attr-defined]
+    return sampler.mib()
 
 
 @dataclass
@@ -438,6 +487,9 @@ class Bench:
         return process
 
     def stop(self, process: subprocess.Popen[bytes]) -> None:
+        sampler = getattr(process, "peak_rss", None)
+        if sampler is not None:
+            sampler.stop()
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
             try:
@@ -465,6 +517,8 @@ class Bench:
                 "PORT": str(port),
                 "HOST": "127.0.0.1",
                 "PYTHONPATH": str(ROOT),
+                # The split, whatever this machine's CPUs (the default, auto, decides by them).
+                "PRODUCER_PROCESS": "true",
                 **env,
             }
         else:
@@ -480,6 +534,7 @@ class Bench:
             ]
         process = self.spawn(command, env)
         wait_healthy(port, process)
+        process.peak_rss = PeakRss(process.pid)  # type: ignore[attr-defined]
         return process, port
 
     def saturate(
@@ -561,30 +616,65 @@ def drain(port: int, timeout: float = 120) -> dict[str, float]:
         time.sleep(0.2)
 
 
+def per_put_call(values: dict[str, float]) -> str:
+    """User records per PutRecords call, from the producer's metrics."""
+    calls = values['kinesis_producer_put_records_calls_total{outcome="success"}']
+    return f"{values['kinesis_producer_user_records_put_total'] / calls:,.0f}"
+
+
+def kinesis_per_10k(values: dict[str, float]) -> str:
+    """Kinesis records per 10,000 user records, from the producer's metrics."""
+    put = values["kinesis_producer_user_records_put_total"]
+    return f"{values['kinesis_producer_kinesis_records_put_total'] / put * 10_000:,.0f}"
+
+
 def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return sorted(runs, key=lambda run: run["requests_per_s"])[len(runs) // 2]
 
 
-def bench_producer(bench: Bench, shards: int, rounds: int) -> tuple[Result, Result, Result]:
-    """(a) and (c) under the same load, alternately, ``rounds`` times: medians compared.
+def bench_producer(bench: Bench, shards: int, rounds: int) -> tuple[Result, Result, Result, Result]:
+    """(a), (a) in one process and (c) under the same load, alternately, ``rounds`` times:
+    medians compared.
 
     Alternating matters on a shared machine, where whatever else runs changes the speed of
     everything from one minute to the next.
     """
     result = Result("(a) producer")
+    inline = Result("(a) producer in one process (PRODUCER_PROCESS=false)")
     noop = Result("(c) no-op (same framework)")
     stream = bench.stream(shards)
     process, port = bench.start("producer", stream)
+    inline_stream = bench.stream(shards)
+    inline_process, inline_port = bench.start("producer", inline_stream, PRODUCER_PROCESS="false")
     noop_process, noop_port = bench.start("noop", bench.stream(1))
-    a_runs, c_runs = [], []
+    a_runs, i_runs, c_runs = [], [], []
     for round_ in range(rounds):
         c_runs.append(bench.saturate(noop_port, "/", f"c{round_}"))
         a_runs.append(bench.saturate(port, "/", f"a{round_}"))
+        i_runs.append(bench.saturate(inline_port, "/", f"n{round_}"))
         print(
             f"round {round_ + 1}: (a) {a_runs[-1]['requests_per_s']:,.0f}/s, "
+            f"(a) in one process {i_runs[-1]['requests_per_s']:,.0f}/s, "
             f"(c) {c_runs[-1]['requests_per_s']:,.0f}/s",
             flush=True,
         )
+    inlined = median_run(i_runs)
+    inline.requests_per_s = inlined["requests_per_s"]
+    inline.p50_ms, inline.p99_ms = inlined["p50_ms"], inlined["p99_ms"]
+    inline.notes.append(
+        "runs: " + ", ".join(f"{run['requests_per_s']:,.0f}" for run in i_runs) + " requests/s"
+    )
+    values = drain(inline_port)
+    inline.peak_rss_mib = peak_rss_mib(inline_process)
+    inline.records_per_put_call = per_put_call(values)
+    inline.kinesis_per_10k = kinesis_per_10k(values)
+    inline.verified = bench.verify(
+        inline_stream,
+        int(values["kinesis_producer_user_records_received_total"]),
+        sum(run["ok"] for run in i_runs),
+        ["n"],
+    )
+    bench.stop(inline_process)
     saturated, noop_run = median_run(a_runs), median_run(c_runs)
     noop.requests_per_s = noop_run["requests_per_s"]
     noop.p50_ms, noop.p99_ms = noop_run["p50_ms"], noop_run["p99_ms"]
@@ -598,12 +688,8 @@ def bench_producer(bench: Bench, shards: int, rounds: int) -> tuple[Result, Resu
         "runs: " + ", ".join(f"{run['requests_per_s']:,.0f}" for run in a_runs) + " requests/s"
     )
     values = drain(port)
-    calls = values['kinesis_producer_put_records_calls_total{outcome="success"}']
-    put = values["kinesis_producer_user_records_put_total"]
-    result.records_per_put_call = f"{put / calls:,.0f}"
-    result.kinesis_per_10k = (
-        f"{values['kinesis_producer_kinesis_records_put_total'] / put * 10_000:,.0f}"
-    )
+    result.records_per_put_call = per_put_call(values)
+    result.kinesis_per_10k = kinesis_per_10k(values)
     # Latency at half of (a)'s rate, alternately with (c) at the same rate: (c)'s figure is
     # what the machine and the load client allow at that rate.
     a_half, c_half = [], []
@@ -622,10 +708,10 @@ def bench_producer(bench: Bench, shards: int, rounds: int) -> tuple[Result, Resu
         target.notes.append(
             "p99 at half rate: " + ", ".join(f"{run['p99_ms']:.1f}" for run in runs) + " ms"
         )
-    noop.peak_rss_mib = peak_rss_mib(noop_process.pid)
+    noop.peak_rss_mib = peak_rss_mib(noop_process)
     bench.stop(noop_process)
     values = drain(port)
-    result.peak_rss_mib = peak_rss_mib(process.pid)
+    result.peak_rss_mib = peak_rss_mib(process)
     accepted = int(values["kinesis_producer_user_records_received_total"])
     acknowledged = sum(run["ok"] for run in a_runs + a_half)
     result.verified = bench.verify(stream, accepted, acknowledged, ["a", "h"])
@@ -638,13 +724,9 @@ def bench_producer(bench: Bench, shards: int, rounds: int) -> tuple[Result, Resu
     values = drain(port)
     batch.requests_per_s = loaded["ok"] * 1_000 / bench.duration
     batch.p50_ms, batch.p99_ms = loaded["p50_ms"], loaded["p99_ms"]
-    calls = values['kinesis_producer_put_records_calls_total{outcome="success"}']
-    put = values["kinesis_producer_user_records_put_total"]
-    batch.records_per_put_call = f"{put / calls:,.0f}"
-    batch.kinesis_per_10k = (
-        f"{values['kinesis_producer_kinesis_records_put_total'] / put * 10_000:,.0f}"
-    )
-    batch.peak_rss_mib = peak_rss_mib(process.pid)
+    batch.records_per_put_call = per_put_call(values)
+    batch.kinesis_per_10k = kinesis_per_10k(values)
+    batch.peak_rss_mib = peak_rss_mib(process)
     if loaded.get("non_2xx") or len(loaded.get("statuses", {})) > 1:
         batch.notes.append(f"non-200 answers: {loaded.get('non_2xx', loaded.get('statuses'))}")
     batch.verified = bench.verify(
@@ -654,7 +736,7 @@ def bench_producer(bench: Bench, shards: int, rounds: int) -> tuple[Result, Resu
         ["b"],
     )
     bench.stop(process)
-    return result, batch, noop
+    return result, inline, batch, noop
 
 
 def bench_back_pressure(bench: Bench, width: int, bound: str) -> Result:
@@ -665,7 +747,7 @@ def bench_back_pressure(bench: Bench, width: int, bound: str) -> Result:
     tag = f"p{width}"
     loaded = bench.saturate(port, "/records", tag, batch=1_000, width=width)
     during = metrics(port)
-    result.peak_rss_mib = peak_rss_mib(process.pid)
+    result.peak_rss_mib = peak_rss_mib(process)
     refused = during.get(
         'kinesis_producer_http_rejected_requests_total{reason="back_pressure",status="503"}', 0
     )
@@ -694,7 +776,7 @@ def bench_other(bench: Bench, kind: str, name: str) -> Result:
     saturated = bench.saturate(port, "/", kind[0])
     result.requests_per_s = saturated["requests_per_s"]
     result.p50_ms, result.p99_ms = saturated["p50_ms"], saturated["p99_ms"]
-    result.peak_rss_mib = peak_rss_mib(process.pid)
+    result.peak_rss_mib = peak_rss_mib(process)
     # Requests still in flight when the load stopped finish on their own: wait for them.
     accepted, previous = -1, -2
     while accepted != previous:
@@ -780,13 +862,13 @@ def main() -> int:
     try:
         naive = bench_other(bench, "naive", "(b) naive PutRecord per request")
         print(table([naive]), flush=True)
-        producer, batch, noop = bench_producer(bench, args.shards, args.rounds)
-        print("\n".join(table([producer, noop, batch]).splitlines()[-3:]), flush=True)
+        producer, inline, batch, noop = bench_producer(bench, args.shards, args.rounds)
+        print("\n".join(table([producer, inline, noop, batch]).splitlines()[-4:]), flush=True)
         by_count = bench_back_pressure(bench, DATA_BYTES, "record-count")
         by_bytes = bench_back_pressure(bench, 1_024, "byte")
     finally:
         bench.close()
-    results = [producer, batch, by_count, by_bytes, naive, noop]
+    results = [producer, inline, batch, by_count, by_bytes, naive, noop]
     print()
     print(table(results))
     print()

@@ -194,6 +194,16 @@ def render_user_data(cluster_name: str, environment: str = "Outpost") -> str:
     )
 
 
+def producer_process(task_cpu: int) -> str:
+    """The container's PRODUCER_PROCESS for a task of ``task_cpu`` units (see producer/).
+
+    ECS enforces a task's CPU units as a quota on the task's cgroup, above the container's,
+    where the container cannot read it; so the task definition says whether the producer gets
+    a process (and a CPU) of its own: from 2 vCPUs (2048 units).
+    """
+    return "true" if task_cpu >= 2048 else "false"
+
+
 def _cidr_or_token(value: str) -> str:
     if Token.is_unresolved(value):
         return value
@@ -884,7 +894,8 @@ class AlbEcs(Construct):
       ``ecs-tasks.amazonaws.com`` only. The policy documents are ``aws_iam_policy_document``
       data sources.
     - The image is pinned to ``image_tag``; the container's environment and log settings use
-      the container definition's documented key names.
+      the container definition's documented key names. Besides REGION and STREAM_NAME the
+      container gets PRODUCER_PROCESS, from the task's CPU units (:func:`producer_process`).
     - The cluster is tagged and makes the capacity provider its default strategy.
 
     Hardening, each behind its variable (defaults on):
@@ -1408,6 +1419,10 @@ class AlbEcs(Construct):
             "environment": [
                 {"name": "REGION", "value": region},
                 {"name": "STREAM_NAME", "value": config.kinesis_stream_name},
+                {
+                    "name": "PRODUCER_PROCESS",
+                    "value": producer_process(service.task_definition.cpu),
+                },
             ],
         }
         task_definition = EcsTaskDefinition(

@@ -17,6 +17,7 @@ from modules.alb_ecs import (
     AlbEcs,
     AlbEcsConfig,
     fargate_memory_sizes,
+    producer_process,
     render_user_data,
 )
 from tests.support import OUTPOSTS_ARN, data_sources, resources, synth, terraform_load
@@ -655,8 +656,17 @@ def test_task_definition_and_container(outpost: Synthesized) -> None:
         "environment": [
             {"name": "REGION", "value": region},
             {"name": "STREAM_NAME", "value": "data-processing-stream"},
+            # 512 CPU units: half a vCPU, no room for a producer process of its own.
+            {"name": "PRODUCER_PROCESS", "value": "false"},
         ],
     }
+
+
+@pytest.mark.parametrize(
+    ("cpu", "expected"), [(256, "false"), (1024, "false"), (2048, "true"), (4096, "true")]
+)
+def test_the_producer_gets_a_process_of_its_own_from_2_vcpus(cpu: int, expected: str) -> None:
+    assert producer_process(cpu) == expected
 
 
 def test_log_group(outpost: Synthesized) -> None:

@@ -386,6 +386,12 @@ def _status_mib(pid: int, key: str) -> float:
     return 0.0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _tree(pid: int) -> list[int]:
     """The process and its children (the producer process of the service)."""
     try:
@@ -438,6 +444,8 @@ class Result:
     peak_rss_mib: float = 0.0
     records_per_put_call: str = "n/a"
     kinesis_per_10k: str = "n/a"
+    #: CPU microseconds per request at saturation: the HTTP process (+ the producer process).
+    cpu_us: str = "n/a"
     verified: str = ""
     notes: list[str] = field(default_factory=list)
 
@@ -448,6 +456,7 @@ class Bench:
         self.connections = connections
         self.use_wrk = use_wrk
         self.processes: list[subprocess.Popen[bytes]] = []
+        self.servers: dict[int, subprocess.Popen[bytes]] = {}
         os.environ.update(AWS_ENV)
         self.kinesis_port = free_port()
         self.endpoint = f"http://127.0.0.1:{self.kinesis_port}"
@@ -535,11 +544,23 @@ class Bench:
         process = self.spawn(command, env)
         wait_healthy(port, process)
         process.peak_rss = PeakRss(process.pid)  # type: ignore[attr-defined]
+        self.servers[port] = process
         return process, port
 
     def saturate(
         self, port: int, path: str, tag: str, batch: int = 1, width: int = DATA_BYTES
     ) -> dict[str, Any]:
+        """Load at full speed; also the server's CPU time per request, per process."""
+        server = self.servers[port]
+        before = {pid: cpu_seconds(pid) for pid in _tree(server.pid)}
+        result = self._saturate(port, path, tag, batch, width)
+        requests = result["ok"] or 1
+        result["cpu_us"] = [
+            (cpu_seconds(pid) - used) / requests * 1e6 for pid, used in before.items()
+        ]
+        return result
+
+    def _saturate(self, port: int, path: str, tag: str, batch: int, width: int) -> dict[str, Any]:
         if self.use_wrk:
             return run_wrk(port, path, tag, self.duration, self.connections, batch, width)
         result = run_load_process(
@@ -628,6 +649,11 @@ def kinesis_per_10k(values: dict[str, float]) -> str:
     return f"{values['kinesis_producer_kinesis_records_put_total'] / put * 10_000:,.0f}"
 
 
+def cpu_text(run: dict[str, Any], batch: int = 1) -> str:
+    """CPU microseconds per request (per record with batches), per process: "HTTP + producer"."""
+    return " + ".join(f"{us / batch:.1f}" for us in run.get("cpu_us", [])) or "n/a"
+
+
 def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return sorted(runs, key=lambda run: run["requests_per_s"])[len(runs) // 2]
 
@@ -661,6 +687,7 @@ def bench_producer(bench: Bench, shards: int, rounds: int) -> tuple[Result, Resu
     inlined = median_run(i_runs)
     inline.requests_per_s = inlined["requests_per_s"]
     inline.p50_ms, inline.p99_ms = inlined["p50_ms"], inlined["p99_ms"]
+    inline.cpu_us = cpu_text(inlined)
     inline.notes.append(
         "runs: " + ", ".join(f"{run['requests_per_s']:,.0f}" for run in i_runs) + " requests/s"
     )
@@ -678,12 +705,14 @@ def bench_producer(bench: Bench, shards: int, rounds: int) -> tuple[Result, Resu
     saturated, noop_run = median_run(a_runs), median_run(c_runs)
     noop.requests_per_s = noop_run["requests_per_s"]
     noop.p50_ms, noop.p99_ms = noop_run["p50_ms"], noop_run["p99_ms"]
+    noop.cpu_us = cpu_text(noop_run)
     noop.verified = "nothing is written"
     noop.notes.append(
         "runs: " + ", ".join(f"{run['requests_per_s']:,.0f}" for run in c_runs) + " requests/s"
     )
     result.requests_per_s = saturated["requests_per_s"]
     result.p50_ms, result.p99_ms = saturated["p50_ms"], saturated["p99_ms"]
+    result.cpu_us = cpu_text(saturated)
     result.notes.append(
         "runs: " + ", ".join(f"{run['requests_per_s']:,.0f}" for run in a_runs) + " requests/s"
     )
@@ -724,6 +753,7 @@ def bench_producer(bench: Bench, shards: int, rounds: int) -> tuple[Result, Resu
     values = drain(port)
     batch.requests_per_s = loaded["ok"] * 1_000 / bench.duration
     batch.p50_ms, batch.p99_ms = loaded["p50_ms"], loaded["p99_ms"]
+    batch.cpu_us = cpu_text(loaded, 1_000) + " per accepted record"
     batch.records_per_put_call = per_put_call(values)
     batch.kinesis_per_10k = kinesis_per_10k(values)
     batch.peak_rss_mib = peak_rss_mib(process)
@@ -776,6 +806,7 @@ def bench_other(bench: Bench, kind: str, name: str) -> Result:
     saturated = bench.saturate(port, "/", kind[0])
     result.requests_per_s = saturated["requests_per_s"]
     result.p50_ms, result.p99_ms = saturated["p50_ms"], saturated["p99_ms"]
+    result.cpu_us = cpu_text(saturated)
     result.peak_rss_mib = peak_rss_mib(process)
     # Requests still in flight when the load stopped finish on their own: wait for them.
     accepted, previous = -1, -2
@@ -793,6 +824,43 @@ def bench_other(bench: Bench, kind: str, name: str) -> Result:
     return result
 
 
+def handover_us(records: int = 200_000, per_message: int = 170) -> float:
+    """CPU microseconds per record that the HTTP process spends handing records over to the
+    producer process, measured alone: admission, batching, framing and writing to the socket
+    (a drain reads the other end), without HTTP and without a producer."""
+    import uvloop
+
+    from producer.process import ProducerProcess
+
+    async def run() -> float:
+        front = ProducerProcess("bench")
+        front._loop = asyncio.get_running_loop()
+        ours, theirs = socket.socketpair()
+        _, front._writer = await asyncio.open_unix_connection(sock=ours)
+        reader, _ = await asyncio.open_unix_connection(sock=theirs)
+
+        async def drain() -> None:
+            while await reader.read(1 << 20):
+                pass
+
+        drainer = asyncio.create_task(drain())
+        key, data = str(uuid.uuid4()), b"x" * DATA_BYTES
+        started = time.process_time()
+        for number in range(records):
+            front.add_user_record_nowait(key, data)
+            if number % per_message == per_message - 1:
+                front._send_now()
+                # As if the producer process had put them all.
+                front._settled_records = front._admitted_records
+                front._settled_bytes = front._admitted_bytes
+                await asyncio.sleep(0)
+        used = time.process_time() - started
+        drainer.cancel()
+        return used / records * 1e6
+
+    return uvloop.run(run())
+
+
 def fmt(value: float | None, digits: int = 1) -> str:
     return "n/a" if value is None else f"{value:,.{digits}f}"
 
@@ -801,9 +869,9 @@ def table(results: list[Result]) -> str:
     header = (
         "| server | requests/s (records/s for /records) | p50 ms | p99 ms "
         "| p99 ms at half rate | peak RSS MiB | user records per PutRecords "
-        "| Kinesis records per 10,000 | verified |"
+        "| Kinesis records per 10,000 | CPU µs per request | verified |"
     )
-    lines = [header, "| --- " * 9 + "|"]
+    lines = [header, "| --- " * 10 + "|"]
     for r in results:
         half = (
             "n/a"
@@ -813,7 +881,7 @@ def table(results: list[Result]) -> str:
         lines.append(
             f"| {r.name} | {r.requests_per_s:,.0f} | {fmt(r.p50_ms)} | {fmt(r.p99_ms)} | {half} "
             f"| {r.peak_rss_mib:,.0f} | {r.records_per_put_call} | {r.kinesis_per_10k} "
-            f"| {r.verified}{'; ' + '; '.join(r.notes) if r.notes else ''} |"
+            f"| {r.cpu_us} | {r.verified}{'; ' + '; '.join(r.notes) if r.notes else ''} |"
         )
     return "\n".join(lines)
 
@@ -858,6 +926,7 @@ def main() -> int:
         f"{args.duration} s per run; {os.cpu_count()} CPUs; load average "
         f"{os.getloadavg()[0]:.2f}"
     )
+    print(f"hand-over to the producer process, alone: {handover_us():.2f} µs of CPU per record")
     bench = Bench(args.duration, args.connections, use_wrk)
     try:
         naive = bench_other(bench, "naive", "(b) naive PutRecord per request")

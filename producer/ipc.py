@@ -7,8 +7,9 @@ pickle's trust assumption holds; it is also the cheapest encoding of the records
 HTTP process to producer process::
 
     ("start", StartRequest)                 once, first
-    ("add", [(key, data, hash_key, id)], n) user records and their total size; id is None
-                                            (no result wanted) or the number of a result
+    ("add", [(key, data, hash_key)], size)  user records, fire and forget, and their size
+    ("add_results", records, size, first)   user records whose results are awaited, numbered
+                                            first, first + 1, ... in order
     ("flush", request)                      put everything buffered, then answer "flushed"
     ("metrics", request)                    answer with the producer's metric families
     ("close", timeout)                      close the producer, answer "closed", exit
@@ -18,7 +19,7 @@ Producer process to HTTP process::
     ("ready", shards)                       started; shards in the map (None: not loaded)
     ("failed", message)                     could not start; exits with status 2
     ("settled", records, size, results)     totals of user records finished (put or failed)
-                                            so far, and the results asked for by id
+                                            so far, and (number, result) of awaited ones
     ("flushed", request) / ("metrics", request, families) / ("closed", abandoned)
 """
 

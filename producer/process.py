@@ -202,6 +202,9 @@ class ProducerProcess:
                 message = await receive(reader)
         except (ChannelClosed, TimeoutError) as error:
             status = await self._reap(5.0)
+            if status is None:
+                self._process.kill()
+                await self._reap(None)
             raise ProducerStartError(
                 f"the producer process exited with status {status} before it was ready"
                 if status is not None
@@ -223,7 +226,10 @@ class ProducerProcess:
         await self.close()
 
     async def flush(self) -> None:
-        """Send everything buffered now and wait until no record is outstanding."""
+        """Send everything buffered now and wait until no record is outstanding.
+
+        Raises :class:`ProducerClosedError` if the producer process is not running.
+        """
         await self._request("flush")
 
     async def close(self, timeout: float | None = None) -> int:

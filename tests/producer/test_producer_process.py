@@ -11,6 +11,8 @@ import asyncio
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -238,3 +240,34 @@ def test_available_cpus_are_capped_by_the_container_quota(
     assert process.available_cpus() == (2.0 if expected is None else expected)
     assert process.wants_own_process("auto") is ((expected or 2.0) >= 2)
     assert process.wants_own_process("true") and not process.wants_own_process("false")
+
+
+@pytest.mark.parametrize("own_process", ["true", "false"])
+def test_a_producer_that_cannot_start_stops_the_service_with_status_2(
+    tmp_path: Path, own_process: str
+) -> None:
+    """No Region anywhere: the Kinesis client cannot be made, in either process."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("AWS_") and key != "REGION"
+    }
+    env |= {
+        "STREAM_NAME": "s",
+        "PRODUCER_PROCESS": own_process,
+        "PYTHONPATH": str(ROOT),
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "producer"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "cannot create the Kinesis client" in result.stderr
+    assert "region" in result.stderr.lower()
+    assert "Traceback" not in result.stdout + result.stderr

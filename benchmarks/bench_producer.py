@@ -4,7 +4,8 @@
 
 Compares, on this machine and in one run:
 
-(a) the producer (``python -m producer``);
+(a) the producer (``python -m producer``), with its producer process (PRODUCER_PROCESS=true)
+    and, beside it, in one process (PRODUCER_PROCESS=false);
 (b) a naive producer: the same HTTP framework, one ``PutRecord`` per request, answered once it
     returns (what the KPL replaces);
 (c) a no-op server in the same framework that parses the body and answers 200: the ceiling of
@@ -13,7 +14,8 @@ Compares, on this machine and in one run:
 Load comes from ``wrk`` when installed (Debian: ``apt-get install -y wrk``), else from the
 Python load client in this file, run in a second process. Latency at a fixed rate (half of
 (a)'s saturated rate) always comes from the Python client, which is open-loop: it sends on a
-schedule and measures from the scheduled time, so a slow answer cannot hide the wait it causes.
+schedule and measures from the scheduled time, so a slow answer cannot hide the wait it causes;
+(c) is measured at the same rate. Peak RSS and CPU per request count every process of a server.
 
 Every record sent is verified in the stream afterwards: read back, deaggregated, each unique,
 as many as the server accepted and at least as many as the client saw acknowledged.
@@ -658,6 +660,17 @@ def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return sorted(runs, key=lambda run: run["requests_per_s"])[len(runs) // 2]
 
 
+def take_median(result: Result, runs: list[dict[str, Any]]) -> None:
+    """Fill ``result`` from the median of saturated ``runs``, and list every run's rate."""
+    median = median_run(runs)
+    result.requests_per_s = median["requests_per_s"]
+    result.p50_ms, result.p99_ms = median["p50_ms"], median["p99_ms"]
+    result.cpu_us = cpu_text(median)
+    result.notes.append(
+        "runs: " + ", ".join(f"{run['requests_per_s']:,.0f}" for run in runs) + " requests/s"
+    )
+
+
 def bench_producer(bench: Bench, shards: int, rounds: int) -> tuple[Result, Result, Result, Result]:
     """(a), (a) in one process and (c) under the same load, alternately, ``rounds`` times:
     medians compared.
@@ -684,13 +697,7 @@ def bench_producer(bench: Bench, shards: int, rounds: int) -> tuple[Result, Resu
             f"(c) {c_runs[-1]['requests_per_s']:,.0f}/s",
             flush=True,
         )
-    inlined = median_run(i_runs)
-    inline.requests_per_s = inlined["requests_per_s"]
-    inline.p50_ms, inline.p99_ms = inlined["p50_ms"], inlined["p99_ms"]
-    inline.cpu_us = cpu_text(inlined)
-    inline.notes.append(
-        "runs: " + ", ".join(f"{run['requests_per_s']:,.0f}" for run in i_runs) + " requests/s"
-    )
+    take_median(inline, i_runs)
     values = drain(inline_port)
     inline.peak_rss_mib = peak_rss_mib(inline_process)
     inline.records_per_put_call = per_put_call(values)
@@ -702,20 +709,9 @@ def bench_producer(bench: Bench, shards: int, rounds: int) -> tuple[Result, Resu
         ["n"],
     )
     bench.stop(inline_process)
-    saturated, noop_run = median_run(a_runs), median_run(c_runs)
-    noop.requests_per_s = noop_run["requests_per_s"]
-    noop.p50_ms, noop.p99_ms = noop_run["p50_ms"], noop_run["p99_ms"]
-    noop.cpu_us = cpu_text(noop_run)
+    take_median(noop, c_runs)
     noop.verified = "nothing is written"
-    noop.notes.append(
-        "runs: " + ", ".join(f"{run['requests_per_s']:,.0f}" for run in c_runs) + " requests/s"
-    )
-    result.requests_per_s = saturated["requests_per_s"]
-    result.p50_ms, result.p99_ms = saturated["p50_ms"], saturated["p99_ms"]
-    result.cpu_us = cpu_text(saturated)
-    result.notes.append(
-        "runs: " + ", ".join(f"{run['requests_per_s']:,.0f}" for run in a_runs) + " requests/s"
-    )
+    take_median(result, a_runs)
     values = drain(port)
     result.records_per_put_call = per_put_call(values)
     result.kinesis_per_10k = kinesis_per_10k(values)

@@ -38,11 +38,9 @@ from .records import (
     InvalidRecordError,
     KinesisRecord,
     RecordInput,
-    RecordTooLargeError,
     UserRecord,
     UserRecordFailedError,
     UserRecordResult,
-    check_user_record,
 )
 from .retrier import Outcome, Retrier, RetryPolicy
 from .shard_map import ShardMap, ShardMapUpdater
@@ -300,11 +298,7 @@ class KinesisProducer:
         loop = self._loop
         if loop is None:
             raise RuntimeError("start() the producer before adding records")
-        try:
-            key_bytes, data, size = check_user_record(partition_key, data, explicit_hash_key)
-        except RecordTooLargeError:
-            self.metrics.user_records_refused.labels("too_large").inc()
-            raise
+        key_bytes, data, size = self.metrics.admission.check(partition_key, data, explicit_hash_key)
         now = loop.time()
         return UserRecord(
             partition_key,

@@ -14,7 +14,13 @@ from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 
 from .config import ProducerConfig
-from .records import BackPressureError, ProducerClosedError, ProducerError
+from .records import (
+    BackPressureError,
+    ProducerClosedError,
+    ProducerError,
+    RecordTooLargeError,
+    check_user_record,
+)
 
 _PREFIX = "kinesis_producer"
 
@@ -92,6 +98,17 @@ class AdmissionMetrics:
         """Read the outstanding gauges from their owner when scraped."""
         self._outstanding_records.set_function(records)
         self._outstanding_bytes.set_function(size)
+
+    def check(
+        self, partition_key: str, data: bytes, explicit_hash_key: str | None
+    ) -> tuple[bytes, bytes, int]:
+        """:func:`~producer.records.check_user_record`, counting a record too large for
+        Kinesis as refused."""
+        try:
+            return check_user_record(partition_key, data, explicit_hash_key)
+        except RecordTooLargeError:
+            self.user_records_refused.labels("too_large").inc()
+            raise
 
     def refusal(
         self, config: ProducerConfig, closing: bool, outstanding: tuple[int, int], count: int

@@ -44,10 +44,8 @@ from .records import (
     ProducerClosedError,
     ProducerError,
     RecordInput,
-    RecordTooLargeError,
     UserRecordFailedError,
     UserRecordResult,
-    check_user_record,
 )
 
 log = logging.getLogger(__name__)
@@ -319,11 +317,7 @@ class ProducerProcess:
         """
         if self._loop is None:
             raise RuntimeError("start() the producer process before adding records")
-        try:
-            _, data, size = check_user_record(partition_key, data, explicit_hash_key)
-        except RecordTooLargeError:
-            self.metrics.user_records_refused.labels("too_large").inc()
-            raise
+        _, data, size = self.metrics.check(partition_key, data, explicit_hash_key)
         self._admit(1, size)
         self._batch.append((partition_key, data, explicit_hash_key))
         self._batch_bytes += size
@@ -339,10 +333,8 @@ class ProducerProcess:
         size = 0
         for index, (partition_key, data, explicit_hash_key) in enumerate(records):
             try:
-                _, data, record_size = check_user_record(partition_key, data, explicit_hash_key)
+                _, data, record_size = self.metrics.check(partition_key, data, explicit_hash_key)
             except InvalidRecordError as error:
-                if isinstance(error, RecordTooLargeError):
-                    self.metrics.user_records_refused.labels("too_large").inc()
                 error.index = index  # type: ignore[attr-defined]
                 raise
             prepared.append((partition_key, data, explicit_hash_key))

@@ -220,6 +220,21 @@ class ServiceProcess:
         return self.process.returncode, time.monotonic() - started
 
 
+def run_to_exit(
+    env: dict[str, str], cwd: Path = ROOT, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """``python -m producer`` with ``env`` (and nothing else), run until it exits: for settings
+    that stop it at start."""
+    return subprocess.run(
+        [sys.executable, "-m", "producer"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 def launch_service(
     log_dir: Path, moto_endpoint: str, stream: str, endpoint: str | None = None, **env: str
 ) -> ServiceProcess:

@@ -6,13 +6,13 @@ import ast
 import json
 import re
 import shutil
-import subprocess
 import sys
 from importlib.metadata import packages_distributions, version
 from pathlib import Path
 
 import pytest
 from packaging.utils import canonicalize_name
+from producer_support import run_to_exit
 
 PRODUCER = Path(__file__).resolve().parents[2] / "producer"
 DOCKERFILE = PRODUCER / "Dockerfile"
@@ -127,14 +127,7 @@ def test_the_image_layout_runs_the_service(tmp_path: Path) -> None:
         shutil.copy(source, app / "producer")
     ignored = (PRODUCER / ".dockerignore").read_text().split()
     assert "*" in ignored and "!*.py" in ignored
-    result = subprocess.run(
-        [sys.executable, "-m", "producer"],
-        cwd=app,
-        env={"PATH": "/usr/bin:/bin", "PORT": "not-a-port"},
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    result = run_to_exit({"PATH": "/usr/bin:/bin", "PORT": "not-a-port"}, cwd=app)
     # It got as far as reading its configuration: the package imports from that layout.
     assert result.returncode == 2, result.stderr
     assert "STREAM_NAME is not set" in result.stderr

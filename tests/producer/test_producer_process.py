@@ -11,8 +11,6 @@ import asyncio
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -24,10 +22,17 @@ from producer_support import (
     ServiceProcess,
     assert_all_in_stream,
     http,
+    run_to_exit,
     wait_until,
 )
 
-from producer import BackPressureError, ProducerClosedError, ProducerConfig, ProducerProcess
+from producer import (
+    BackPressureError,
+    ProducerClosedError,
+    ProducerConfig,
+    ProducerProcess,
+    RecordTooLargeError,
+)
 
 
 def producer_pid(service: ServiceProcess) -> int:
@@ -191,6 +196,12 @@ def test_the_front_refuses_at_its_bound_and_after_close(
         config = ProducerConfig(max_outstanding_records=5, record_max_buffered_time_ms=60_000)
         producer = ProducerProcess(stream, region="us-east-1", config=config)
         await producer.start()
+        with pytest.raises(RecordTooLargeError):
+            producer.add_user_record_nowait("big", b"x" * 1024 * 1024)
+        refused = producer.registry.get_sample_value(
+            "kinesis_producer_user_records_refused_total", {"reason": "too_large"}
+        )
+        assert refused == 1 and producer.outstanding_records == 0
         producer.add_user_records([(f"k{n}", b"x", None) for n in range(5)], futures=False)
         with pytest.raises(BackPressureError, match="5 user records"):
             producer.add_user_record("one-more", b"x")
@@ -259,14 +270,7 @@ def test_a_producer_that_cannot_start_stops_the_service_with_status_2(
         "AWS_CONFIG_FILE": str(tmp_path / "none"),
         "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
     }
-    result = subprocess.run(
-        [sys.executable, "-m", "producer"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_to_exit(env)
     assert result.returncode == 2, result.stdout + result.stderr
     assert "cannot create the Kinesis client" in result.stderr
     assert "region" in result.stderr.lower()

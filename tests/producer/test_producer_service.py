@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,6 +20,7 @@ from producer_support import (
     http,
     launch_service,
     read_stream,
+    run_to_exit,
     wait_until,
 )
 from prometheus_client.parser import text_string_to_metric_families
@@ -371,14 +370,7 @@ def test_openapi_document_is_valid_and_covers_every_route(service: ServiceProces
 )
 def test_invalid_configuration_is_named_without_a_traceback(variable: str, value: str) -> None:
     env = {**os.environ, **AWS_ENV, "STREAM_NAME": "s", "REGION": "us-east-1", variable: value}
-    result = subprocess.run(
-        [sys.executable, "-m", "producer"],
-        cwd=ROOT,
-        env={**env, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    result = run_to_exit({**env, "PYTHONPATH": str(ROOT)})
     assert result.returncode == 2
     output = result.stdout + result.stderr
     assert f"{variable}='{value}'" in output
@@ -389,14 +381,7 @@ def test_invalid_configuration_is_named_without_a_traceback(variable: str, value
 
 def test_a_missing_stream_name_is_named(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "STREAM_NAME"}
-    result = subprocess.run(
-        [sys.executable, "-m", "producer"],
-        cwd=ROOT,
-        env={**env, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    result = run_to_exit({**env, "PYTHONPATH": str(ROOT)})
     assert result.returncode == 2
     assert "STREAM_NAME is not set" in result.stderr
 

@@ -327,7 +327,10 @@ def run_wrk(
         return match.group(1)
 
     def ms(text: str) -> float:
-        value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", text).groups()  # type: ignore[union-attr]
+        match = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", text)
+        if match is None:
+            raise RuntimeError(f"unexpected latency {text!r} in wrk output:\n{output}")
+        value, unit = match.groups()
         return float(value) * {"us": 0.001, "ms": 1.0, "s": 1e3, "m": 6e4, "h": 3.6e6}[unit]
 
     requests = int(find(r"(\d+) requests in"))
@@ -336,8 +339,8 @@ def run_wrk(
     errors = re.search(r"Socket errors: (.*)", output)
     return {
         "requests_per_s": float(find(r"Requests/sec:\s+([\d.]+)")),
-        "p50_ms": ms(find(r"50%\s+(\S+)")),
-        "p99_ms": ms(find(r"99%\s+(\S+)")),
+        "p50_ms": ms(find(r"(?m)^\s*50%\s+(\S+)")),
+        "p99_ms": ms(find(r"(?m)^\s*99%\s+(\S+)")),
         "ok": requests - non_2xx,
         "non_2xx": non_2xx,
         "socket_errors": errors.group(1) if errors else "",

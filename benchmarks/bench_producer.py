@@ -17,10 +17,10 @@ Python load client in this file, run in a second process. Latency at a fixed rat
 schedule and measures from the scheduled time, so a slow answer cannot hide the wait it causes;
 (c) is measured at the same rate. Peak RSS and CPU per request count every process of a server.
 
-Each server's HTTP process runs on a CPU of its own, and the load client, moto and the
-producer process share the others (:class:`Placement`), so that the load does not preempt the
-server it measures. (a) and (c) alternate for ``--rounds`` rounds; (a)'s share of (c) is the
-median of the rounds' ratios, each taken from runs seconds apart.
+On ``POST /``, each server's HTTP process runs on a CPU of its own, and the load client, moto
+and the producer process share the others (:class:`Placement`), so that the load does not
+preempt the server it measures. (a) and (c) alternate for ``--rounds`` rounds; (a)'s share
+of (c) is the median of the rounds' ratios, each taken from runs seconds apart.
 
 Every record sent is verified in the stream afterwards: read back, deaggregated, each unique,
 as many as the server accepted and at least as many as the client saw acknowledged.
@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -439,42 +440,59 @@ class PeakRss:
 
 
 class Placement:
-    """Which CPUs the servers' HTTP processes get, and which everything else gets.
+    """Which CPUs the processes of the ``POST /`` comparison run on.
 
-    Unplaced, the load client, moto and the producer process wake on whichever CPU the
-    scheduler picks, often the one the server's HTTP process is saturating, and preempt it
-    (hundreds of involuntary context switches per 1,000 requests measured here, against a
-    handful when placed). Every server's HTTP process, (c)'s included, gets the first CPU to
-    itself; this benchmark, the load client, moto and the producer process share the others,
-    as the load and Kinesis would be elsewhere and the producer process on an idle CPU in a
-    real deployment. With one CPU, or with --no-placement, nothing is placed.
+    Left to the scheduler, the load client, moto and the producer process often wake on the
+    CPU that the server's HTTP process is saturating and preempt it (hundreds of involuntary
+    context switches per 1,000 requests measured here, against one or two when placed), which
+    makes the (a)-to-(c) ratio a measure of the scheduler's choices. So while (a), (a) in one
+    process and (c) are measured on ``POST /``, every server's HTTP process has the first CPU
+    to itself, and this benchmark, the load client, moto and the producer process share the
+    others, as in a deployment, where the load and Kinesis are elsewhere and the producer
+    process runs on the task's other CPU. The other rows, whose bottleneck is the producer
+    process rather than the HTTP process, leave every process to the scheduler. With one CPU,
+    or with --no-placement, nothing is placed.
     """
 
     def __init__(self, enabled: bool) -> None:
         cpus = sorted(os.sched_getaffinity(0))
         self.enabled = enabled and len(cpus) >= 2
+        self.all = set(cpus)
         self.front = set(cpus[:1])
         self.rest = set(cpus[1:]) if self.enabled else set(cpus)
+        self.placed: list[int] = []
 
     def describe(self) -> str:
         if not self.enabled:
             return "no CPU placement"
         return (
-            f"HTTP processes on CPU {min(self.front)}; load client, moto and producer process "
-            f"on CPU {', '.join(map(str, sorted(self.rest)))}"
+            f"POST / comparison: HTTP processes on CPU {min(self.front)}; load client, moto and "
+            f"producer process on CPU {', '.join(map(str, sorted(self.rest)))}"
         )
 
-    def place_self(self) -> None:
-        """This process, and so everything it starts from now on, on the other CPUs."""
-        if self.enabled:
-            os.sched_setaffinity(0, self.rest)
+    @staticmethod
+    def _set(pid: int, cpus: set[int]) -> None:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(ProcessLookupError):  # a thread that just ended
+                os.sched_setaffinity(int(task.name), cpus)
 
-    def place_front(self, pid: int) -> None:
-        """Every thread of a server's HTTP process on the first CPU."""
+    def place(self, front: list[int], others: list[int]) -> None:
+        """``front`` processes on the first CPU, ``others`` and this process (and so what it
+        starts from now on) on the rest."""
         if not self.enabled:
             return
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            os.sched_setaffinity(int(task.name), self.front)
+        for pid in front:
+            self._set(pid, self.front)
+        for pid in [os.getpid(), *others]:
+            self._set(pid, self.rest)
+        self.placed = [*front, *others]
+
+    def release(self) -> None:
+        """Every process placed, and this one, back on every CPU."""
+        for pid in [os.getpid(), *self.placed]:
+            with contextlib.suppress(FileNotFoundError):  # a server already stopped
+                self._set(pid, self.all)
+        self.placed = []
 
     @staticmethod
     def preempted(pid: int) -> int:
@@ -483,6 +501,27 @@ class Placement:
             if line.startswith("nonvoluntary_ctxt_switches:"):
                 return int(line.split()[1])
         return 0
+
+
+class StolenTime:
+    """The share of this virtual machine's CPU time that the host gave to others (the
+    "steal" of /proc/stat) from construction to :meth:`percent`; what makes runs minutes
+    apart differ."""
+
+    def __init__(self) -> None:
+        self.start = self._read()
+
+    @staticmethod
+    def _read() -> tuple[int, int]:
+        fields = [
+            int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]
+        ]
+        return sum(fields), fields[7]
+
+    def percent(self) -> float:
+        total, stolen = self._read()
+        elapsed = total - self.start[0]
+        return (stolen - self.start[1]) / elapsed * 100 if elapsed else 0.0
 
 
 def peak_rss_mib(process: subprocess.Popen[bytes]) -> float:
@@ -518,7 +557,6 @@ class Bench:
         self.connections = connections
         self.use_wrk = use_wrk
         self.placement = placement
-        placement.place_self()
         self.processes: list[subprocess.Popen[bytes]] = []
         self.servers: dict[int, subprocess.Popen[bytes]] = {}
         os.environ.update(AWS_ENV)
@@ -607,7 +645,6 @@ class Bench:
             ]
         process = self.spawn(command, env)
         wait_healthy(port, process)
-        self.placement.place_front(process.pid)
         process.peak_rss = PeakRss(process.pid)  # type: ignore[attr-defined]
         self.servers[port] = process
         return process, port
@@ -619,11 +656,13 @@ class Bench:
         server = self.servers[port]
         before = {pid: cpu_seconds(pid) for pid in _tree(server.pid)}
         preempted = Placement.preempted(server.pid)
+        steal = StolenTime()
         result = self._saturate(port, path, tag, batch, width)
         requests = result["ok"] or 1
         result["cpu_us"] = [
             (cpu_seconds(pid) - used) / requests * 1e6 for pid, used in before.items()
         ]
+        result["stolen_pct"] = steal.percent()
         result["preempted_per_1k"] = (
             (Placement.preempted(server.pid) - preempted) / requests * 1_000
         )
@@ -647,6 +686,7 @@ class Bench:
         return result
 
     def fixed_rate(self, port: int, rate: float, tag: str) -> dict[str, Any]:
+        steal = StolenTime()
         result = run_load_process(
             {
                 "port": port,
@@ -658,6 +698,7 @@ class Bench:
             }
         )
         result["ok"] = result["statuses"].get("200", 0)
+        result["stolen_pct"] = steal.percent()
         return result
 
     def verify(
@@ -753,6 +794,8 @@ def bench_producer(bench: Bench, shards: int, rounds: int) -> tuple[Result, Resu
     inline_stream = bench.stream(shards)
     inline_process, inline_port = bench.start("producer", inline_stream, PRODUCER_PROCESS="false")
     noop_process, noop_port = bench.start("noop", bench.stream(1))
+    servers = [process.pid, inline_process.pid, noop_process.pid]
+    bench.placement.place(servers, [*_tree(process.pid)[1:], bench.processes[0].pid])
     a_runs, i_runs, c_runs = [], [], []
     for round_ in range(rounds):
         c_runs.append(bench.saturate(noop_port, "/", f"c{round_}"))
@@ -763,7 +806,8 @@ def bench_producer(bench: Bench, shards: int, rounds: int) -> tuple[Result, Resu
             f"(a) in one process {i_runs[-1]['requests_per_s']:,.0f}/s, "
             f"(c) {c_runs[-1]['requests_per_s']:,.0f}/s; HTTP process preempted "
             + ", ".join(f"{runs[-1]['preempted_per_1k']:.1f}" for runs in (a_runs, i_runs, c_runs))
-            + " times per 1,000 requests",
+            + " times per 1,000 requests; CPU time stolen by the host "
+            + ", ".join(f"{runs[-1]['stolen_pct']:.1f}%" for runs in (a_runs, i_runs, c_runs)),
             flush=True,
         )
     # Each round's (a) and (c) ran seconds apart; the machine's speed drifts over minutes.
@@ -803,7 +847,8 @@ def bench_producer(bench: Bench, shards: int, rounds: int) -> tuple[Result, Resu
         a_half.append(bench.fixed_rate(port, result.requests_per_s / 2, f"h{round_}"))
         print(
             f"half rate, round {round_ + 1}: p99 (a) {a_half[-1]['p99_ms']:.1f} ms, "
-            f"(c) {c_half[-1]['p99_ms']:.1f} ms",
+            f"(c) {c_half[-1]['p99_ms']:.1f} ms; CPU time stolen by the host "
+            f"{a_half[-1]['stolen_pct']:.1f}%, {c_half[-1]['stolen_pct']:.1f}%",
             flush=True,
         )
     for target, runs in ((result, a_half), (noop, c_half)):
@@ -813,6 +858,7 @@ def bench_producer(bench: Bench, shards: int, rounds: int) -> tuple[Result, Resu
         target.notes.append(
             "p99 at half rate: " + ", ".join(f"{run['p99_ms']:.1f}" for run in runs) + " ms"
         )
+    bench.placement.release()
     noop.peak_rss_mib = peak_rss_mib(noop_process)
     bench.stop(noop_process)
     values = drain(port)

@@ -645,7 +645,7 @@ class Bench:
             ]
         process = self.spawn(command, env)
         wait_healthy(port, process)
-        process.peak_rss = PeakRss(process.pid)  # type: ignore[attr-defined]
+        process.peak_rss = PeakRss(process.pid)
         self.servers[port] = process
         return process, port
 

@@ -392,16 +392,27 @@ def wait_healthy(port: int, process: subprocess.Popen[bytes], timeout: float = 3
     raise RuntimeError("server did not start")
 
 
-def _status_mib(pid: int, key: str) -> float:
-    """A memory figure of /proc/PID/status (VmRSS, VmHWM), in MiB; 0 once the process is gone."""
+def _status_value(pid: int, key: str) -> int:
+    """A figure of /proc/PID/status (VmRSS in KiB, nonvoluntary_ctxt_switches, ...); 0 once
+    the process is gone."""
     try:
         text = Path(f"/proc/{pid}/status").read_text()
     except OSError:
-        return 0.0
+        return 0
     for line in text.splitlines():
         if line.startswith(key + ":"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+            return int(line.split()[1])
+    return 0
+
+
+def _status_mib(pid: int, key: str) -> float:
+    """A memory figure of /proc/PID/status (VmRSS, VmHWM), in MiB."""
+    return _status_value(pid, key) / 1024
+
+
+def preempted(pid: int) -> int:
+    """Involuntary context switches of a process's main thread so far."""
+    return _status_value(pid, "nonvoluntary_ctxt_switches")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -465,7 +476,7 @@ class Placement:
         self.enabled = enabled and len(cpus) >= 2
         self.all = set(cpus)
         self.front = set(cpus[:1])
-        self.rest = set(cpus[1:]) if self.enabled else set(cpus)
+        self.rest = set(cpus[1:])
         self.placed: list[int] = []
 
     def describe(self) -> str:
@@ -499,14 +510,6 @@ class Placement:
             with contextlib.suppress(FileNotFoundError):  # a server already stopped
                 self._set(pid, self.all)
         self.placed = []
-
-    @staticmethod
-    def preempted(pid: int) -> int:
-        """Involuntary context switches of a process's main thread so far."""
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("nonvoluntary_ctxt_switches:"):
-                return int(line.split()[1])
-        return 0
 
 
 class StolenTime:
@@ -661,7 +664,7 @@ class Bench:
         """Load at full speed; also the server's CPU time per request, per process."""
         server = self.servers[port]
         before = {pid: cpu_seconds(pid) for pid in _tree(server.pid)}
-        preempted = Placement.preempted(server.pid)
+        switches = preempted(server.pid)
         steal = StolenTime()
         result = self._saturate(port, path, tag, batch, width)
         requests = result["ok"] or 1
@@ -669,9 +672,7 @@ class Bench:
             (cpu_seconds(pid) - used) / requests * 1e6 for pid, used in before.items()
         ]
         result["stolen_pct"] = steal.percent()
-        result["preempted_per_1k"] = (
-            (Placement.preempted(server.pid) - preempted) / requests * 1_000
-        )
+        result["preempted_per_1k"] = (preempted(server.pid) - switches) / requests * 1_000
         return result
 
     def _saturate(self, port: int, path: str, tag: str, batch: int, width: int) -> dict[str, Any]:
@@ -1022,7 +1023,10 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--shards", type=int, default=16, help="shards of the stream for (a)")
     parser.add_argument(
-        "--rounds", type=int, default=5, help="alternate runs of (a) and (c) (medians compared)"
+        "--rounds",
+        type=int,
+        default=5,
+        help="alternate runs of (a) and (c) (the median of the rounds' ratios is compared)",
     )
     parser.add_argument(
         "--no-placement",

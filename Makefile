@@ -15,7 +15,7 @@ export DISABLE_VERSION_CHECK := 1
 export CI_NO_SPINNER := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help install synth test lint typecheck pytest scan docs bench-synth bench-producer local clean
+.PHONY: help install synth test lint typecheck pytest scan validate e2e docs bench-synth bench-producer local clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -56,7 +56,7 @@ lint: $(VENV)/.dev-installed ## ruff lint and format check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-typecheck: $(VENV)/.dev-installed ## mypy on modules/ and producer/
+typecheck: $(VENV)/.dev-installed ## mypy on modules/, producer/, scripts/, main.py and stack.py
 	$(VENV)/bin/mypy
 
 pytest: $(VENV)/.dev-installed $(SCAN_VENV)/.installed node_modules/.installed
@@ -65,7 +65,10 @@ pytest: $(VENV)/.dev-installed $(SCAN_VENV)/.installed node_modules/.installed
 scan: $(VENV)/.dev-installed $(SCAN_VENV)/.installed ## checkov on the stack of every vars file, against the baseline
 	$(PY) scripts/scan.py
 
-test: lint typecheck pytest synth scan ## everything CI runs
+validate: $(VENV)/.app-installed ## terraform init and validate the stack of every vars file
+	$(PY) scripts/validate.py
+
+test: lint typecheck pytest synth scan validate ## everything CI runs
 
 docs: $(VENV)/.app-installed ## regenerate the variables tables in README.md
 	$(PY) scripts/gen_variables_doc.py --write
@@ -80,4 +83,4 @@ local: $(VENV)/.dev-installed ## run the producer against a local Kinesis-compat
 	$(PY) -m producer.local
 
 clean: ## remove generated files (keeps the venv and node_modules)
-	rm -rf cdktf.out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf cdktf.out .pytest_cache .mypy_cache .ruff_cache .terraform-cache

@@ -8,11 +8,9 @@ from cdktf import TerraformOutput
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_kms_key import DataAwsKmsKey
 from cdktf_cdktf_provider_aws.kinesis_stream import KinesisStream, KinesisStreamStreamModeDetails
-from cdktf_cdktf_provider_aws.provider import AwsProvider
 from cdktf_cdktf_provider_aws.vpc_endpoint_route_table_association import (
     VpcEndpointRouteTableAssociation,
 )
-from cdktf_cdktf_provider_random.provider import RandomProvider
 from constructs import Construct
 
 from modules.access_log_bucket import AccessLogBucket
@@ -27,6 +25,7 @@ from modules.alb_ecs import (
 from modules.docker_ecr_codebuild import DockerEcrCodebuild, DockerEcrCodebuildConfig
 from modules.naming import PathNamedStack
 from modules.observability import Observability
+from modules.provider import aws_provider
 from modules.vpc import Vpc, VpcConfig
 
 if TYPE_CHECKING:
@@ -123,8 +122,7 @@ class OutpostsEcsStack(PathNamedStack):
         super().__init__(scope, id)
         v = variables
         tags = v.common_tags
-        AwsProvider(self, "aws", region=v.region)
-        RandomProvider(self, "random")
+        aws_provider(self, v.region)
         # The sample's root also looked up the Region, the AZs and the Outpost; the vpc
         # construct does those lookups and nothing at the root reads them.
         account_id = DataAwsCallerIdentity(self, "current").account_id

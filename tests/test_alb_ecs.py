@@ -20,7 +20,7 @@ from modules.alb_ecs import (
     producer_process,
     render_user_data,
 )
-from tests.support import OUTPOSTS_ARN, data_sources, resources, synth, terraform_load
+from tests.support import OUTPOSTS_ARN, REGION, data_sources, resources, synth, terraform_load
 
 MODULE_ID = "producer-outposts-ecs-alb"
 LOGS_KEY = "arn:aws:kms:us-west-2:111122223333:key/0123abcd-12ab-34cd-56ef-1234567890ab"
@@ -315,7 +315,6 @@ def test_sample_resource_counts(outpost: Synthesized) -> None:
     counts = {kind: len(items) for kind, items in outpost.json["resource"].items()}
     assert counts == {
         "aws_lb": 1,
-        "random_string": 1,
         "aws_lb_target_group": 1,
         "aws_lb_listener": 1,
         "aws_security_group": 3,
@@ -337,7 +336,6 @@ def test_sample_resource_counts(outpost: Synthesized) -> None:
     }
     data_counts = {kind: len(items) for kind, items in outpost.json["data"].items()}
     assert data_counts == {
-        "aws_region": 1,
         "aws_caller_identity": 1,
         "aws_partition": 1,
         "aws_outposts_outpost": 1,
@@ -396,14 +394,11 @@ def test_load_balancer(outpost: Synthesized) -> None:
     assert alb["tags"] == TAGS
 
 
-def test_target_group_and_random_suffix(outpost: Synthesized) -> None:
-    suffix = outpost.res("random_string", "target_group")
-    assert suffix["length"] == 4
-    assert suffix["special"] is False
-    assert suffix["lifecycle"] == {"create_before_destroy": True}
-
+def test_target_group_and_its_name_suffix(outpost: Synthesized) -> None:
     group = outpost.res("aws_lb_target_group", "ecs_alb_tg_port-1")
-    assert group["name"] == f"ALB-ECS-80-{outpost.ref('random_string', 'target_group', 'result')}"
+    # 4 hex digits of what forces a replacement: a replaced group gets a new name.
+    digest = 'sha1(join("-", ["vpc-0123", "8080", "HTTP", "ip"]))'
+    assert group["name"] == f"ALB-ECS-80-${{substr({digest}, 0, 4)}}"
     assert (group["port"], group["protocol"], group["target_type"]) == (8080, "HTTP", "ip")
     assert group["deregistration_delay"] == "300"
     assert group["health_check"] == {
@@ -557,7 +552,8 @@ def test_auto_scaling_group(outpost: Synthesized) -> None:
 
 def test_capacity_provider_and_cluster(outpost: Synthesized) -> None:
     provider = outpost.res("aws_ecs_capacity_provider", "capacity_provider")
-    assert provider["name"] == outpost.ref("aws_autoscaling_group", "ecs_nodes", "name")
+    # Known at plan time (not the group's generated name): see the provider defect in AlbEcs.
+    assert provider["name"] == "OUTPOST_ECS-producer-cluster"
     assert provider["auto_scaling_group_provider"] == {
         "auto_scaling_group_arn": outpost.ref("aws_autoscaling_group", "ecs_nodes", "arn"),
         "managed_termination_protection": "DISABLED",
@@ -636,7 +632,7 @@ def test_task_definition_and_container(outpost: Synthesized) -> None:
     assert task["task_role_arn"] == outpost.ref("aws_iam_role", "ecs_task_role", "arn")
 
     account = outpost.data_ref("aws_caller_identity", "current", "account_id")
-    region = outpost.data_ref("aws_region", "region", "region")
+    region = REGION
     (container,) = json.loads(task["container_definitions"])
     assert container == {
         "name": "producer",
@@ -695,7 +691,7 @@ def test_iam_roles_and_policies(outpost: Synthesized) -> None:
     assert task_role["assume_role_policy"] == assume_json
 
     partition = outpost.data_ref("aws_partition", "partition", "partition")
-    region = outpost.data_ref("aws_region", "region", "region")
+    region = REGION
     account = outpost.data_ref("aws_caller_identity", "current", "account_id")
     log_group_arn = outpost.ref("aws_cloudwatch_log_group", "ecs_log_group", "arn")
 

@@ -21,7 +21,7 @@ from modules.docker_ecr_codebuild import (
     source_digest,
 )
 from modules.validation import terraform_literal
-from tests.support import resources, synth, terraform_load
+from tests.support import REGION, resources, synth, terraform_load
 
 TAGS = {"Environment": "dev", "Project": "outposts-AoD", "Owner": "adf"}
 LOGS_KEY = "arn:aws:kms:us-west-2:111122223333:key/0123abcd-12ab-34cd-56ef-1234567890ab"
@@ -105,7 +105,7 @@ def test_codebuild_project(sample: dict[str, Any]) -> None:
     }
     assert variables["IMAGE_TAG"] == DIGEST
     assert variables["IMAGE_REPO_NAME_PRODUCER"] == "kinesis/producer"
-    assert variables["AWS_DEFAULT_REGION"].endswith(".region}")
+    assert variables["AWS_DEFAULT_REGION"] == REGION
     assert variables["SOURCE_REPO"].startswith("s3://${aws_s3_object.")
     assert variables["SOURCE_DIGEST"] == DIGEST
     assert project["source"]["type"] == "S3"

@@ -478,3 +478,13 @@ def test_main_synthesizes_without_deprecation_warnings(tmp_path: Path) -> None:
     assert "deprecat" not in (result.stdout + result.stderr).lower()
     written = json.loads((tmp_path / "stacks" / "outposts-ecs" / "cdk.tf.json").read_text())
     assert written["resource"]["aws_kinesis_stream"]
+
+
+def test_one_json_for_provider_5_100_and_6(deployment: dict[str, Any]) -> None:
+    """The JSON admits provider 5.100 and 6.x, needs no other provider, and reads nothing
+    whose name differs between the two (the Region attribute of ``aws_region``)."""
+    providers = deployment["terraform"]["required_providers"]
+    assert providers == {"aws": {"source": "aws", "version": ">= 5.100, < 7"}}
+    assert set(deployment["provider"]) == {"aws"}
+    assert "aws_region" not in deployment.get("data", {})
+    assert "data.aws_region." not in json.dumps(deployment)

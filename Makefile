@@ -20,7 +20,11 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
+NEEDS_PY311 := import sys; sys.exit(sys.version_info < (3, 11))
+
 $(VENV)/.app-installed: requirements.txt
+	@$(PYTHON) -c '$(NEEDS_PY311)' || { echo "error: Python 3.11 or later is needed, and $(PYTHON) is $$($(PYTHON) --version 2>&1); run make PYTHON=/path/to/python3.11" >&2; exit 1; }
+	@if test -x $(PY) && ! $(PY) -c '$(NEEDS_PY311)'; then echo ">> $(VENV) holds an older Python: recreating it"; rm -rf $(VENV); fi
 	@echo ">> creating $(VENV) and installing the app's Python packages (about a minute)"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install --quiet --upgrade pip
@@ -48,8 +52,9 @@ install: $(VENV)/.dev-installed $(SCAN_VENV)/.installed node_modules/.installed 
 
 synth: $(VENV)/.app-installed node_modules/.installed ## synthesize the deployment for $VARS_FILE
 	@echo ">> cdktf synth with VARS_FILE=$(VARS_FILE)"
-	@npx --no-install cdktf synth --output cdktf.out > cdktf.out.log 2>&1 || { cat cdktf.out.log; exit 1; }
-	@grep -o 'Generated Terraform code.*' cdktf.out.log; rm -f cdktf.out.log
+	@log="$$(mktemp)"; npx --no-install cdktf synth --output cdktf.out > "$$log" 2>&1 \
+		|| { cat "$$log"; rm -f "$$log"; exit 1; }; \
+		grep -o 'Generated Terraform code.*' "$$log"; rm -f "$$log"
 	@echo ">> Terraform JSON: cdktf.out/stacks/$(STACK)/cdk.tf.json"
 
 lint: $(VENV)/.dev-installed ## ruff lint and format check

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -334,19 +335,36 @@ def build_app(variables: RootVariables) -> tuple[App, OutpostsEcsStack]:
     return app, OutpostsEcsStack(app, STACK_NAME, variables)
 
 
+def remove_stale_output(outdir: Path) -> None:
+    """Remove what an earlier synth wrote for the stack, so that nothing applies it by mistake.
+
+    After a failed synth the folder would still hold the previous configuration, and the next
+    ``terraform plan`` there would plan it as if nothing had happened.
+    """
+    stack_dir = outdir / "stacks" / STACK_NAME
+    if stack_dir.exists():
+        shutil.rmtree(stack_dir)
+        print(f"removed the previous output {stack_dir}: nothing was synthesized", file=sys.stderr)
+
+
 def main() -> int:
     vars_file = os.environ.get("VARS_FILE") or DEFAULT_VARS_FILE
+    # The cdktf CLI names the output folder; App() defaults to the same.
+    outdir = Path(os.environ.get("CDKTF_OUTDIR") or "cdktf.out")
     try:
         variables = load_variables(vars_file)
         app, _ = build_app(variables)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        remove_stale_output(outdir)
         return 2
     except ValidationError as exc:
         print(f"error: {describe_validation_error(exc, vars_file)}", file=sys.stderr)
+        remove_stale_output(outdir)
         return 2
     app.synth()
-    print(f"Synthesized {vars_file} into stack {STACK_NAME}", file=sys.stderr)
+    # On stdout: the cdktf CLI shows a synth's stderr as [ERROR].
+    print(f"Synthesized {vars_file} into stack {STACK_NAME}")
     return 0
 
 

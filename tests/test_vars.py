@@ -282,3 +282,23 @@ def test_main_reports_a_bad_file_without_a_traceback(tmp_path: Path) -> None:
     assert "number_AZ" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_failed_synth_removes_the_previous_output(tmp_path: Path) -> None:
+    stale = tmp_path / "out" / "stacks" / "outposts-ecs"
+    stale.mkdir(parents=True)
+    (stale / "cdk.tf.json").write_text("{}")
+    (tmp_path / "out" / "manifest.json").write_text("{}")
+    path = _write(tmp_path, {**SAMPLE, "number_AZ": 0})
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "main.py")],
+        cwd=ROOT,
+        env={**os.environ, "VARS_FILE": str(path), "CDKTF_OUTDIR": str(tmp_path / "out")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert not stale.exists()
+    assert f"removed the previous output {stale}" in result.stderr
+    assert (tmp_path / "out" / "manifest.json").exists()  # only the stack's own folder goes

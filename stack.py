@@ -29,7 +29,7 @@ from modules.provider import aws_provider
 from modules.vpc import Vpc, VpcConfig
 
 if TYPE_CHECKING:
-    from main import RootVariables
+    from variables import RootVariables
 
 # Outputs of each module, by the name the sample's module gives them.
 VPC_OUTPUTS = (

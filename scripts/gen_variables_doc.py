@@ -26,13 +26,13 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 
 def _configurations() -> list[tuple[str, type]]:
-    from main import RootVariables
     from modules.alb_ecs import AlbEcsConfig
     from modules.docker_ecr_codebuild import DockerEcrCodebuildConfig
     from modules.vpc import VpcConfig
+    from variables import RootVariables
 
     return [
-        ("Root deployment (`vars/*.tfvars.json`, `main.py`)", RootVariables),
+        ("Root deployment (`vars/*.tfvars.json`, `variables.py`)", RootVariables),
         ("`vpc` (`modules/vpc.py`, `VpcConfig`)", VpcConfig),
         ("`docker-ecr-codebuild` (`modules/docker_ecr_codebuild.py`)", DockerEcrCodebuildConfig),
         ("`alb-ecs` (`modules/alb_ecs.py`, `AlbEcsConfig`)", AlbEcsConfig),

@@ -131,8 +131,8 @@ def synthesize_all(vars_files: list[Path], outdir: Path) -> list[Path]:
     """Synthesize each vars file into its own directory; the stack directories written."""
     from cdktf import App
 
-    from main import STACK_NAME, load_variables
     from stack import OutpostsEcsStack
+    from variables import STACK_NAME, load_variables
 
     stacks = []
     for vars_file in vars_files:

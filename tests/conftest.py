@@ -21,8 +21,8 @@ def synth_deployment(vars_data: dict[str, Any]) -> dict[str, Any]:
     from cdktf import Testing
     from pydantic import TypeAdapter
 
-    from main import STACK_NAME, RootVariables
     from stack import OutpostsEcsStack
+    from variables import STACK_NAME, RootVariables
 
     variables = TypeAdapter(RootVariables).validate_python(vars_data)
     stack = OutpostsEcsStack(Testing.app(), STACK_NAME, variables)

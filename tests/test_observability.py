@@ -8,11 +8,11 @@ from typing import Any
 import cdktf
 import pytest
 
-from main import RootVariables, load_variables
 from modules.naming import PathNamedStack
 from modules.observability import Observability, dashboard_name
 from tests.conftest import ROOT, synth_deployment
 from tests.support import resources, terraform_load
+from variables import RootVariables, load_variables
 
 ALB = "${aws_lb.producer-outposts-ecs-alb_alb.arn_suffix}"
 TARGET_GROUP = "${aws_lb_target_group.producer-outposts-ecs-alb_ecs_alb_tg_port-1.arn_suffix}"

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from main import ConfigError, RootVariables, load_variables
+from variables import ConfigError, RootVariables, load_variables
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = json.loads((ROOT / "vars" / "test.tfvars.json").read_text())

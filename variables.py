@@ -12,7 +12,15 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, TypeAdapter, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    StrictBool,
+    StrictInt,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic.dataclasses import dataclass
 
 from modules.validation import (
@@ -45,7 +53,10 @@ _KMS_KEY = re.compile(
 
 @dataclass(config=MODULE_CONFIG)
 class RootVariables:
-    """Variables of the test deployment (the keys of a ``vars/*.tfvars.json`` file)."""
+    """Variables of the test deployment (the keys of a ``vars/*.tfvars.json`` file).
+
+    Booleans and numbers are as strict as Terraform's: ``"yes"`` is no bool, ``true`` no number.
+    """
 
     Environment: str
     """Value of the common ``Environment`` tag."""
@@ -69,7 +80,7 @@ class RootVariables:
     """Name of the S3 bucket that receives the ALB access logs."""
     kinesis_stream_name: StreamName
     """Name of the Kinesis data stream the producer writes to."""
-    number_AZ: int = Field(default=2, ge=1)
+    number_AZ: StrictInt = Field(default=2, ge=1)
     """Number of Availability Zones the subnets of each tier are spread over."""
     private_subnets_cidr_list: list[Cidr] = Field(default_factory=list)
     """CIDR blocks of the private subnets (in Region mode the tasks run in the first two)."""
@@ -91,7 +102,7 @@ class RootVariables:
     """AMI of the sample's optional test client instance (accepted for compatibility; unused)."""
     ec2_instance_type: str = "m5.2xlarge"
     """Instance type of the optional test client instance (accepted for compatibility; unused)."""
-    number_EC2_instances: int = Field(default=1, ge=0)
+    number_EC2_instances: StrictInt = Field(default=1, ge=0)
     """Count of optional test client instances (accepted for compatibility; unused)."""
     alb_access_logs_prefix: str = "alb"
     """Key prefix of the ALB access logs in the logging bucket."""
@@ -107,13 +118,13 @@ class RootVariables:
     """Not in the sample (latest there): tag of the producer image; "" for the source digest."""
     image_tag_mutability: Literal["IMMUTABLE", "MUTABLE"] = "IMMUTABLE"
     """Not in the sample (MUTABLE there): whether a pushed tag may be moved to a new image."""
-    alb_enable_deletion_protection: bool = False
+    alb_enable_deletion_protection: StrictBool = False
     """Not in the sample: protect the ALB from deletion; off so the test deployment destroys."""
-    alb_access_logs_versioning: bool = True
+    alb_access_logs_versioning: StrictBool = True
     """Not in the sample: version the access-log bucket (deleted logs stay recoverable a week)."""
-    alb_access_logs_expiration_days: int = Field(default=90, ge=0)
+    alb_access_logs_expiration_days: StrictInt = Field(default=90, ge=0)
     """Not in the sample: days the ALB access logs are kept; 0 keeps them forever."""
-    log_retention_days: int = 30
+    log_retention_days: StrictInt = 30
     """Not in the sample: retention in days of every log group (flow logs, build, tasks)."""
     log_group_kms_key_id: KmsKeyArn = ""
     """Not in the sample: ARN of the KMS key encrypting every log group; "" for none."""
@@ -123,19 +134,19 @@ class RootVariables:
     """Not in the sample: networks besides the VPC that may reach the ALB (its clients)."""
     ecs_launch_type: Literal["EC2", "FARGATE"] = "EC2"
     """Not in the sample: tasks on EC2 container instances, or on FARGATE (Region only)."""
-    ecs_autoscaling_min_capacity: int = Field(default=1, ge=1)
+    ecs_autoscaling_min_capacity: StrictInt = Field(default=1, ge=1)
     """Not in the sample (1 task there): tasks the service starts with and keeps at least."""
-    ecs_autoscaling_max_capacity: int = Field(default=3, ge=1)
+    ecs_autoscaling_max_capacity: StrictInt = Field(default=3, ge=1)
     """Not in the sample: most tasks autoscaling runs (3 fit one m5.2xlarge in awsvpc mode)."""
-    ecs_autoscaling_cpu_target: int = Field(default=65, ge=0, le=100)
+    ecs_autoscaling_cpu_target: StrictInt = Field(default=65, ge=0, le=100)
     """Not in the sample: average CPU use (%) the task count tracks; 0 for no CPU policy."""
-    ecs_autoscaling_requests_per_target: int = Field(default=0, ge=0)
+    ecs_autoscaling_requests_per_target: StrictInt = Field(default=0, ge=0)
     """Not in the sample: ALB requests per task and minute the task count tracks; 0 for none."""
     kinesis_stream_mode: Literal["PROVISIONED", "ON_DEMAND"] = "PROVISIONED"
     """Not in the sample: capacity mode of the stream; ON_DEMAND manages the shards itself."""
-    kinesis_shard_count: int = Field(default=1, ge=1)
+    kinesis_shard_count: StrictInt = Field(default=1, ge=1)
     """Not in the sample (1 there): shards of a PROVISIONED stream."""
-    enable_dashboard: bool = True
+    enable_dashboard: StrictBool = True
     """Not in the sample: CloudWatch dashboard of the article's metrics (output dashboard_name)."""
     alarm_sns_topic_arn: str = ""
     """Not in the sample: existing SNS topic the alarms notify; "" for alarms without actions."""
@@ -287,26 +298,89 @@ class ConfigError(Exception):
     """A vars file or a module configuration that cannot be deployed; the message says why."""
 
 
-def load_variables(path: str | Path) -> RootVariables:
-    """Read and validate a vars file; every problem becomes a ``ConfigError``."""
-    path = Path(path)
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # json.loads keeps the last of two equal keys; Terraform refuses the file.
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise _DuplicateKey(key)
+        seen[key] = value
+    return seen
+
+
+_HCL_LINE = re.compile(r"^\s*[A-Za-z_][\w-]*\s*=")
+_YAML_LINE = re.compile(r"^\s*[A-Za-z_][\w-]*\s*:(\s|$)")
+_COMMENT_LINE = re.compile(r"^\s*(//|#|/\*)")
+
+
+def _not_json(text: str) -> str:
+    """What a file that is not JSON looks like, and what to do about it."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if any(_COMMENT_LINE.match(line) for line in lines):
+        return 'has comments, which JSON does not allow; put a note in a "//" key instead'
+    first = next((line for line in lines if not _COMMENT_LINE.match(line)), "")
+    if _HCL_LINE.match(first):
+        return (
+            'looks like HCL (a .tfvars file); write it as JSON: {"key": value, ...} in a '
+            ".tfvars.json file"
+        )
+    if _YAML_LINE.match(first):
+        return 'looks like YAML; write it as JSON: {"key": value, ...}'
+    return "is not valid JSON"
+
+
+def read_vars_file(path: Path) -> dict[str, Any]:
+    """The variables of a vars file as a dictionary; a file that is not one is a ConfigError."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such vars file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read it ({exc})") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a folder, not a vars file") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read it ({exc.strerror})") from None
+    if not text.strip():
+        raise ConfigError(f"{path}: is empty; it must hold a JSON object of variables")
+    if text.startswith("\ufeff"):
+        raise ConfigError(
+            f"{path}: starts with a byte-order mark (BOM), which Terraform refuses; save it as "
+            "UTF-8 without one"
+        )
     try:
-        data: Any = json.loads(text)
+        data: Any = json.loads(text, object_pairs_hook=_refuse_duplicates)
+    except _DuplicateKey as exc:
+        raise ConfigError(
+            f"{path}: key {exc.key!r} appears twice, which Terraform refuses; keep one"
+        ) from None
     except json.JSONDecodeError as exc:
         raise ConfigError(
-            f"{path}: not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+            f"{path}: {_not_json(text)} ({exc.msg} at line {exc.lineno}, column {exc.colno})"
         ) from None
     if not isinstance(data, dict):
-        raise ConfigError(
-            f"{path}: must hold a JSON object of variables, not a {type(data).__name__}"
+        kind = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
+            type(data), "a number"
         )
+        raise ConfigError(f"{path}: must hold a JSON object of variables, not {kind}")
+    # "//" is Terraform JSON's comment key.
+    data.pop("//", None)
+    return data
+
+
+def load_variables(path: str | Path) -> RootVariables:
+    """Read and validate a vars file; every problem becomes a ``ConfigError``."""
+    path = Path(path)
+    data = read_vars_file(path)
     try:
         return TypeAdapter(RootVariables).validate_python(data)
     except ValidationError as exc:
-        raise ConfigError(describe_validation_error(exc, str(path))) from None
+        raise ConfigError(
+            describe_validation_error(exc, str(path), fields=RootVariables.__dataclass_fields__)
+        ) from None

@@ -7,12 +7,16 @@ names the field and the bad value. The helpers here hold the rules that several 
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import ipaddress
+import json
 import re
-from collections.abc import Iterable
-from typing import Annotated
+from collections.abc import Iterable, Mapping
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, ConfigDict, Field, ValidationError
+from pydantic_core import ErrorDetails
 
 # Attribute docstrings become field descriptions: the README variables tables are built from them.
 MODULE_CONFIG = ConfigDict(extra="forbid", use_attribute_docstrings=True)
@@ -168,14 +172,68 @@ def check_subnets_in_vpc(vpc_cidrs: Iterable[str], subnet_lists: dict[str, list[
             seen.append((where, net))
 
 
-def describe_validation_error(exc: ValidationError, source: str) -> str:
-    """A short, human message for a configuration error: one line per bad field."""
-    lines = [f"{source}: invalid configuration ({exc.error_count()} error(s))"]
-    for error in exc.errors(include_url=False):
-        location = ".".join(str(part) for part in error["loc"]) or "(configuration)"
-        message = error["msg"].removeprefix("Value error, ")
-        if error["type"] in {"missing", "unexpected_keyword_argument"}:
-            lines.append(f"  {location}: {message}")
-        else:
-            lines.append(f"  {location}: {message} (got {error['input']!r})")
+_TYPE_NAMES = {
+    "bool_type": "true or false",
+    "int_type": "a whole number",
+    "string_type": "a string",
+    "list_type": "a list",
+    "dict_type": "an object",
+}
+
+
+def _shown(value: Any) -> str:
+    """A bad value as the message shows it: JSON, cut short."""
+    try:
+        text = json.dumps(value)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= 60 else f"{text[:57]}..."
+
+
+def _location(error: ErrorDetails) -> str:
+    parts = [f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"]]
+    return "".join(parts).removeprefix(".")
+
+
+def _problem(error: ErrorDetails, fields: Mapping[str, dataclasses.Field[Any]]) -> str:
+    location = _location(error)
+    kind, value, context = error["type"], error.get("input"), error.get("ctx", {})
+    if kind == "unexpected_keyword_argument":
+        close = difflib.get_close_matches(location, list(fields), n=1, cutoff=0.6)
+        if not close:
+            close = [f for f in fields if f.lower() == location.lower()]
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        return f"{location}: unknown key{hint}"
+    if kind == "missing":
+        return f"{location}: required, and missing"
+    if not location:
+        # A rule across keys: its message names them, and the input is the whole file.
+        return error["msg"].removeprefix("Value error, ")
+    if value is None:
+        field = fields.get(location)
+        required = field is not None and field.default is dataclasses.MISSING
+        fix = "give a value" if required else "leave the key out to get its default"
+        return f"{location}: null is not a value here; {fix}"
+    shown = _shown(value)
+    if kind in _TYPE_NAMES:
+        return f"{location}: {shown} is not {_TYPE_NAMES[kind]}"
+    if kind == "literal_error":
+        return f"{location}: {shown} is not {context['expected']}"
+    if kind == "greater_than_equal":
+        return f"{location}: {shown} is below {context['ge']}, the least it may be"
+    if kind == "less_than_equal":
+        return f"{location}: {shown} is above {context['le']}, the most it may be"
+    message = error["msg"].removeprefix("Value error, ")
+    if shown in message or repr(value) in message:
+        return f"{location}: {message}"
+    return f"{location}: {message} (got {shown})"
+
+
+def describe_validation_error(
+    exc: ValidationError, source: str, *, fields: Mapping[str, dataclasses.Field[Any]] | None = None
+) -> str:
+    """A short, human message for a configuration error: one line per problem, naming the
+    key, the value and what would do; ``fields`` (the known keys) give a "did you mean"."""
+    lines = [f"{source}: {exc.error_count()} problem(s)"]
+    lines += [f"  {_problem(error, fields or {})}" for error in exc.errors(include_url=False)]
     return "\n".join(lines)

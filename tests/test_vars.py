@@ -138,7 +138,7 @@ def test_good_hardening_values(tmp_path: Path, change: dict[str, Any]) -> None:
         ({"vpc_main_cidr": "10.181.192.1/19"}, "vpc_main_cidr"),
         (
             {"private_subnets_cidr_list": ["10.181.220.0/24", "nope"]},
-            r"private_subnets_cidr_list\.1",
+            r"private_subnets_cidr_list\[1\]",
         ),
         ({"private_subnets_cidr_list": "10.181.220.0/24"}, "private_subnets_cidr_list"),
         ({"outposts_arn": "arn:aws:outposts:us-west-2:1:outpost/op-1"}, "outposts_arn"),
@@ -181,7 +181,7 @@ def test_good_hardening_values(tmp_path: Path, change: dict[str, Any]) -> None:
         ({"alarm_sns_topic_arn": TOPIC + ".fifo"}, "alarm_sns_topic_arn"),
         ({"vpc_name": "outposts.AoD"}, "vpc_name: the dashboard name 'outposts.AoD-challenge"),
         ({"enable_dashboard": "yes please"}, "enable_dashboard"),
-        ({"alb_inbound_cidr_range": ["10.10.0.1/24"]}, r"alb_inbound_cidr_range\.0"),
+        ({"alb_inbound_cidr_range": ["10.10.0.1/24"]}, r"alb_inbound_cidr_range\[0\]"),
     ],
 )
 def test_bad_value_is_named(tmp_path: Path, change: dict[str, Any], message: str) -> None:
@@ -225,7 +225,7 @@ def test_region_mode_needs_two_azs(tmp_path: Path, change: dict[str, Any], messa
 
 def test_missing_required_key_is_named(tmp_path: Path) -> None:
     data = {k: v for k, v in SAMPLE.items() if k != "kinesis_stream_name"}
-    with pytest.raises(ConfigError, match="kinesis_stream_name: Field required"):
+    with pytest.raises(ConfigError, match="kinesis_stream_name: required, and missing"):
         load_variables(_write(tmp_path, data))
 
 
@@ -246,9 +246,18 @@ def test_region_is_required_without_an_outpost(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ('{"Environment": "dev",\n  "Project": }', r"not valid JSON: .* line 2, column 14"),
-        ("[1, 2]", "must hold a JSON object of variables, not a list"),
-        ("", "not valid JSON"),
+        ('{"Environment": "dev",\n  "Project": }', r"is not valid JSON \(.* line 2, column 14"),
+        ("[1, 2]", "must hold a JSON object of variables, not an array"),
+        ("", "is empty; it must hold a JSON object"),
+        ("  \n", "is empty"),
+        ('"text"', "not a string"),
+        ("null", "not null"),
+        ("\ufeff{}", r"byte-order mark \(BOM\).*without one"),
+        ('Project = "x"\nOwner = "y"\n', r"looks like HCL \(a .tfvars file\).*\.tfvars\.json"),
+        ("Project: x\nOwner: y\n", "looks like YAML; write it as JSON"),
+        ('{\n  // the owner\n  "Owner": "y"\n}', r'has comments.*"//" key'),
+        ('# vars\n{"Owner": "y"}', "has comments"),
+        ('{"Owner": "a", "Owner": "b"}', "key 'Owner' appears twice, which Terraform refuses"),
     ],
 )
 def test_malformed_file(tmp_path: Path, content: str, message: str) -> None:
@@ -264,7 +273,7 @@ def test_missing_file(tmp_path: Path) -> None:
 def test_not_utf8(tmp_path: Path) -> None:
     path = tmp_path / "vars.json"
     path.write_bytes(b'{"Environment": "\xff"}')
-    with pytest.raises(ConfigError, match="cannot read it"):
+    with pytest.raises(ConfigError, match="is not UTF-8 text"):
         load_variables(path)
 
 
@@ -302,3 +311,113 @@ def test_a_failed_synth_removes_the_previous_output(tmp_path: Path) -> None:
     assert not stale.exists()
     assert f"removed the previous output {stale}" in result.stderr
     assert (tmp_path / "out" / "manifest.json").exists()  # only the stack's own folder goes
+
+
+# One bad key at a time in the sample file, and the words its message must hold.
+BAD_VALUES = [
+    ({"number_az": 2}, "number_az: unknown key; did you mean 'number_AZ'?"),
+    (
+        {"kinesis_stream_nme": "s"},
+        "kinesis_stream_nme: unknown key; did you mean 'kinesis_stream_name'?",
+    ),
+    ({"zzz": 1}, "zzz: unknown key"),
+    ({"enable_dashboard": "yes"}, 'enable_dashboard: "yes" is not true or false'),
+    ({"enable_dashboard": 1}, "enable_dashboard: 1 is not true or false"),
+    ({"number_AZ": True}, "number_AZ: true is not a whole number"),
+    ({"number_AZ": "2"}, 'number_AZ: "2" is not a whole number'),
+    ({"number_AZ": 2.5}, "number_AZ: 2.5 is not a whole number"),
+    ({"kinesis_shard_count": True}, "kinesis_shard_count: true is not a whole number"),
+    ({"number_AZ": None}, "number_AZ: null is not a value here; leave the key out"),
+    ({"Owner": None}, "Owner: null is not a value here; give a value"),
+    ({"Project": 5}, "Project: 5 is not a string"),
+    (
+        {"private_subnets_cidr_list": "10.0.0.0/24"},
+        'private_subnets_cidr_list: "10.0.0.0/24" is not a list',
+    ),
+    (
+        {"private_subnets_cidr_list": ["10.0.0.0/33"]},
+        "private_subnets_cidr_list[0]: '10.0.0.0/33' is not a CIDR",
+    ),
+    ({"vpc_main_cidr": "10.0.0.1/16"}, "vpc_main_cidr: '10.0.0.1/16' is not a CIDR block"),
+    (
+        {"outposts_arn": "arn:aws:outposts:x"},
+        "outposts_arn: 'arn:aws:outposts:x' is not an Outposts ARN",
+    ),
+    ({"aws_region": "mars-1"}, "aws_region: 'mars-1' is not an AWS Region name"),
+    ({"kinesis_stream_name": "a b"}, "kinesis_stream_name: 'a b' is not a Kinesis stream name"),
+    (
+        {"s3_bucket_outposts_logging_name": "Bad_Bucket"},
+        "s3_bucket_outposts_logging_name: 'Bad_Bucket' is not an S3 bucket name",
+    ),
+    (
+        {"kinesis_encryption_type": "AES"},
+        "kinesis_encryption_type: \"AES\" is not 'KMS' or 'NONE'",
+    ),
+    ({"ecs_launch_type": "FARGATE"}, "ecs_launch_type: FARGATE does not run on an Outpost"),
+    ({"log_retention_days": 0}, "log_retention_days: 0 keeps logs forever"),
+    (
+        {"log_retention_days": 31},
+        "log_retention_days: 31 is not a CloudWatch Logs retention period",
+    ),
+    (
+        {"ecs_autoscaling_cpu_target": 101},
+        "ecs_autoscaling_cpu_target: 101 is above 100, the most it may be",
+    ),
+    ({"number_AZ": 0}, "number_AZ: 0 is below 1, the least it may be"),
+    (
+        {"ecs_autoscaling_max_capacity": 0},
+        "ecs_autoscaling_max_capacity: 0 is below 1",
+    ),
+    (
+        {"alarm_sns_topic_arn": "topic"},
+        "alarm_sns_topic_arn: 'topic' is not the ARN of a standard SNS topic",
+    ),
+    (
+        {"alb_access_logs_prefix": "/alb"},
+        "alb_access_logs_prefix: '/alb': no leading or trailing '/'",
+    ),
+    (
+        {"outposts_subnets_cidr_list": []},
+        "outposts_subnets_cidr_list: empty, but the ALB and the tasks run",
+    ),
+    ({"image_tag": "v1"}, "image_tag: 'v1' is a fixed tag"),
+    (
+        {"aws_region": "eu-west-1"},
+        "aws_region: 'eu-west-1' differs from the Region of outposts_arn",
+    ),
+    (
+        {"availability_zones": ["eu-west-1a"]},
+        "availability_zones[0]: 'eu-west-1a' is not an Availability Zone of us-west-2",
+    ),
+]
+
+
+@pytest.mark.parametrize(("change", "words"), BAD_VALUES)
+def test_a_bad_value_gets_one_line_that_names_it(
+    tmp_path: Path, change: dict[str, Any], words: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_variables(_write(tmp_path, {**SAMPLE, **change}))
+    message = str(caught.value)
+    problems = message.splitlines()[1:]
+    assert problems == [f"  {problems[0].strip()}"], message  # one problem, one line
+    assert words in problems[0], message
+    assert len(message) < 400, message  # no dump of the whole file
+
+
+def test_several_problems_are_listed_together(tmp_path: Path) -> None:
+    change = {"number_AZ": "2", "enable_dashboard": "no", "colour": "red"}
+    with pytest.raises(ConfigError) as caught:
+        load_variables(_write(tmp_path, {**SAMPLE, **change}))
+    lines = str(caught.value).splitlines()
+    assert lines[0].endswith("3 problem(s)")
+    assert sorted(line.split(":")[0].strip() for line in lines[1:]) == [
+        "colour",
+        "enable_dashboard",
+        "number_AZ",
+    ]
+
+
+def test_a_comment_key_is_accepted(tmp_path: Path) -> None:
+    variables = load_variables(_write(tmp_path, {"//": "the sample's values", **SAMPLE}))
+    assert variables.Project == SAMPLE["Project"]

@@ -57,6 +57,8 @@ def main() -> int:
     outdir = Path(os.environ.get("CDKTF_OUTDIR") or "cdktf.out")
     try:
         variables = load_variables(vars_file)
+        for warning in variables.warnings():
+            print(f"warning: {vars_file}: {warning}", file=sys.stderr)
         app, _ = build_app(variables)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -80,7 +80,7 @@ class RootVariables:
     """Name of the S3 bucket that receives the ALB access logs."""
     kinesis_stream_name: StreamName
     """Name of the Kinesis data stream the producer writes to."""
-    number_AZ: StrictInt = Field(default=2, ge=1)
+    number_AZ: StrictInt = Field(default=2, ge=1, le=6)
     """Number of Availability Zones the subnets of each tier are spread over."""
     private_subnets_cidr_list: list[Cidr] = Field(default_factory=list)
     """CIDR blocks of the private subnets (in Region mode the tasks run in the first two)."""
@@ -102,7 +102,7 @@ class RootVariables:
     """AMI of the sample's optional test client instance (accepted for compatibility; unused)."""
     ec2_instance_type: str = "m5.2xlarge"
     """Instance type of the optional test client instance (accepted for compatibility; unused)."""
-    number_EC2_instances: StrictInt = Field(default=1, ge=0)
+    number_EC2_instances: StrictInt = Field(default=1, ge=0, le=100)
     """Count of optional test client instances (accepted for compatibility; unused)."""
     alb_access_logs_prefix: str = "alb"
     """Key prefix of the ALB access logs in the logging bucket."""
@@ -122,7 +122,7 @@ class RootVariables:
     """Not in the sample: protect the ALB from deletion; off so the test deployment destroys."""
     alb_access_logs_versioning: StrictBool = True
     """Not in the sample: version the access-log bucket (deleted logs stay recoverable a week)."""
-    alb_access_logs_expiration_days: StrictInt = Field(default=90, ge=0)
+    alb_access_logs_expiration_days: StrictInt = Field(default=90, ge=0, le=36500)
     """Not in the sample: days the ALB access logs are kept; 0 keeps them forever."""
     log_retention_days: StrictInt = 30
     """Not in the sample: retention in days of every log group (flow logs, build, tasks)."""
@@ -134,9 +134,9 @@ class RootVariables:
     """Not in the sample: networks besides the VPC that may reach the ALB (its clients)."""
     ecs_launch_type: Literal["EC2", "FARGATE"] = "EC2"
     """Not in the sample: tasks on EC2 container instances, or on FARGATE (Region only)."""
-    ecs_autoscaling_min_capacity: StrictInt = Field(default=1, ge=1)
+    ecs_autoscaling_min_capacity: StrictInt = Field(default=1, ge=1, le=5000)
     """Not in the sample (1 task there): tasks the service starts with and keeps at least."""
-    ecs_autoscaling_max_capacity: StrictInt = Field(default=3, ge=1)
+    ecs_autoscaling_max_capacity: StrictInt = Field(default=3, ge=1, le=5000)
     """Not in the sample: most tasks autoscaling runs (3 fit one m5.2xlarge in awsvpc mode)."""
     ecs_autoscaling_cpu_target: StrictInt = Field(default=65, ge=0, le=100)
     """Not in the sample: average CPU use (%) the task count tracks; 0 for no CPU policy."""
@@ -144,7 +144,7 @@ class RootVariables:
     """Not in the sample: ALB requests per task and minute the task count tracks; 0 for none."""
     kinesis_stream_mode: Literal["PROVISIONED", "ON_DEMAND"] = "PROVISIONED"
     """Not in the sample: capacity mode of the stream; ON_DEMAND manages the shards itself."""
-    kinesis_shard_count: StrictInt = Field(default=1, ge=1)
+    kinesis_shard_count: StrictInt = Field(default=1, ge=1, le=10000)
     """Not in the sample (1 there): shards of a PROVISIONED stream."""
     enable_dashboard: StrictBool = True
     """Not in the sample: CloudWatch dashboard of the article's metrics (output dashboard_name)."""
@@ -265,6 +265,18 @@ class RootVariables:
                 f"vpc_name: the dashboard name {self.dashboard_name!r} built from vpc_name, "
                 "vpc_suffix and Project may hold only letters, digits, - and _"
             )
+
+    def warnings(self) -> list[str]:
+        """What is valid but probably not meant: one line each, naming the keys."""
+        found = []
+        public = len(self.public_subnets_cidr_list)
+        if 0 < public < self.number_AZ:
+            found.append(
+                f"number_AZ: {self.number_AZ}, but public_subnets_cidr_list has {public} "
+                "subnet(s): one NAT gateway serves every AZ instead of one per AZ; give "
+                "number_AZ public subnets for a NAT gateway in each"
+            )
+        return found
 
     @property
     def name_prefix(self) -> str:

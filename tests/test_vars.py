@@ -364,6 +364,12 @@ BAD_VALUES = [
         "ecs_autoscaling_cpu_target: 101 is above 100, the most it may be",
     ),
     ({"number_AZ": 0}, "number_AZ: 0 is below 1, the least it may be"),
+    ({"number_AZ": 10**30}, "number_AZ: 1000000000000000000000000000000 is above 6, the most"),
+    ({"kinesis_shard_count": 10**12}, "kinesis_shard_count: 1000000000000 is above 10000"),
+    (
+        {"ecs_autoscaling_max_capacity": 10**6},
+        "ecs_autoscaling_max_capacity: 1000000 is above 5000",
+    ),
     (
         {"ecs_autoscaling_max_capacity": 0},
         "ecs_autoscaling_max_capacity: 0 is below 1",
@@ -421,3 +427,11 @@ def test_several_problems_are_listed_together(tmp_path: Path) -> None:
 def test_a_comment_key_is_accepted(tmp_path: Path) -> None:
     variables = load_variables(_write(tmp_path, {"//": "the sample's values", **SAMPLE}))
     assert variables.Project == SAMPLE["Project"]
+
+
+def test_fewer_public_subnets_than_azs_is_a_warning(tmp_path: Path) -> None:
+    assert load_variables(_write(tmp_path, SAMPLE)).warnings() == []
+    variables = load_variables(_write(tmp_path, {**SAMPLE, "number_AZ": 3}))
+    (warning,) = variables.warnings()
+    assert warning.startswith("number_AZ: 3, but public_subnets_cidr_list has 2 subnet(s)")
+    assert "one NAT gateway serves every AZ" in warning

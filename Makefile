@@ -15,10 +15,10 @@ export DISABLE_VERSION_CHECK := 1
 export CI_NO_SPINNER := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help install synth test lint typecheck pytest scan validate e2e docs bench-synth bench-producer local clean
+.PHONY: help install synth test lint typecheck pytest scan validate e2e image docs bench-synth bench-producer local clean
 
 help:
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 NEEDS_PY311 := import sys; sys.exit(sys.version_info < (3, 11))
 
@@ -61,11 +61,12 @@ lint: $(VENV)/.dev-installed ## ruff lint and format check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-typecheck: $(VENV)/.dev-installed ## mypy on modules/, producer/, scripts/, main.py and stack.py
+typecheck: $(VENV)/.dev-installed ## mypy on modules/, producer/, scripts/, tests/e2e/ and the entry files
 	$(VENV)/bin/mypy
 
+# The image build (minutes, cold) runs in make e2e and make image, not in make test.
 pytest: $(VENV)/.dev-installed $(SCAN_VENV)/.installed node_modules/.installed
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not image" $(PYTEST_ARGS)
 
 scan: $(VENV)/.dev-installed $(SCAN_VENV)/.installed ## checkov on the stack of every vars file, against the baseline
 	$(PY) scripts/scan.py
@@ -74,6 +75,13 @@ validate: $(VENV)/.app-installed ## terraform init and validate the stack of eve
 	$(PY) scripts/validate.py
 
 test: lint typecheck pytest synth scan validate ## everything CI runs
+
+e2e: $(VENV)/.dev-installed node_modules/.installed ## README's deployment in every mode against a local AWS emulator, then the image
+	$(PY) scripts/e2e.py
+	$(PY) -m pytest -m image tests/test_image_build.py
+
+image: $(VENV)/.dev-installed ## build the producer image with buildah on a stand-in base, run it and check it
+	$(PY) scripts/build_image.py
 
 docs: $(VENV)/.app-installed ## regenerate the variables tables in README.md
 	$(PY) scripts/gen_variables_doc.py --write

@@ -107,17 +107,30 @@ def run(
     *,
     ok_codes: Sequence[int] = (0,),
     quiet: bool = False,
+    timeout: float | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``terraform ARGS`` in ``work``; raise TerraformError unless its exit code is ok."""
+    """Run ``terraform ARGS`` in ``work``; raise TerraformError unless its exit code is ok
+    (or when it runs longer than ``timeout`` seconds)."""
     terraform = find_terraform()
     if terraform is None:
         raise TerraformError("terraform is not on the PATH (install Terraform 1.5 or later)")
     started = time.monotonic()
     if not quiet:
         print(f">> terraform {' '.join(args)}", file=sys.stderr, flush=True)
-    result = subprocess.run(
-        [terraform, *args], cwd=work, env=dict(env), capture_output=True, text=True, check=False
-    )
+    try:
+        result = subprocess.run(
+            [terraform, *args],
+            cwd=work,
+            env=dict(env),
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired as expired:
+        raise TerraformError(
+            f"terraform {' '.join(args)} still running after {timeout} s in {work}"
+        ) from expired
     if result.returncode not in ok_codes:
         tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-40:])
         raise TerraformError(

@@ -1,0 +1,221 @@
+#!/usr/bin/env python
+"""``make e2e``: the README's Terraform workflow in every mode, against the local emulator.
+
+For Outpost mode, Region mode with EC2 tasks and Region mode with FARGATE tasks: synthesize,
+``terraform init``, ``validate``, the targeted apply of the image module, the full apply, the
+promised outputs, an empty re-plan (``-detailed-exitcode`` 0), the producer round trip against
+the deployed stream, ``destroy``, and nothing left in the emulator. Then once ``cdktf deploy``
+and ``cdktf destroy`` (Outpost mode) from a temporary copy of the project, so the checkout
+gets no state file. Prints a table of the steps' times. Nothing leaves the machine: the
+emulator listens on 127.0.0.1 and the credentials are dummies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# The project root for scripts/, and tests/ ahead of this script's own folder, so that "e2e"
+# is the tests' package (tests/e2e, imported as pytest imports it) and not this file.
+sys.path[:0] = [str(ROOT / "tests"), str(ROOT)]
+
+from e2e.emulator import Emulator, free_port  # noqa: E402
+from e2e.workflow import (  # noqa: E402
+    COMMAND_TIMEOUT,
+    PROMISED_OUTPUTS,
+    STACK,
+    STEPS,
+    Deployment,
+    Mode,
+    log,
+    modes,
+    producer_round_trip,
+    remaining_resources,
+)
+from e2e.workflow import synthesize as synthesize_mode  # noqa: E402
+
+from scripts.terraform_cli import find_provider_mirror, find_terraform, run, terraform_env  # noqa: E402
+
+
+def check(condition: bool, message: str) -> None:
+    if not condition:
+        raise AssertionError(message)
+
+
+def run_mode(mode: Mode, base: Path) -> tuple[dict[str, float], int]:
+    """The Terraform workflow of one mode; (step timings, resources applied)."""
+    started = time.monotonic()
+    stack = synthesize_mode(mode, base)
+    synth_seconds = time.monotonic() - started
+    with Emulator(free_port(), mode.region, base / "emulator.log", mode.outpost) as emulator:
+        emulator.wait_ready()
+        deployment = Deployment.from_stack(stack, base / "work", emulator)
+        deployment.init()
+        deployment.validate()
+        deployment.targeted_apply()
+        deployment.full_apply()
+        applied = [a for a in deployment.state_list() if not a.startswith("data.")]
+        outputs = deployment.outputs()
+        promised = [*PROMISED_OUTPUTS]
+        if mode.variables.get("enable_dashboard", True):
+            promised.append("dashboard_name")
+        missing = [name for name in promised if not outputs.get(name)]
+        check(not missing, f"{mode.name}: outputs missing after apply: {missing}")
+        replan = deployment.replan()
+        check(
+            replan.returncode == 0,
+            f"{mode.name}: the re-plan after apply has changes:\n{replan.stdout[-6000:]}",
+        )
+        started = time.monotonic()
+        producer_round_trip(deployment, base)
+        producer_seconds = time.monotonic() - started
+        deployment.destroy()
+        check(deployment.state_list() == [], f"{mode.name}: state not empty after destroy")
+        left = {kind: found for kind, found in remaining_resources(emulator).items() if found}
+        check(not left, f"{mode.name}: left in the emulator after destroy: {left}")
+        timings = {"synth": synth_seconds, **deployment.timings, "producer": producer_seconds}
+        return timings, len(applied)
+
+
+def copy_project(target: Path) -> Path:
+    """The checkout's files (tracked or not ignored, as they are now) copied into ``target``,
+    with links to the installed tools."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for name in filter(None, listed.split("\0")):
+        source = ROOT / name
+        if source.is_file():  # a tracked file may have been deleted in the work tree
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+    for tool in (".venv", "node_modules"):
+        (target / tool).symlink_to(ROOT / tool)
+    return target
+
+
+def run_cdktf(mode: Mode, base: Path) -> dict[str, float]:
+    """``cdktf deploy`` and ``cdktf destroy`` of ``mode`` from a copy of the project."""
+    project = copy_project(base / "project")
+    vars_file = project / "vars" / f"e2e-{mode.name}.tfvars.json"
+    vars_file.write_text(json.dumps(mode.variables, indent=2))
+    stack = project / "cdktf.out" / "stacks" / STACK
+    timings: dict[str, float] = {}
+    with Emulator(free_port(), mode.region, base / "emulator.log", mode.outpost) as emulator:
+        emulator.wait_ready()
+        env = terraform_env(
+            project,
+            {
+                **emulator.env(),
+                "AWS_MAX_ATTEMPTS": "2",
+                "AWS_EC2_METADATA_DISABLED": "true",
+                "VARS_FILE": str(vars_file),
+                # The plugin cache is Terraform's; cdktf would otherwise set its own.
+                "CDKTF_DISABLE_PLUGIN_CACHE_ENV": "1",
+                "CHECKPOINT_DISABLE": "1",
+                "DISABLE_VERSION_CHECK": "1",
+                "CI": "1",
+                "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+            },
+        )
+        for step in ("deploy", "destroy"):
+            log(f"cdktf {step} {STACK} ({mode.name})")
+            started = time.monotonic()
+            result = subprocess.run(
+                ["npx", "--no-install", "cdktf", step, STACK, "--auto-approve"]
+                + (["--skip-provider-lock"] if step == "deploy" else []),
+                cwd=project,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=1800,
+                check=False,
+            )
+            timings[f"cdktf {step}"] = time.monotonic() - started
+            (base / f"cdktf-{step}.log").write_text(result.stdout + result.stderr)
+            output = result.stdout + result.stderr
+            check(
+                result.returncode == 0,
+                f"cdktf {step} exited {result.returncode}:\n{output[-4000:]}",
+            )
+            if step == "deploy":
+                check(
+                    (project / f"terraform.{STACK}.tfstate").is_file(),
+                    "cdktf deploy left no state in the copy's terraform.outposts-ecs.tfstate",
+                )
+                listed = run(
+                    ["state", "list"], stack, env, quiet=True, timeout=COMMAND_TIMEOUT
+                ).stdout.split()
+                applied = [a for a in listed if not a.startswith("data.")]
+                log(f"cdktf deploy applied {len(applied)} resources")
+        listed = run(
+            ["state", "list"], stack, env, quiet=True, timeout=COMMAND_TIMEOUT
+        ).stdout.split()
+        check(listed == [], f"state not empty after cdktf destroy: {listed}")
+        left = {kind: found for kind, found in remaining_resources(emulator).items() if found}
+        check(not left, f"left in the emulator after cdktf destroy: {left}")
+    return timings
+
+
+def table(rows: dict[str, dict[str, float]], counts: dict[str, int]) -> str:
+    steps = ["synth", *STEPS, "producer"]
+    columns = [*steps, "resources"]
+    lines = [
+        "| mode | " + " | ".join(columns) + " |",
+        "| --- | " + " | ".join("---:" for _ in columns) + " |",
+    ]
+    for name, timings in rows.items():
+        cells = [f"{timings[step]:.0f} s" if step in timings else "" for step in steps]
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {counts.get(name, '')} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--modes", nargs="+", choices=sorted(modes()), default=list(modes()))
+    parser.add_argument("--no-cdktf", action="store_true", help="skip cdktf deploy/destroy")
+    parser.add_argument("--keep", action="store_true", help="keep the working folders")
+    args = parser.parse_args(argv)
+    if find_terraform() is None:
+        print("error: terraform is not on the PATH (install Terraform 1.5 or later)")
+        return 2
+    if find_provider_mirror() is None:
+        print(
+            "error: no provider mirror holding registry.terraform.io/hashicorp/aws; set "
+            "TF_PROVIDER_MIRROR (terraform providers mirror DIR makes one)"
+        )
+        return 2
+    base = Path(tempfile.mkdtemp(prefix="e2e-"))
+    rows: dict[str, dict[str, float]] = {}
+    counts: dict[str, int] = {}
+    started = time.monotonic()
+    try:
+        for name in args.modes:
+            log(f"mode {name}")
+            rows[name], counts[name] = run_mode(modes()[name], base / name)
+        cdktf = {} if args.no_cdktf else run_cdktf(modes()["outpost"], base / "cdktf")
+    finally:
+        if args.keep:
+            print(f"working folders kept in {base}")
+        else:
+            shutil.rmtree(base, ignore_errors=True)
+    print(table(rows, counts))
+    for step, seconds in cdktf.items():
+        print(f"{step} (outpost): {seconds:.0f} s")
+    print(f"total: {time.monotonic() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+    sys.exit(main())

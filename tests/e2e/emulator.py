@@ -1,0 +1,383 @@
+"""A local AWS for the end-to-end tests: moto's server, patched where it falls short.
+
+:class:`Emulator` runs ``python -m tests.e2e.emulator`` in a child process on a free loopback
+port: moto's server with the shims below applied in that process, behind the Outposts
+responder (``tests/e2e/outposts.py``). It serves one request at a time, as moto's state is
+not thread-safe. Terraform reaches it through ``AWS_ENDPOINT_URL`` (see :meth:`Emulator.env`).
+
+Gaps in moto 5.2 that the shims close (what AWS does / what moto does / what the shim does):
+
+- KMS: every account has the AWS managed key ``alias/aws/kinesis`` / moto makes ``alias/aws/*``
+  keys for a fixed list of services, without kinesis / the alias joins that list.
+- IAM: AWS managed policies exist / moto loads them only on request / the server starts with
+  ``MOTO_IAM_LOAD_MANAGED_POLICIES=true``.
+- Application Auto Scaling: scalable targets take tags (``RegisterScalableTarget`` Tags,
+  ``TagResource``, ``UntagResource``, ``ListTagsForResource``) / moto ignores the tags and lacks
+  the three tag calls (HTTP 500) / tags are kept per ARN and the calls answered.
+- ECS ``CreateService``: keeps ``capacityProviderStrategy``, ``enableECSManagedTags``,
+  ``healthCheckGracePeriodSeconds`` and ``availabilityZoneRebalancing`` / moto drops them
+  (perpetual diff) / they are stored on the service.
+- Kinesis ``CreateStream``: tags the stream with its ``Tags`` / moto drops them / they are added.
+- CodeBuild ``DeleteProject``: takes a name or an ARN / moto only a name (a delete by ARN leaves
+  the project) / an ARN is turned into the name.
+- EC2 instances (the autoscaling group's ECS container instances): a block device mapping
+  without ``VolumeSize`` gets the size of the AMI's snapshot / moto fails with
+  ``MissingParameter size/snapshot`` / such a volume gets the ECS-optimized AMI's 30 GiB.
+- EC2 ``CreateLaunchTemplate``: tags of the template itself stay off its data / moto copies them
+  into ``LaunchTemplateData.TagSpecifications`` (perpetual diff) / they are left out.
+- Outposts: ``ListOutposts``/``GetOutpost``, EC2 ``DescribeLocalGateways``,
+  ``DescribeLocalGatewayRouteTables``, ``DescribeCoipPools`` and the local-gateway route table
+  VPC associations (create, describe, delete) / moto has none of them / the Outposts responder
+  answers them for the Outpost of the vars file and keeps the associations.
+- EC2 ``CreateSubnet`` keeps ``OutpostArn``, ``CreateRoute`` keeps ``LocalGatewayId``, ELBv2
+  ``CreateLoadBalancer`` keeps ``CustomerOwnedIpv4Pool`` / moto drops them (perpetual diff, or a
+  route with no target) / they are stored and returned.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from .outposts import Outpost, OutpostsResponder
+
+ROOT = Path(__file__).resolve().parents[2]
+KINESIS_MANAGED_ALIAS = "alias/aws/kinesis"
+#: Root volume size of the ECS-optimized Amazon Linux AMIs.
+DEFAULT_ROOT_VOLUME_GIB = 30
+#: Credentials moto accepts; nothing reaches AWS.
+AWS_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _wrap(owner: Any, name: str, after: Callable[..., Any]) -> None:
+    """Replace ``owner.name`` by a call to it followed by ``after(self, result, *args)``."""
+    original = getattr(owner, name)
+    if getattr(original, "_e2e_shim", False):
+        return
+
+    @functools.wraps(original)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = original(self, *args, **kwargs)
+        after(self, result, *args, **kwargs)
+        return result
+
+    wrapper._e2e_shim = True  # type: ignore[attr-defined]
+    setattr(owner, name, wrapper)
+
+
+def _keep_params(
+    owner: Any, action: str, pick: Callable[[Any], Any], params: Mapping[str, str]
+) -> None:
+    """After ``action``, set the request's ``params`` (name -> attribute) on ``pick(result)``."""
+
+    def after(response: Any, result: Any, *_: Any, **__: Any) -> None:
+        target = pick(result.result)
+        for param, attribute in params.items():
+            value = response._get_param(param)
+            if value is not None:
+                setattr(target, attribute, value)
+
+    _wrap(owner, action, after)
+
+
+def _shim_kms() -> None:
+    from moto.kms import utils
+
+    if KINESIS_MANAGED_ALIAS not in utils.RESERVED_ALIASES:
+        utils.RESERVED_ALIASE_TARGET_KEY_IDS[KINESIS_MANAGED_ALIAS] = (
+            "0b9f6a15-8f2e-4f0b-9c4e-6e8b1a3d5c7e"
+        )
+        # models.py and responses.py hold this very list object.
+        utils.RESERVED_ALIASES.append(KINESIS_MANAGED_ALIAS)
+
+
+def _shim_application_autoscaling() -> None:
+    from moto.applicationautoscaling.models import ApplicationAutoscalingBackend
+    from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
+
+    def tag_store(response: Any) -> dict[str, dict[str, str]]:
+        backend: ApplicationAutoscalingBackend = response.applicationautoscaling_backend
+        if not hasattr(backend, "e2e_tags"):
+            backend.e2e_tags = {}  # type: ignore[attr-defined]
+        tags: dict[str, dict[str, str]] = backend.e2e_tags  # type: ignore[attr-defined]
+        return tags
+
+    def after_register(response: Any, result: str, *_: Any, **__: Any) -> None:
+        tags = response._get_param("Tags")
+        if tags:
+            tag_store(response).setdefault(json.loads(result)["ScalableTargetARN"], {}).update(tags)
+
+    def tag_resource(self: Any) -> str:
+        tag_store(self).setdefault(self._get_param("ResourceARN"), {}).update(
+            self._get_param("Tags") or {}
+        )
+        return "{}"
+
+    def untag_resource(self: Any) -> str:
+        tags = tag_store(self).get(self._get_param("ResourceARN"), {})
+        for key in self._get_param("TagKeys") or []:
+            tags.pop(key, None)
+        return "{}"
+
+    def list_tags_for_resource(self: Any) -> str:
+        return json.dumps({"Tags": tag_store(self).get(self._get_param("ResourceARN"), {})})
+
+    _wrap(ApplicationAutoScalingResponse, "register_scalable_target", after_register)
+    ApplicationAutoScalingResponse.tag_resource = tag_resource  # type: ignore[attr-defined]
+    ApplicationAutoScalingResponse.untag_resource = untag_resource  # type: ignore[attr-defined]
+    ApplicationAutoScalingResponse.list_tags_for_resource = list_tags_for_resource  # type: ignore[attr-defined]
+
+
+def _shim_ecs() -> None:
+    from moto.ecs.responses import EC2ContainerServiceResponse
+
+    _keep_params(
+        EC2ContainerServiceResponse,
+        "create_service",
+        lambda result: result["service"],
+        {
+            "capacityProviderStrategy": "capacity_provider_strategy",
+            "enableECSManagedTags": "enable_ecs_managed_tags",
+            "healthCheckGracePeriodSeconds": "health_check_grace_period_seconds",
+            "availabilityZoneRebalancing": "availability_zone_rebalancing",
+        },
+    )
+
+
+def _shim_kinesis() -> None:
+    from moto.kinesis.responses import KinesisResponse
+
+    def after(response: Any, *_: Any, **__: Any) -> None:
+        tags = response._get_param("Tags")
+        if tags:
+            response.kinesis_backend.add_tags_to_stream(
+                None, response._get_param("StreamName"), tags
+            )
+
+    _wrap(KinesisResponse, "create_stream", after)
+
+
+def _shim_codebuild() -> None:
+    from moto.codebuild.models import CodeBuildBackend
+
+    original = CodeBuildBackend.delete_project
+    if getattr(original, "_e2e_shim", False):
+        return
+
+    def delete_project(self: CodeBuildBackend, project_name: str) -> None:
+        # arn:aws:codebuild:REGION:ACCOUNT:project/NAME
+        original(self, project_name.split(":project/", 1)[-1])
+
+    delete_project._e2e_shim = True  # type: ignore[attr-defined]
+    CodeBuildBackend.delete_project = delete_project  # type: ignore[method-assign]
+
+
+def _shim_ec2() -> None:
+    from moto.ec2.models.launch_templates import LaunchTemplateBackend
+    from moto.ec2.responses.route_tables import RouteTables
+    from moto.ec2.responses.subnets import Subnets
+
+    _keep_params(
+        Subnets, "create_subnet", lambda result: result["Subnet"], {"OutpostArn": "outpost_arn"}
+    )
+
+    def after_route(response: Any, *_: Any, **__: Any) -> None:
+        gateway = response._get_param("LocalGatewayId")
+        if gateway:
+            table = response.ec2_backend.get_route_table(response._get_param("RouteTableId"))
+            cidr = response._get_param("DestinationCidrBlock")
+            for route in table.routes:
+                if route.destination_cidr_block == cidr:
+                    route.local_gateway_id = gateway
+
+    _wrap(RouteTables, "create_route", after_route)
+
+    original = LaunchTemplateBackend.create_launch_template
+    if not getattr(original, "_e2e_shim", False):
+
+        def create_launch_template(
+            self: Any, name: str, description: str, template_data: dict[str, Any], tag_spec: Any
+        ) -> Any:
+            specs = [
+                spec
+                for spec in template_data.get("TagSpecifications", [])
+                if spec.get("ResourceType") != "launch-template"
+            ]
+            if specs:
+                template_data["TagSpecifications"] = specs
+            else:
+                template_data.pop("TagSpecifications", None)
+            return original(self, name, description, template_data, tag_spec)
+
+        create_launch_template._e2e_shim = True  # type: ignore[attr-defined]
+        LaunchTemplateBackend.create_launch_template = create_launch_template  # type: ignore[method-assign]
+
+
+def _shim_instances() -> None:
+    from moto.ec2.models.instances import Instance
+
+    original = Instance.add_block_device
+    if getattr(original, "_e2e_shim", False):
+        return
+
+    def add_block_device(self: Instance, size: int | None, *args: Any, **kwargs: Any) -> None:
+        if size is None and kwargs.get("snapshot_id", args[1] if len(args) > 1 else None) is None:
+            size = DEFAULT_ROOT_VOLUME_GIB
+        original(self, size, *args, **kwargs)  # type: ignore[arg-type]
+
+    add_block_device._e2e_shim = True  # type: ignore[attr-defined]
+    Instance.add_block_device = add_block_device  # type: ignore[method-assign]
+
+
+def _shim_elbv2() -> None:
+    from moto.elbv2.responses import ELBV2Response
+
+    _keep_params(
+        ELBV2Response,
+        "create_load_balancer",
+        lambda result: result["LoadBalancers"][0],
+        {"CustomerOwnedIpv4Pool": "customer_owned_ipv4_pool"},
+    )
+
+
+def patch_moto() -> None:
+    """Apply every shim of the module docstring to the moto imported in this process."""
+    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+    _shim_kms()
+    _shim_application_autoscaling()
+    _shim_ecs()
+    _shim_kinesis()
+    _shim_codebuild()
+    _shim_ec2()
+    _shim_instances()
+    _shim_elbv2()
+
+
+def outpost_from_arn(arn: str, local_gateway_id: str) -> Outpost:
+    """The emulated Outpost of ``arn``, in the first Availability Zone moto has in its Region."""
+    from moto.ec2.models.availability_zones_and_regions import RegionsAndZonesBackend
+
+    region = arn.split(":")[3]
+    zone = RegionsAndZonesBackend.zones[region][0]
+    return Outpost(arn, local_gateway_id, zone.name, zone.zone_id)
+
+
+def serve(port: int, outpost: Outpost | None) -> None:
+    """Run the patched moto server on 127.0.0.1:``port`` until killed."""
+    patch_moto()
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import run_simple
+
+    app: Any = DomainDispatcherApplication(create_backend_app)
+    if outpost is not None:
+        app = OutpostsResponder(app, outpost)
+    run_simple("127.0.0.1", port, app, threaded=False, request_handler=MotoRequestHandler)
+
+
+class Emulator:
+    """The emulator server in a child process; :meth:`stop` (or ``with``) ends it."""
+
+    def __init__(
+        self, port: int, region: str, log: Path, outpost: tuple[str, str] | None = None
+    ) -> None:
+        self.port = port
+        self.region = region
+        self.endpoint = f"http://127.0.0.1:{port}"
+        self.log = log
+        command = [sys.executable, "-m", "tests.e2e.emulator", "--port", str(port)]
+        if outpost is not None:
+            command += ["--outpost-arn", outpost[0], "--local-gateway-id", outpost[1]]
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        with log.open("wb") as out:
+            self.process = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+            )
+
+    def wait_ready(self, timeout: float = 60) -> Emulator:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the emulator exited:\n{self.log.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"{self.endpoint}/moto-api/", timeout=2) as answer:
+                    if answer.status == 200:
+                        return self
+            except (urllib.error.URLError, OSError):
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"the emulator did not answer within {timeout} s")
+
+    def env(self) -> dict[str, str]:
+        """Environment variables pointing AWS SDKs and the AWS provider at the emulator."""
+        return {
+            **AWS_CREDENTIALS,
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+        }
+
+    def client(self, service: str) -> Any:
+        """A boto3 client of ``service`` against the emulator."""
+        import botocore.session
+
+        return botocore.session.get_session().create_client(
+            service,
+            endpoint_url=self.endpoint,
+            region_name=self.region,
+            aws_access_key_id=AWS_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=AWS_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        )
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def __enter__(self) -> Emulator:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--outpost-arn", default="")
+    parser.add_argument("--local-gateway-id", default="")
+    args = parser.parse_args(argv)
+    outpost = (
+        outpost_from_arn(args.outpost_arn, args.local_gateway_id) if args.outpost_arn else None
+    )
+    serve(args.port, outpost)
+
+
+if __name__ == "__main__":
+    main()

@@ -35,7 +35,9 @@ from e2e.workflow import (  # noqa: E402
     STEPS,
     Deployment,
     Mode,
+    image_module_addresses,
     log,
+    managed_addresses,
     modes,
     producer_round_trip,
     remaining_resources,
@@ -61,8 +63,13 @@ def run_mode(mode: Mode, base: Path) -> tuple[dict[str, float], int]:
         deployment.init()
         deployment.validate()
         deployment.targeted_apply()
+        applied = {a for a in deployment.state_list() if not a.startswith("data.")}
+        extra = sorted(applied ^ image_module_addresses(stack))
+        check(not extra, f"{mode.name}: the targeted apply is not the image module: {extra}")
         deployment.full_apply()
-        applied = [a for a in deployment.state_list() if not a.startswith("data.")]
+        applied = {a for a in deployment.state_list() if not a.startswith("data.")}
+        extra = sorted(applied ^ managed_addresses(stack))
+        check(not extra, f"{mode.name}: state after apply differs from the JSON: {extra}")
         outputs = deployment.outputs()
         promised = [*PROMISED_OUTPUTS]
         if mode.variables.get("enable_dashboard", True):

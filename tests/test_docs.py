@@ -42,3 +42,14 @@ def test_check_mode_fails_on_a_stale_readme(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert "stale" in result.stderr
+
+
+def test_the_e2e_docs_list_every_emulator_shim() -> None:
+    import ast
+
+    emulator = ast.get_docstring(ast.parse((ROOT / "tests/e2e/emulator.py").read_text()))
+    assert emulator is not None
+    shims = " ".join(emulator[emulator.index("- KMS:") :].split())
+    docs = (ROOT / "docs" / "e2e.md").read_text(encoding="utf-8")
+    listed = " ".join(docs[docs.index("- KMS:") :].split())
+    assert listed == shims, "docs/e2e.md lists other shims than tests/e2e/emulator.py"

@@ -69,6 +69,20 @@ class Mode:
         return str(self.variables.get("aws_region") or self.variables["outposts_arn"].split(":")[3])
 
 
+IMAGE_MODULE = "ecs-docker-codebuild_"
+
+
+def managed_addresses(stack: Path) -> set[str]:
+    """Every resource address of a synthesized stack."""
+    synthesized = json.loads((stack / "cdk.tf.json").read_text())
+    return {f"{kind}.{name}" for kind, blocks in synthesized["resource"].items() for name in blocks}
+
+
+def image_module_addresses(stack: Path) -> set[str]:
+    """The image module's resources: what the README's targeted first apply must create."""
+    return {a for a in managed_addresses(stack) if a.split(".")[1].startswith(IMAGE_MODULE)}
+
+
 def modes() -> dict[str, Mode]:
     """Outpost mode, and Region mode with EC2 and with FARGATE tasks."""
     outpost = json.loads((ROOT / "vars" / "test.tfvars.json").read_text())

@@ -277,16 +277,20 @@ def test_not_utf8(tmp_path: Path) -> None:
         load_variables(path)
 
 
-def test_main_reports_a_bad_file_without_a_traceback(tmp_path: Path) -> None:
-    path = _write(tmp_path, {**SAMPLE, "number_AZ": 0})
-    result = subprocess.run(
+def _synth(vars_file: Path, outdir: Path) -> subprocess.CompletedProcess[str]:
+    """``main.py`` run as the cdktf CLI runs it."""
+    return subprocess.run(
         [sys.executable, str(ROOT / "main.py")],
         cwd=ROOT,
-        env={**os.environ, "VARS_FILE": str(path), "CDKTF_OUTDIR": str(tmp_path / "out")},
+        env={**os.environ, "VARS_FILE": str(vars_file), "CDKTF_OUTDIR": str(outdir)},
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def test_main_reports_a_bad_file_without_a_traceback(tmp_path: Path) -> None:
+    result = _synth(_write(tmp_path, {**SAMPLE, "number_AZ": 0}), tmp_path / "out")
     assert result.returncode == 2
     assert "number_AZ" in result.stderr
     assert "Traceback" not in result.stderr
@@ -298,15 +302,7 @@ def test_a_failed_synth_removes_the_previous_output(tmp_path: Path) -> None:
     stale.mkdir(parents=True)
     (stale / "cdk.tf.json").write_text("{}")
     (tmp_path / "out" / "manifest.json").write_text("{}")
-    path = _write(tmp_path, {**SAMPLE, "number_AZ": 0})
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "main.py")],
-        cwd=ROOT,
-        env={**os.environ, "VARS_FILE": str(path), "CDKTF_OUTDIR": str(tmp_path / "out")},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = _synth(_write(tmp_path, {**SAMPLE, "number_AZ": 0}), tmp_path / "out")
     assert result.returncode == 2
     assert not stale.exists()
     assert f"removed the previous output {stale}" in result.stderr

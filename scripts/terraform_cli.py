@@ -18,6 +18,7 @@ working folder links the provider binary (700 MB for hashicorp/aws) instead of c
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -41,9 +42,7 @@ class TerraformError(RuntimeError):
 
 def find_terraform() -> str | None:
     """The terraform executable on the PATH (or ``TERRAFORM``), or None."""
-    from shutil import which
-
-    return which(os.environ.get("TERRAFORM", "terraform"))
+    return shutil.which(os.environ.get("TERRAFORM", "terraform"))
 
 
 def _has_aws_provider(folder: Path) -> bool:

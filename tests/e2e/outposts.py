@@ -212,6 +212,19 @@ class OutpostsResponder:
             f"<requestId>{request_id}</requestId>{inner}</{action}Response>",
         )
 
+    def _describe_one(
+        self,
+        action: str,
+        set_name: str,
+        item_xml: str,
+        keys: Mapping[str, str],
+        id_param: str,
+        params: Mapping[str, str],
+    ) -> tuple[str, str]:
+        """A Describe call of the Outpost's one resource: it, if the ids and filters match."""
+        hit = _matches(keys, _indexed(params, id_param), "id", params)
+        return self._ec2_response(action, f"<{set_name}>{item_xml if hit else ''}</{set_name}>")
+
     def _ec2_DescribeLocalGateways(self, params: Mapping[str, str]) -> tuple[str, str]:
         op = self.outpost
         item = {
@@ -221,15 +234,18 @@ class OutpostsResponder:
             "state": "available",
         }
         keys = {
+            "id": op.local_gateway_id,
             "local-gateway-id": op.local_gateway_id,
             "outpost-arn": op.arn,
             "state": "available",
         }
-        ids = _indexed(params, "LocalGatewayId")
-        hit = _matches({**keys, "id": op.local_gateway_id}, ids, "id", params)
-        items = _xml_item(item) if hit else ""
-        return self._ec2_response(
-            "DescribeLocalGateways", f"<localGatewaySet>{items}</localGatewaySet>"
+        return self._describe_one(
+            "DescribeLocalGateways",
+            "localGatewaySet",
+            _xml_item(item),
+            keys,
+            "LocalGatewayId",
+            params,
         )
 
     def _ec2_DescribeLocalGatewayRouteTables(self, params: Mapping[str, str]) -> tuple[str, str]:
@@ -250,31 +266,32 @@ class OutpostsResponder:
             "outpost-arn": op.arn,
             "state": "available",
         }
-        ids = _indexed(params, "LocalGatewayRouteTableId")
-        items = _xml_item(item) if _matches(keys, ids, "id", params) else ""
-        return self._ec2_response(
+        return self._describe_one(
             "DescribeLocalGatewayRouteTables",
-            f"<localGatewayRouteTableSet>{items}</localGatewayRouteTableSet>",
+            "localGatewayRouteTableSet",
+            _xml_item(item),
+            keys,
+            "LocalGatewayRouteTableId",
+            params,
         )
 
     def _ec2_DescribeCoipPools(self, params: Mapping[str, str]) -> tuple[str, str]:
         op = self.outpost
+        item_xml = (
+            f"<item><poolId>{op.coip_pool_id}</poolId>"
+            "<poolCidrSet><item>198.51.100.0/26</item></poolCidrSet>"
+            f"<localGatewayRouteTableId>{op.route_table_id}</localGatewayRouteTableId>"
+            f"<poolArn>arn:aws:ec2:{op.region}:{op.owner_id}:coip-pool/{op.coip_pool_id}"
+            f"</poolArn>{_tag_set({})}</item>"
+        )
         keys = {
             "id": op.coip_pool_id,
             "coip-pool.pool-id": op.coip_pool_id,
             "coip-pool.local-gateway-route-table-id": op.route_table_id,
         }
-        ids = _indexed(params, "PoolId")
-        items = ""
-        if _matches(keys, ids, "id", params):
-            items = (
-                f"<item><poolId>{op.coip_pool_id}</poolId>"
-                "<poolCidrSet><item>198.51.100.0/26</item></poolCidrSet>"
-                f"<localGatewayRouteTableId>{op.route_table_id}</localGatewayRouteTableId>"
-                f"<poolArn>arn:aws:ec2:{op.region}:{op.owner_id}:coip-pool/{op.coip_pool_id}"
-                f"</poolArn>{_tag_set({})}</item>"
-            )
-        return self._ec2_response("DescribeCoipPools", f"<coipPoolSet>{items}</coipPoolSet>")
+        return self._describe_one(
+            "DescribeCoipPools", "coipPoolSet", item_xml, keys, "PoolId", params
+        )
 
     def _association_xml(self, association: Association) -> str:
         op = self.outpost

@@ -15,7 +15,7 @@ export DISABLE_VERSION_CHECK := 1
 export CI_NO_SPINNER := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help install synth test lint typecheck pytest scan validate e2e image docs bench-synth bench-producer local clean
+.PHONY: help install synth test lint typecheck pytest stacks scan validate e2e image docs bench-synth bench-producer local clean
 
 help:
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -68,11 +68,17 @@ typecheck: $(VENV)/.dev-installed ## mypy on modules/, producer/, scripts/, test
 pytest: $(VENV)/.dev-installed $(SCAN_VENV)/.installed node_modules/.installed
 	$(PY) -m pytest -m "not image" $(PYTEST_ARGS)
 
-scan: $(VENV)/.dev-installed $(SCAN_VENV)/.installed ## checkov on the stack of every vars file, against the baseline
-	$(PY) scripts/scan.py
+# Every vars file's stack, synthesized once for scan and validate.
+STACK_DIRS = $(patsubst vars/%.tfvars.json,cdktf.out/vars/%/stacks/$(STACK),$(wildcard vars/*.tfvars.json))
 
-validate: $(VENV)/.app-installed ## terraform init and validate the stack of every vars file
-	$(PY) scripts/validate.py
+stacks: $(VENV)/.app-installed ## synthesize the stack of every vars file into cdktf.out/vars/
+	$(PY) scripts/synth_all.py
+
+scan: $(VENV)/.dev-installed $(SCAN_VENV)/.installed stacks ## checkov on the stack of every vars file, against the baseline
+	$(PY) scripts/scan.py $(addprefix --stack ,$(STACK_DIRS))
+
+validate: $(VENV)/.app-installed stacks ## terraform init and validate the stack of every vars file
+	$(PY) scripts/validate.py $(addprefix --stack ,$(STACK_DIRS))
 
 test: lint typecheck pytest synth scan validate ## everything CI runs
 

@@ -1,7 +1,7 @@
 """Security scan: checkov on the synthesized stack of every vars file, against the baseline.
 
     python scripts/scan.py                 # synthesize vars/*.tfvars.json, scan, judge
-    python scripts/scan.py --stack DIR     # scan and judge one synthesized stack directory
+    python scripts/scan.py --stack DIR     # scan and judge a synthesized stack directory
 
 Every failed check must be accepted by an entry of ``security/checkov-baseline.yaml`` (check
 id, resource-name pattern, one-line reason); any other failure fails the scan, and so does a
@@ -14,7 +14,6 @@ import argparse
 import fnmatch
 import json
 import os
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -26,10 +25,11 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "security" / "checkov-baseline.yaml"
 CHECKOV = ROOT / ".venv-scan" / "bin" / "checkov"
-SCAN_OUTDIR = ROOT / "cdktf.out" / "scan"
 
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+from scripts.synth_all import STACKS_OUTDIR, synthesize_all  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -127,27 +127,6 @@ def judge(report: Report, baseline: list[Accepted]) -> Report:
     return report
 
 
-def synthesize_all(vars_files: list[Path], outdir: Path) -> list[Path]:
-    """Synthesize each vars file into its own directory; the stack directories written."""
-    from cdktf import App
-
-    from stack import OutpostsEcsStack
-    from variables import STACK_NAME, load_variables
-
-    stacks = []
-    for vars_file in vars_files:
-        name = vars_file.name.removesuffix(".tfvars.json")
-        print(f">> synthesizing {vars_file.relative_to(ROOT)}", file=sys.stderr, flush=True)
-        target = outdir / name
-        shutil.rmtree(target, ignore_errors=True)
-        target.mkdir(parents=True)
-        app = App(outdir=str(target))
-        OutpostsEcsStack(app, STACK_NAME, load_variables(vars_file))
-        app.synth()
-        stacks.append(outdir / name / "stacks" / STACK_NAME)
-    return stacks
-
-
 def summarize(reports: list[Report], baseline: list[Accepted]) -> int:
     print("| stack | passed | failed | accepted by the baseline | new failures |")
     print("|---|---|---|---|---|")
@@ -174,16 +153,14 @@ def main() -> int:
     parser.add_argument("--stack", type=Path, action="append", help="scan this stack directory")
     parser.add_argument("--baseline", type=Path, default=BASELINE)
     parser.add_argument("--checkov", type=Path, default=CHECKOV)
-    parser.add_argument("--outdir", type=Path, default=SCAN_OUTDIR)
+    parser.add_argument("--outdir", type=Path, default=STACKS_OUTDIR)
     args = parser.parse_args()
     try:
         baseline = load_baseline(args.baseline)
     except (ValueError, yaml.YAMLError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    stacks = args.stack or synthesize_all(
-        sorted((ROOT / "vars").glob("*.tfvars.json")), args.outdir
-    )
+    stacks = args.stack or synthesize_all(args.outdir)
     reports = []
     for stack_dir in stacks:
         print(f">> checkov on {stack_dir}", file=sys.stderr, flush=True)

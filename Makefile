@@ -1,32 +1,46 @@
-# Everything a newcomer needs, from a clean clone with Python 3.11, Node.js 20 and npm.
-#   make synth   install what is missing, synthesize vars/test.tfvars.json (or $VARS_FILE)
+# Everything a newcomer needs, from a clean clone with Python 3.11, Node.js 22 or 24 and npm.
+#   make synth   install what is missing, synthesize every vars/*.tfvars.json (or $VARS_FILE)
 #   make test    install what is missing, lint, type-check, run the tests, synthesize
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 SCAN_VENV := .venv-scan
 PY := $(VENV)/bin/python
-VARS_FILE ?= vars/test.tfvars.json
-STACK := outposts-ecs
+# Empty: every vars/*.tfvars.json, each its own stack, named after the file.
+VARS_FILE ?=
 export VARS_FILE
+DEPLOYMENT = $(patsubst %.tfvars.json,%,$(notdir $(VARS_FILE)))
+# Every vars file's stack, for scan and validate, apart from what make synth writes.
+ALL_OUT := cdktf.out/all
+CDKTF := npx --no-install cdktf
 # No update checks or telemetry from the cdktf CLI or Terraform.
 export CHECKPOINT_DISABLE := 1
 export DISABLE_VERSION_CHECK := 1
 export CI_NO_SPINNER := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+# jsii's runtime calls util.isArray, which Node.js 22 and later report as deprecated on every
+# synth ([ERROR] in the cdktf CLI's log); the call is jsii's, not ours.
+export NODE_OPTIONS := $(strip $(NODE_OPTIONS) --disable-warning=DEP0044)
 
-.PHONY: help install synth test lint typecheck pytest stacks scan validate e2e image docs bench-synth bench-producer local clean
+.PHONY: help install synth plan deploy destroy output node-lts test test-fast lint typecheck pytest stacks scan validate e2e image docs bench-synth bench-producer local clean
 
 help:
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 NEEDS_PY311 := import sys; sys.exit(sys.version_info < (3, 11))
 
-$(VENV)/.app-installed: requirements.txt
+# Which interpreter made the venv: another one (an upgrade, or PYTHON=...) rebuilds it.
+PYTHON_ID := $(shell $(PYTHON) -c 'import sys; print(sys.implementation.cache_tag, *sys.version_info[:3], sep="-")' 2>/dev/null)
+
+$(VENV)/.python-$(PYTHON_ID):
 	@$(PYTHON) -c '$(NEEDS_PY311)' || { echo "error: Python 3.11 or later is needed, and $(PYTHON) is $$($(PYTHON) --version 2>&1); run make PYTHON=/path/to/python3.11" >&2; exit 1; }
-	@if test -x $(PY) && ! $(PY) -c '$(NEEDS_PY311)'; then echo ">> $(VENV) holds an older Python: recreating it"; rm -rf $(VENV); fi
-	@echo ">> creating $(VENV) and installing the app's Python packages (about a minute)"
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@if test -d $(VENV); then echo ">> $(VENV) was not made with $(PYTHON) ($(PYTHON_ID)): recreating it"; rm -rf $(VENV); fi
+	@echo ">> creating $(VENV) with $(PYTHON) ($(PYTHON_ID))"
+	@$(PYTHON) -m venv $(VENV)
+	@touch $@
+
+$(VENV)/.app-installed: requirements.txt $(VENV)/.python-$(PYTHON_ID)
+	@echo ">> installing the app's Python packages into $(VENV) (about a minute)"
 	@$(PY) -m pip install --quiet --upgrade pip
 	@$(PY) -m pip install --quiet --progress-bar off -r requirements.txt
 	@touch $@
@@ -50,12 +64,38 @@ node_modules/.installed: package.json package-lock.json
 
 install: $(VENV)/.dev-installed $(SCAN_VENV)/.installed node_modules/.installed ## install everything
 
-synth: $(VENV)/.app-installed node_modules/.installed ## synthesize the deployment for $VARS_FILE
-	@echo ">> cdktf synth with VARS_FILE=$(VARS_FILE)"
-	@log="$$(mktemp)"; npx --no-install cdktf synth --output cdktf.out > "$$log" 2>&1 \
+# The cdktf CLI's log goes to a temporary file, shown in full when the synth fails.
+define cdktf_synth
+	@log="$$(mktemp)"; $(2) $(CDKTF) synth --output $(1) > "$$log" 2>&1 \
 		|| { cat "$$log"; rm -f "$$log"; exit 1; }; \
-		grep -o 'Generated Terraform code.*' "$$log"; rm -f "$$log"
-	@echo ">> Terraform JSON: cdktf.out/stacks/$(STACK)/cdk.tf.json"
+		sed 's/\x1b\[[0-9;]*[A-Za-z]//g' "$$log" | grep -E '^(Synthesized|warning)|Generated Terraform code'; rm -f "$$log"
+endef
+
+synth: $(VENV)/.app-installed node_modules/.installed ## synthesize $VARS_FILE (default: every vars/*.tfvars.json) into cdktf.out/stacks/<name>
+	@echo ">> cdktf synth of $(or $(VARS_FILE),every vars/*.tfvars.json) (about 30 s)"
+	$(call cdktf_synth,cdktf.out)
+
+# A deployment is named by its vars file; these never fall back to an example.
+define need_vars_file
+	@test -n "$(VARS_FILE)" || { echo "error: make $@ needs the deployment's vars file: make $@ VARS_FILE=vars/<name>.tfvars.json" >&2; exit 2; }
+	@test -f "$(VARS_FILE)" || { echo "error: VARS_FILE=$(VARS_FILE): no such file" >&2; exit 2; }
+endef
+
+plan: $(VENV)/.app-installed node_modules/.installed ## terraform plan of the deployment VARS_FILE names (cdktf diff)
+	$(need_vars_file)
+	$(CDKTF) diff $(CDKTF_FLAGS) $(DEPLOYMENT)
+
+deploy: $(VENV)/.app-installed node_modules/.installed ## apply the deployment VARS_FILE names (cdktf deploy; asks first)
+	$(need_vars_file)
+	$(CDKTF) deploy $(CDKTF_FLAGS) $(DEPLOYMENT)
+
+destroy: $(VENV)/.app-installed node_modules/.installed ## destroy the deployment VARS_FILE names (cdktf destroy; asks first)
+	$(need_vars_file)
+	$(CDKTF) destroy $(CDKTF_FLAGS) $(DEPLOYMENT)
+
+output: $(VENV)/.app-installed node_modules/.installed ## the outputs of the deployment VARS_FILE names
+	$(need_vars_file)
+	$(CDKTF) output $(CDKTF_FLAGS) $(DEPLOYMENT)
 
 lint: $(VENV)/.dev-installed ## ruff lint and format check
 	$(VENV)/bin/ruff check .
@@ -64,15 +104,19 @@ lint: $(VENV)/.dev-installed ## ruff lint and format check
 typecheck: $(VENV)/.dev-installed ## mypy on modules/, producer/, scripts/, tests/e2e/ and the entry files
 	$(VENV)/bin/mypy
 
+# The inner loop: no security scan, no emulator, no image, no slow end-to-end tests.
+test-fast: lint typecheck $(VENV)/.dev-installed ## lint, mypy and the quick tests (no checkov, emulator or slow tests)
+	$(PY) -m pytest -m "not image and not e2e and not slow" --ignore=tests/test_scan.py $(PYTEST_ARGS)
+
 # The image build (minutes, cold) runs in make e2e and make image, not in make test.
 pytest: $(VENV)/.dev-installed $(SCAN_VENV)/.installed node_modules/.installed
 	$(PY) -m pytest -m "not image" $(PYTEST_ARGS)
 
-# Every vars file's stack, synthesized once for scan and validate.
-STACK_DIRS = $(patsubst vars/%.tfvars.json,cdktf.out/vars/%/stacks/$(STACK),$(wildcard vars/*.tfvars.json))
+STACK_DIRS = $(patsubst vars/%.tfvars.json,$(ALL_OUT)/stacks/%,$(wildcard vars/*.tfvars.json))
 
-stacks: $(VENV)/.app-installed ## synthesize the stack of every vars file into cdktf.out/vars/
-	$(PY) scripts/synth_all.py
+stacks: $(VENV)/.app-installed node_modules/.installed ## cdktf synth of every vars file into cdktf.out/all/ (for scan and validate)
+	@echo ">> cdktf synth of every vars/*.tfvars.json into $(ALL_OUT)"
+	$(call cdktf_synth,$(ALL_OUT),VARS_FILE=)
 
 scan: $(VENV)/.dev-installed $(SCAN_VENV)/.installed stacks ## checkov on the stack of every vars file, against the baseline
 	$(PY) scripts/scan.py $(addprefix --stack ,$(STACK_DIRS))
@@ -80,7 +124,27 @@ scan: $(VENV)/.dev-installed $(SCAN_VENV)/.installed stacks ## checkov on the st
 validate: $(VENV)/.app-installed stacks ## terraform init and validate the stack of every vars file
 	$(PY) scripts/validate.py $(addprefix --stack ,$(STACK_DIRS))
 
-test: lint typecheck pytest synth scan validate ## everything CI runs
+# The Node.js LTS the README recommends, from the npm registry's node package, for node-lts.
+NODE_LTS := 22.23.3
+NODE_LTS_DIR := .node-lts
+
+$(NODE_LTS_DIR)/.installed-$(NODE_LTS):
+	@echo ">> installing Node.js $(NODE_LTS) into $(NODE_LTS_DIR) (about 30 MB)"
+	@rm -rf $(NODE_LTS_DIR)
+	@npm install --prefix $(NODE_LTS_DIR) --no-save --no-fund --no-audit --loglevel=error node@$(NODE_LTS)
+	@touch $@
+
+node-lts: $(VENV)/.app-installed node_modules/.installed $(NODE_LTS_DIR)/.installed-$(NODE_LTS) ## cdktf synth under the recommended Node.js LTS, with no warning
+	@echo ">> cdktf synth of vars/test.tfvars.json under Node.js $(NODE_LTS)"
+	@log="$$(mktemp)"; export PATH="$(CURDIR)/$(NODE_LTS_DIR)/node_modules/.bin:$$PATH"; \
+		unset JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION; \
+		test "$$(node --version)" = "v$(NODE_LTS)" || { echo "error: node is $$(node --version), not v$(NODE_LTS)"; exit 1; }; \
+		VARS_FILE=vars/test.tfvars.json $(CDKTF) synth --output cdktf.out/node-lts > "$$log" 2>&1 \
+		|| { cat "$$log"; rm -f "$$log"; exit 1; }; \
+		if grep -qiE 'end-of-life|not supported|deprecat' "$$log"; then cat "$$log"; rm -f "$$log"; echo "error: warnings under Node.js $(NODE_LTS)"; exit 1; fi; \
+		grep -o 'Synthesized.*' "$$log"; rm -f "$$log"
+
+test: lint typecheck pytest stacks scan validate node-lts ## everything CI runs
 
 e2e: $(VENV)/.dev-installed node_modules/.installed ## README's deployment in every mode against a local AWS emulator, then the image
 	$(PY) scripts/e2e.py
@@ -102,4 +166,4 @@ local: $(VENV)/.dev-installed ## run the producer against a local Kinesis-compat
 	$(PY) -m producer.local
 
 clean: ## remove generated files (keeps the venv and node_modules)
-	rm -rf cdktf.out .pytest_cache .mypy_cache .ruff_cache .terraform-cache
+	rm -rf cdktf.out .pytest_cache .mypy_cache .ruff_cache .terraform-cache $(NODE_LTS_DIR)

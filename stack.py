@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cdktf import TerraformOutput
+from cdktf import LocalBackend, S3Backend, TerraformOutput
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_kms_key import DataAwsKmsKey
 from cdktf_cdktf_provider_aws.kinesis_stream import KinesisStream, KinesisStreamStreamModeDetails
@@ -14,21 +14,24 @@ from cdktf_cdktf_provider_aws.vpc_endpoint_route_table_association import (
 from constructs import Construct
 
 from modules.access_log_bucket import AccessLogBucket
-from modules.alb_ecs import (
-    AlbEcs,
-    AlbEcsConfig,
-    EcsService,
-    PortListener,
-    TargetGroup,
-    TaskDefinition,
-)
-from modules.docker_ecr_codebuild import DockerEcrCodebuild, DockerEcrCodebuildConfig
+from modules.alb_ecs import AlbEcs
+from modules.docker_ecr_codebuild import DockerEcrCodebuild
 from modules.naming import PathNamedStack
 from modules.observability import Observability
 from modules.provider import aws_provider
-from modules.vpc import Vpc, VpcConfig
+from modules.state import LOCAL_STATE
+from modules.test_client import TestClient
+from modules.vpc import Vpc
+from variables import (
+    ConstructOutputs,
+    alb_ecs_config,
+    image_config,
+    test_client_config,
+    vpc_config,
+)
 
 if TYPE_CHECKING:
+    from deployments import Deployment
     from variables import RootVariables
 
 # Outputs of each module, by the name the sample's module gives them.
@@ -85,9 +88,13 @@ class OutpostsEcsStack(PathNamedStack):
 
     ``test-vpc`` (vpc), one S3-endpoint association per Outposts route table,
     ``ecs-docker-codebuild`` (docker-ecr-codebuild), the ALB access-log bucket,
-    ``producer-outposts-ecs-alb`` (alb-ecs) and the Kinesis data stream. Every module output
-    is a Terraform output named ``<module>_<output>``; the values a user needs after a deploy
-    have short names (``alb_dns_name``, ``ecr_repository_url`` ...).
+    ``producer-outposts-ecs-alb`` (alb-ecs) and the Kinesis data stream; with
+    ``enable_test_client`` (off, as the sample ships it), ``test-client``, the sample's client
+    instances. Every module output is a Terraform output named ``<module>_<output>``; the
+    values a user needs after a deploy have short names (``alb_dns_name``,
+    ``ecr_repository_url`` ...). The state is ``s3_backend``'s, else the local file
+    ``terraform.<stack>.tfstate`` at the repository root; the JSON records its vars file
+    (``"//"."provenance"``) when given its ``source``.
 
     Not in the sample (root variables in parentheses): the stream is encrypted at rest
     (``kinesis_encryption_type``) with ``kinesis_kms_key_id``, the AWS managed
@@ -107,7 +114,8 @@ class OutpostsEcsStack(PathNamedStack):
     private subnets, the first ``number_AZ`` of each (one per AZ); the private subnets get NAT
     routes, and the S3 gateway endpoint serves the tasks' route tables (the private ones here,
     the Outposts ones on an Outpost). ``ecs_launch_type`` runs the tasks on EC2 instances or on
-    FARGATE. The listener admits the VPC and ``alb_inbound_cidr_range``.
+    FARGATE. The listener admits the VPC and ``alb_inbound_cidr_range`` (and, for the test
+    client in the private subnets, the NAT gateways' addresses).
 
     Also not in the sample: the service's task count scales between
     ``ecs_autoscaling_min_capacity`` (the initial count) and ``ecs_autoscaling_max_capacity``
@@ -118,11 +126,23 @@ class OutpostsEcsStack(PathNamedStack):
     ``alarm_sns_topic_arn`` when set.
     """
 
-    def __init__(self, scope: Construct, id: str, variables: RootVariables) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        variables: RootVariables,
+        *,
+        source: Deployment | None = None,
+    ) -> None:
         super().__init__(scope, id)
         v = variables
         tags = v.common_tags
         aws_provider(self, v.region)
+        self._state(id, v)
+        if source is not None:
+            # Where the JSON came from; Terraform ignores "//" keys.
+            provenance = {"vars_file": source.source, "sha256": source.sha256}
+            self.add_override("//.provenance", provenance)
         # The sample's root also looked up the Region, the AZs and the Outpost; the vpc
         # construct does those lookups and nothing at the root reads them.
         account_id = DataAwsCallerIdentity(self, "current").account_id
@@ -131,41 +151,7 @@ class OutpostsEcsStack(PathNamedStack):
         self.vpc = Vpc(
             self,
             "test-vpc",
-            VpcConfig(
-                vpc_name=v.vpc_name,
-                vpc_suffix=v.vpc_suffix,
-                tags=tags,
-                vpc_main_cidr=v.vpc_main_cidr,
-                enable_ipv6=False,
-                enable_dns_hostnames=True,
-                enable_dns_support=True,
-                enable_internet_gateway=True,
-                enable_nat_gateway=True,
-                enable_ssm=True,
-                create_iam_role_ssm=True,
-                number_AZ=v.number_AZ,
-                endpoints_ha=True,
-                private_subnets_cidr_list=v.private_subnets_cidr_list,
-                tgw_subnets_cidr_list=v.tgw_subnets_cidr_list,
-                fw_subnets_cidr_list=v.fw_subnets_cidr_list,
-                public_subnets_cidr_list=v.public_subnets_cidr_list,
-                web_tier_subnets_cidr_list=v.web_tier_subnets_cidr_list,
-                pres_tier_subnets_cidr_list=v.pres_tier_subnets_cidr_list,
-                database_tier_subnets_cidr_list=v.database_tier_subnets_cidr_list,
-                outposts_subnets_cidr_list=v.outposts_subnets_cidr_list,
-                outposts_subnets_internet_access_nat_gw=True,
-                # In the Region the tasks live in the private subnets: NAT egress for them.
-                private_subnets_internet_access_nat_gw=not on_outpost,
-                outposts_arn=v.outposts_arn,
-                outposts_route_to_LGW_destination=v.outposts_route_to_LGW_destination,
-                outposts_local_gateway_id=v.outposts_local_gateway_id,
-                enable_flow_log=True,
-                create_flow_log_cloudwatch_log_group=True,
-                create_flow_log_cloudwatch_iam_role=True,
-                flow_log_cloudwatch_log_group_retention_in_days=v.log_retention_days,
-                flow_log_cloudwatch_log_group_kms_key_id=v.log_group_kms_key_id,
-                availability_zones=v.availability_zones,
-            ),
+            vpc_config(v),
         )
         # The tasks' route tables reach S3 (ECR image layers) through the gateway endpoint.
         s3_endpoint = _created(self.vpc.s3_vpc_endpoint, "the S3 gateway endpoint of test-vpc")
@@ -185,14 +171,7 @@ class OutpostsEcsStack(PathNamedStack):
         self.image = DockerEcrCodebuild(
             self,
             "ecs-docker-codebuild",
-            DockerEcrCodebuildConfig(
-                tags=tags,
-                prefix_name=v.vpc_name + v.vpc_suffix,
-                image_tag=v.image_tag,
-                image_tag_mutability=v.image_tag_mutability,
-                log_retention_days=v.log_retention_days,
-                log_kms_key_id=v.log_group_kms_key_id,
-            ),
+            image_config(v),
         )
         self.logging_bucket = AccessLogBucket(
             self,
@@ -224,68 +203,26 @@ class OutpostsEcsStack(PathNamedStack):
         stream_key_arn = (
             DataAwsKmsKey(self, "kinesis_key", key_id=v.kinesis_kms_key_id).arn if encrypted else ""
         )
-        # Outpost: the ALB and the tasks in the first Outposts subnet (as the sample). Region: the
-        # ALB in the public subnets, the tasks in the private ones, one subnet per AZ each.
-        if on_outpost:
-            alb_subnets, task_subnets = self.vpc.subnet_outposts_ids[:1], []
-        else:
-            alb_subnets = self.vpc.subnet_public_ids[: v.number_AZ]
-            task_subnets = self.vpc.subnet_priv_ids[: v.number_AZ]
-        self.alb_ecs = AlbEcs(
-            self,
-            "producer-outposts-ecs-alb",
-            AlbEcsConfig(
-                tags=tags,
-                vpc_name=v.vpc_name + v.vpc_suffix,
-                vpc_id=self.vpc.vpc_id,
-                vpc_cidr_block=v.vpc_main_cidr,
-                alb_name="ALB-ECS",
-                subnets=alb_subnets,
-                ecs_subnets=task_subnets,
-                alb_enable_deletion_protection=v.alb_enable_deletion_protection,
-                enable_alb_access_logging=True,
-                # The policy's attribute, so the ALB waits for log delivery to be allowed.
-                logging_bucket_name=self.logging_bucket.bucket_name,
-                alb_access_logs_prefix=v.alb_access_logs_prefix,
-                port_listeners={
-                    "port-1": PortListener(
-                        port=80,
-                        protocol="HTTP",
-                        inbound_cidr_range=[v.vpc_main_cidr, *v.alb_inbound_cidr_range],
-                        target_group=TargetGroup(
-                            port=8080, protocol="HTTP", health_check_path="/healthcheck"
-                        ),
-                    )
-                },
-                outposts_arn=v.outposts_arn,
-                ecs_cluster_name="producer-cluster",
-                ecs_container_insights=v.ecs_container_insights,
-                ecs_service=EcsService(
-                    ecs_service_name="ecs-producer",
-                    desired_count=v.ecs_autoscaling_min_capacity,
-                    launch_type=v.ecs_launch_type,
-                    container_name="producer",
-                    task_definition=TaskDefinition(
-                        family="producer", cpu=512, memory=1024, port=8080
-                    ),
-                ),
-                ecs_autoscaling_min_capacity=v.ecs_autoscaling_min_capacity,
-                ecs_autoscaling_max_capacity=v.ecs_autoscaling_max_capacity,
-                ecs_autoscaling_cpu_target=v.ecs_autoscaling_cpu_target,
-                ecs_autoscaling_requests_per_target=v.ecs_autoscaling_requests_per_target,
-                log_group_name="producer-log",
-                log_retention_days=v.log_retention_days,
-                log_group_kms_key_id=v.log_group_kms_key_id,
-                ecr_name=self.image.config.ecr_name,
-                image_tag=self.image.image_tag,
-                ec2_iam_instance_profile=_created(
-                    self.vpc.iam_instance_profile_ec2_ssm_id, "the SSM instance profile of test-vpc"
-                ),
-                kinesis_stream_name=v.kinesis_stream_name,
-                kinesis_stream_arn=self.stream.arn,
-                kinesis_kms_key_arn=stream_key_arn,
+        outputs = ConstructOutputs(
+            vpc_id=self.vpc.vpc_id,
+            public_subnet_ids=self.vpc.subnet_public_ids,
+            private_subnet_ids=self.vpc.subnet_priv_ids,
+            outposts_subnet_ids=self.vpc.subnet_outposts_ids,
+            nat_public_ips=self.vpc.nat_public_ips,
+            instance_profile=_created(
+                self.vpc.iam_instance_profile_ec2_ssm_id,
+                "the SSM instance profile of test-vpc",
             ),
+            # The policy's attribute, so the ALB waits for log delivery to be allowed.
+            logging_bucket_name=self.logging_bucket.bucket_name,
+            ecr_name=self.image.config.ecr_name,
+            image_tag=self.image.image_tag,
+            stream_arn=self.stream.arn,
+            stream_key_arn=stream_key_arn,
         )
+        self.alb_ecs = AlbEcs(self, "producer-outposts-ecs-alb", alb_ecs_config(v, outputs))
+        client = test_client_config(v, outputs, self.alb_ecs.alb_dns_name)
+        self.test_client = TestClient(self, "test-client", client) if client else None
         self.observability = Observability(
             self,
             "observability",
@@ -303,8 +240,32 @@ class OutpostsEcsStack(PathNamedStack):
         )
         self._outputs()
 
+    def _state(self, name: str, v: RootVariables) -> None:
+        """The state of the deployment ``name``: in S3 with ``s3_backend``, else a local file
+        at the repository root.
+
+        The local path is relative to the stack's folder (``cdktf.out/stacks/<name>``), where
+        Terraform runs, so the JSON holds no path of the checkout; the cdktf CLI deletes stack
+        folders, so the state lives outside them.
+        """
+        s3 = v.s3_backend
+        if s3 is None:
+            LocalBackend(self, path=f"../../../{LOCAL_STATE.format(name=name)}")
+            return
+        S3Backend(
+            self,
+            bucket=s3.bucket,
+            key=s3.state_key(name),
+            region=s3.region or v.region,
+            encrypt=s3.encrypt,
+            kms_key_id=s3.kms_key_id or None,
+            workspace_key_prefix=s3.workspace_key_prefix or None,
+        )
+        # Terraform 1.10's own lock file; cdktf 0.21's S3Backend predates the argument.
+        self.add_override("terraform.backend.s3.use_lockfile", s3.use_lockfile)
+
     def _outputs(self) -> None:
-        summary = {
+        summary: dict[str, tuple[str | list[str], str]] = {
             "alb_dns_name": (self.alb_ecs.alb_dns_name, "DNS name of the ALB (curl it)"),
             "ecr_repository_url": (self.image.ecr_repository_url, "Repository of the image"),
             "codebuild_project_name": (
@@ -316,6 +277,15 @@ class OutpostsEcsStack(PathNamedStack):
             "ecs_cluster_name": (self.alb_ecs.ecs_cluster_name, "ECS cluster"),
             "ecs_service_name": (self.alb_ecs.ecs_service_name, "ECS service of the producer"),
         }
+        if self.test_client is not None:
+            summary["test_client_instance_ids"] = (
+                self.test_client.instance_ids,
+                "Test client instances (enable_test_client)",
+            )
+            summary["test_client_ssm_commands"] = (
+                self.test_client.ssm_start_session_commands,
+                "Open a shell on a test client, then run send-test-record or load-test-records",
+            )
         if self.observability.dashboard_name is not None:
             summary["dashboard_name"] = (
                 self.observability.dashboard_name,

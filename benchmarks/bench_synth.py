@@ -1,8 +1,11 @@
 """Synthesis benchmark: our work on top of the cost of loading the provider bindings.
 
-Runs, alternately and ``--rounds`` times each, two fresh Python processes:
+Runs, alternately and ``--rounds`` times each, in fresh Python processes:
 - floor: imports exactly the provider submodules the app imports, and exits;
-- synth: ``main.py`` synthesizing ``vars/test.tfvars.json`` into a temporary directory.
+- synth: ``main.py`` synthesizing ``vars/test.tfvars.json`` into a temporary directory;
+- every file, one app: ``main.py`` synthesizing every ``vars/*.tfvars.json``, a stack each;
+- every file, one process each: ``main.py`` once per vars file, one after the other (times
+  added up, the largest peak).
 Wall time and peak memory (resident set of the whole process tree: Python plus the jsii
 Node.js runtime, sampled every 10 ms) are reported as medians, with their ratio to the floor.
 Target: synth within 125% of the floor.
@@ -65,17 +68,32 @@ def main() -> int:
     modules = provider_imports()
     floor_code = "".join(f"import {m}\n" for m in modules)
     env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
-    runs: dict[str, list[tuple[float, float]]] = {"floor": [], "synth": []}
+    vars_files = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "vars").glob("*.tfvars.json"))
+    every_app = f"{len(vars_files)} files, one app"
+    every_process = f"{len(vars_files)} files, one process each"
+    runs: dict[str, list[tuple[float, float]]] = {
+        "floor": [],
+        "synth": [],
+        every_app: [],
+        every_process: [],
+    }
     with tempfile.TemporaryDirectory() as outdir:
-        synth_env = {**env, "VARS_FILE": args.vars_file, "CDKTF_OUTDIR": outdir}
+
+        def synth(vars_file: str) -> tuple[float, float]:
+            synth_env = {**env, "VARS_FILE": vars_file, "CDKTF_OUTDIR": outdir}
+            return measure([sys.executable, "main.py"], synth_env)
+
         for round_number in range(1, args.rounds + 1):
-            print(f"round {round_number}/{args.rounds}: floor", file=sys.stderr, flush=True)
+            print(f"round {round_number}/{args.rounds}", file=sys.stderr, flush=True)
             runs["floor"].append(measure([sys.executable, "-c", floor_code], env))
-            print(f"round {round_number}/{args.rounds}: synth", file=sys.stderr, flush=True)
-            runs["synth"].append(measure([sys.executable, "main.py"], synth_env))
-        written = Path(outdir, "stacks", "outposts-ecs", "cdk.tf.json")
-        if not written.is_file():
-            raise SystemExit(f"synth wrote no {written}")
+            runs["synth"].append(synth(args.vars_file))
+            runs[every_app].append(synth(""))
+            each = [synth(vars_file) for vars_file in vars_files]
+            runs[every_process].append((sum(t for t, _ in each), max(m for _, m in each)))
+        for vars_file in vars_files:
+            written = Path(outdir, "stacks", Path(vars_file).name.split(".")[0], "cdk.tf.json")
+            if not written.is_file():
+                raise SystemExit(f"synth wrote no {written}")
 
     floor_time = statistics.median(t for t, _ in runs["floor"])
     floor_rss = statistics.median(m for _, m in runs["floor"])

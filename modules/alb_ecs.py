@@ -18,12 +18,9 @@ with launch type FARGATE, on Fargate. Both modes may scale the service's task co
 from __future__ import annotations
 
 import base64
-import ipaddress
-import json
-import re
 from pathlib import Path
 from string import Template
-from typing import Annotated, Any, Literal
+from typing import Any
 
 from cdktf import Fn, TerraformIterator, TerraformResourceLifecycle, Token
 from cdktf_cdktf_provider_aws.acm_certificate import AcmCertificate
@@ -98,23 +95,40 @@ from cdktf_cdktf_provider_aws.security_group import SecurityGroup, SecurityGroup
 from cdktf_cdktf_provider_aws.security_group_rule import SecurityGroupRule
 from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
 from constructs import Construct
-from pydantic import AfterValidator, Field, model_validator
-from pydantic.dataclasses import dataclass
 
-from modules.provider import provider_region
-from modules.validation import (
-    LOG_RETENTION_DAYS,
-    MODULE_CONFIG,
-    Cidr,
-    EcrRepositoryName,
-    ImageTag,
-    KmsKeyArn,
-    OutpostsArn,
-    StreamName,
-    check_outposts_instance_type,
-    instance_family,
-    matching,
+# The configuration lives beside the module, free of provider bindings; re-exported here.
+from modules.alb_ecs_object_variables import (
+    AsgOverride,
+    BlockDeviceMapping,
+    EbsVolume,
+    EcsService,
+    PortListener,
+    TargetGroup,
+    TaskDefinition,
 )
+from modules.alb_ecs_variables import FARGATE_TASK_SIZES, AlbEcsConfig, fargate_memory_sizes
+from modules.provider import provider_region
+from modules.rendering import json_document
+from modules.validation import cidr_version
+
+__all__ = [
+    "FARGATE_CAPACITY_PROVIDER",
+    "FARGATE_TASK_SIZES",
+    "HTTPS_SSL_POLICY",
+    "INTERFACE_ENDPOINTS",
+    "AlbEcs",
+    "AlbEcsConfig",
+    "AsgOverride",
+    "BlockDeviceMapping",
+    "EbsVolume",
+    "EcsService",
+    "PortListener",
+    "TargetGroup",
+    "TaskDefinition",
+    "fargate_memory_sizes",
+    "producer_process",
+    "render_user_data",
+]
 
 USER_DATA_TEMPLATE = Path(__file__).parent / "templates" / "ecs_user_data.sh"
 
@@ -137,47 +151,12 @@ INTERFACE_ENDPOINTS = (
     ("secretsmanager", "secretsmanager", "secrets-manager-endpoint"),
     ("logs", "logs", "logs-endpoint"),
 )
-
-_ALB_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$")
-# Cluster and capacity provider names.
-_ECS_NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
-_LISTENER_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
-_STREAM_ARN = re.compile(
-    r"^arn:aws[a-z-]*:kinesis:[a-z0-9-]+:\d{12}:stream/([A-Za-z0-9_.-]{1,128})$"
-)
-_TASK_DEFINITION_ARN = re.compile(
-    r"^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition/[A-Za-z0-9_-]{1,255}(?::\d+)?$"
-)
-_HEALTH_CHECK_MATCHER = re.compile(r"^\d{3}(?:-\d{3})?(?:,\d{3}(?:-\d{3})?)*$")
-_RESERVED_CAPACITY_PROVIDER_PREFIXES = ("aws", "ecs", "fargate")
-
-# Task sizes Fargate runs (Linux): CPU units -> (smallest, largest, step) memory in MiB; with
-# 256 units only 512, 1024 and 2048 MiB.
-FARGATE_TASK_SIZES = {
-    256: (512, 2048, 512),
-    512: (1024, 4096, 1024),
-    1024: (2048, 8192, 1024),
-    2048: (4096, 16384, 1024),
-    4096: (8192, 30720, 1024),
-    8192: (16384, 61440, 4096),
-    16384: (32768, 122880, 8192),
-}
 # The capacity provider of the service's tasks with launch type FARGATE.
 FARGATE_CAPACITY_PROVIDER = "FARGATE"
 # Service autoscaling: seconds after a scale-out before the next scale-out, and after a scale-in
 # before the next scale-in (scale out fast, scale in slowly).
 SCALE_OUT_COOLDOWN = 60
 SCALE_IN_COOLDOWN = 300
-
-
-def fargate_memory_sizes(cpu: int) -> list[int]:
-    """The task memory sizes (MiB) Fargate offers with ``cpu`` units; [] for no such CPU size."""
-    if cpu not in FARGATE_TASK_SIZES:
-        return []
-    if cpu == 256:
-        return [512, 1024, 2048]
-    smallest, largest, step = FARGATE_TASK_SIZES[cpu]
-    return list(range(smallest, largest + 1, step))
 
 
 class _ScriptTemplate(Template):
@@ -202,625 +181,6 @@ def producer_process(task_cpu: int) -> str:
     a process (and a CPU) of its own: from 2 vCPUs (2048 units).
     """
     return "true" if task_cpu >= 2048 else "false"
-
-
-def _cidr_or_token(value: str) -> str:
-    if Token.is_unresolved(value):
-        return value
-    try:
-        if "/" not in value:
-            raise ValueError("no prefix length")
-        ipaddress.ip_network(value, strict=True)
-    except ValueError as exc:
-        raise ValueError(f"{value!r} is not a CIDR block ({exc})") from None
-    return value
-
-
-VpcId = Annotated[str, matching(r"^vpc-[0-9a-f]+$", "a VPC id (vpc-...)")]
-SubnetId = Annotated[str, matching(r"^subnet-[0-9a-f]+$", "a subnet id (subnet-...)")]
-Port = Annotated[int, Field(ge=1, le=65535)]
-
-
-@dataclass(config=MODULE_CONFIG, kw_only=True)
-class TargetGroup:
-    """Where a listener forwards: the containers' port and protocol, and the health check."""
-
-    port: Port
-    """Port the containers listen on; the health check uses it too."""
-    protocol: Literal["HTTP", "HTTPS"]
-    """Protocol from the load balancer to the containers (and of the health check)."""
-    health_check_path: str = "/"
-    """Path the load balancer requests to decide whether a container is healthy."""
-
-    @model_validator(mode="after")
-    def _path(self) -> TargetGroup:
-        if not self.health_check_path.startswith("/"):
-            raise ValueError(f"health_check_path: {self.health_check_path!r} must start with '/'")
-        return self
-
-
-@dataclass(config=MODULE_CONFIG, kw_only=True)
-class PortListener:
-    """One load balancer listener and the target group it forwards to."""
-
-    port: Port
-    """Port the load balancer listens on."""
-    protocol: Literal["HTTP", "HTTPS"]
-    """Listener protocol; HTTPS needs ``custom_zone`` (the certificate comes from there)."""
-    inbound_cidr_range: list[Cidr] = Field(default_factory=list)
-    """Networks allowed to reach the listener (besides the CoIP pool on an Outpost)."""
-    target_group: TargetGroup
-    """The target group the listener forwards to."""
-
-
-@dataclass(config=MODULE_CONFIG, kw_only=True)
-class TaskDefinition:
-    """Size and port of the service's task."""
-
-    family: str
-    """Task definition family name."""
-    cpu: int = Field(ge=128)
-    """CPU units of the task and of its container (1024 = one vCPU)."""
-    memory: int = Field(ge=6)
-    """Memory of the task and of its container, in MiB."""
-    port: Port
-    """Port the container listens on (its one port mapping)."""
-
-
-@dataclass(config=MODULE_CONFIG, kw_only=True)
-class EcsService:
-    """The ECS service and the container it runs."""
-
-    ecs_service_name: str
-    """Service name; the service is called ``<Project>-<ecs_service_name>``."""
-    desired_count: int = Field(ge=0)
-    """Number of tasks the service keeps running."""
-    launch_type: Literal["EC2", "FARGATE", "EXTERNAL"]
-    """Where tasks run: EC2 on the module's capacity provider (only one on an Outpost), FARGATE."""
-    container_name: str
-    """Name of the container; the load balancer forwards to it."""
-    task_definition: TaskDefinition
-    """Family, size and port of the task definition."""
-
-
-@dataclass(config=MODULE_CONFIG, kw_only=True)
-class AsgOverride:
-    """An instance type the Auto Scaling group may launch, with its weight."""
-
-    instance_type: str
-    """EC2 instance type (an Outposts family when ``outposts_arn`` is set)."""
-    weighted_capacity: int = Field(ge=1, le=999)
-    """Capacity units an instance of this type counts for."""
-
-
-@dataclass(config=MODULE_CONFIG, kw_only=True)
-class EbsVolume:
-    """EBS settings of a block device; ``None`` leaves a setting to the AMI or to EC2."""
-
-    delete_on_termination: bool | None = None
-    """Delete the volume when the instance terminates."""
-    encrypted: bool = True
-    """Encrypt the volume (true when not given; the sample left it to the AMI)."""
-    iops: int | None = Field(default=None, ge=100)
-    """Provisioned IOPS (io1, io2, gp3)."""
-    kms_key_id: str | None = None
-    """KMS key ARN for the encryption (needs ``encrypted``)."""
-    snapshot_id: str | None = None
-    """Snapshot to create the volume from."""
-    volume_size: int | None = Field(default=None, ge=1)
-    """Size in GiB."""
-    volume_type: Literal["standard", "gp2", "gp3", "io1", "io2", "sc1", "st1"] | None = None
-    """EBS volume type."""
-
-
-@dataclass(config=MODULE_CONFIG, kw_only=True)
-class BlockDeviceMapping:
-    """A block device of the container instances' launch template."""
-
-    device_name: str
-    """Device name, like /dev/xvda."""
-    no_device: bool = False
-    """Suppress this device of the AMI's block device mapping."""
-    virtual_name: str | None = None
-    """Instance store volume name (ephemeral0 and so on)."""
-    ebs: EbsVolume | None = None
-    """EBS volume settings."""
-
-
-def _default_port_listeners() -> dict[str, PortListener]:
-    return {
-        "port-1": PortListener(
-            port=80,
-            protocol="HTTP",
-            inbound_cidr_range=[],
-            target_group=TargetGroup(port=8080, protocol="HTTP", health_check_path="/"),
-        )
-    }
-
-
-def _default_ecs_service() -> EcsService:
-    return EcsService(
-        ecs_service_name="ecs-producer",
-        desired_count=1,
-        launch_type="EC2",
-        container_name="producer",
-        task_definition=TaskDefinition(family="producer", cpu=512, memory=1024, port=8080),
-    )
-
-
-def _default_asg_overrides() -> list[AsgOverride]:
-    return [
-        AsgOverride(instance_type="m5.2xlarge", weighted_capacity=70),
-        AsgOverride(instance_type="c5.2xlarge", weighted_capacity=20),
-        AsgOverride(instance_type="r5.2xlarge", weighted_capacity=10),
-    ]
-
-
-TerminationPolicy = Literal[
-    "OldestInstance",
-    "NewestInstance",
-    "OldestLaunchConfiguration",
-    "ClosestToNextInstanceHour",
-    "OldestLaunchTemplate",
-    "AllocationStrategy",
-    "Default",
-]
-ScalingProcess = Literal[
-    "Launch",
-    "Terminate",
-    "HealthCheck",
-    "ReplaceUnhealthy",
-    "AZRebalance",
-    "AlarmNotification",
-    "ScheduledActions",
-    "AddToLoadBalancer",
-    "InstanceRefresh",
-]
-GroupMetric = Literal[
-    "GroupDesiredCapacity",
-    "GroupInServiceCapacity",
-    "GroupPendingCapacity",
-    "GroupMinSize",
-    "GroupMaxSize",
-    "GroupInServiceInstances",
-    "GroupPendingInstances",
-    "GroupStandbyInstances",
-    "GroupStandbyCapacity",
-    "GroupTerminatingCapacity",
-    "GroupTerminatingInstances",
-    "GroupTotalCapacity",
-    "GroupTotalInstances",
-]
-
-
-@dataclass(config=MODULE_CONFIG, kw_only=True)
-class AlbEcsConfig:
-    """Variables of the ``alb-ecs`` module.
-
-    Names and defaults are the sample's. Added here:
-
-    - ``vpc_id``: the VPC comes by id from the vpc construct; the sample looked it up by its
-      Name tag, a lookup that fails on a first deployment (the VPC does not exist yet).
-    - ``vpc_cidr_block``: the VPC's main CIDR, allowed to reach the interface endpoints on 443
-      (the sample read it from the looked-up VPC).
-    - ``kinesis_stream_arn``: the stream the task role may write to; when empty it is built
-      from the Region, the account and ``kinesis_stream_name``.
-    - ``image_tag``: the tag of the producer image in ECR.
-    - The hardening settings whose description starts with "Not in the sample".
-
-    Ids, ARNs and CIDRs coming from other constructs may be Terraform tokens; their format is
-    then checked by AWS at apply time instead of here.
-    """
-
-    tags: dict[str, str]
-    """Tags of every resource; must hold ``Project`` and ``Owner`` (used in names and ASG tags)."""
-    vpc_name: str
-    """Name of the VPC, used in resource names."""
-    vpc_id: VpcId
-    """Id of the VPC the load balancer, security groups and endpoints live in."""
-    vpc_cidr_block: Annotated[str, AfterValidator(_cidr_or_token)]
-    """Main CIDR block of the VPC; it may reach the interface endpoints on port 443."""
-    alb_name: str
-    """Name of the load balancer (target group names start with it)."""
-    subnets: list[SubnetId] = Field(min_length=1)
-    """Subnets of the load balancer (one Outpost subnet), and of the rest unless ecs_subnets."""
-    ecs_subnets: list[SubnetId] = Field(default_factory=list)
-    """Not in the sample: subnets of the tasks, instances and endpoints; empty = ``subnets``."""
-    custom_zone: bool = False
-    """Give the load balancer a name in a Route 53 zone, with an ACM certificate for HTTPS."""
-    zone_id: str = ""
-    """Route 53 hosted zone id, required with ``custom_zone``."""
-    enable_alb_access_logging: bool = False
-    """Send the load balancer's access logs to ``logging_bucket_name``."""
-    logging_bucket_name: str = ""
-    """S3 bucket of the access logs (SSE-S3, in the Outpost's parent Region)."""
-    alb_access_logs_prefix: str = "alb/outposts"
-    """Key prefix of the access logs in the bucket."""
-    port_listeners: dict[str, PortListener] = Field(default_factory=_default_port_listeners)
-    """Listeners by key: port, protocol, allowed CIDRs and target group."""
-    alb_enable_deletion_protection: bool = False
-    """Protect the load balancer from deletion (off by default so a test deployment destroys)."""
-    alb_drop_invalid_header_fields: bool = True
-    """Not in the sample: the load balancer drops HTTP headers with invalid names."""
-    alb_ip_address_type: Literal["ipv4", "dualstack", "dualstack-without-public-ipv4"] = "ipv4"
-    """IP address type of the load balancer."""
-    target_group_deregistration_delay: int = Field(default=300, ge=0, le=3600)
-    """Seconds a deregistering target keeps draining."""
-    target_group_health_check_interval: int = Field(default=30, ge=5, le=300)
-    """Seconds between health checks of a target."""
-    target_group_health_check_timeout: int = Field(default=10, ge=2, le=120)
-    """Seconds without an answer that fail a health check (less than the interval)."""
-    target_group_health_check_matcher: str = "200-399"
-    """HTTP codes of a healthy answer (like 200, 200,202 or 200-399)."""
-    target_group_healthy_threshold: int = Field(default=3, ge=2, le=10)
-    """Consecutive successes that make a target healthy."""
-    target_group_unhealthy_threshold: int = Field(default=3, ge=2, le=10)
-    """Consecutive failures that make a target unhealthy."""
-    outposts_arn: OutpostsArn = ""
-    """ARN of the Outpost; empty to deploy in the Region."""
-    ecs_cluster_name: str
-    """Name of the ECS cluster."""
-    ecs_container_insights: Literal["enabled", "enhanced", "disabled"] = "enabled"
-    """Not in the sample: CloudWatch Container Insights of the cluster (billed per metric)."""
-    ecs_service: EcsService = Field(default_factory=_default_ecs_service)
-    """The ECS service: name, task count, launch type, container and task definition."""
-    ecs_autoscaling_min_capacity: int = Field(default=1, ge=1)
-    """Not in the sample: fewest tasks the service's autoscaling leaves running."""
-    ecs_autoscaling_max_capacity: int = Field(default=3, ge=1)
-    """Not in the sample: most tasks the service's autoscaling starts."""
-    ecs_autoscaling_cpu_target: int = Field(default=65, ge=0, le=100)
-    """Not in the sample: average CPU use (%) the task count tracks; 0 for no CPU policy."""
-    ecs_autoscaling_requests_per_target: int = Field(default=0, ge=0)
-    """Not in the sample: ALB requests per task and minute the task count tracks; 0 for none."""
-    import_aws_ecs_task_definition: bool = False
-    """Run ``task_definition_arn`` instead of creating a task definition, log group and roles."""
-    task_definition_arn: str = ""
-    """ARN of the existing task definition, required with ``import_aws_ecs_task_definition``."""
-    log_group_name: str
-    """Name of the containers' log group (prefixed with ``<vpc_name>-<Project>-``)."""
-    log_retention_days: int = 365
-    """Days the container logs are kept (a CloudWatch Logs retention value)."""
-    log_group_kms_key_id: KmsKeyArn = ""
-    """Not in the sample: ARN of the KMS key encrypting the containers' log group; "" for none."""
-    ecr_name: EcrRepositoryName = "kinesis/producer"
-    """ECR repository of the container image, in this account and Region."""
-    image_tag: ImageTag = "latest"
-    """Tag of the container image."""
-    ecs_ami_id: Annotated[str, matching(r"^ami-[0-9a-f]{8,17}$", "an AMI id (ami-...)")] = (
-        "ami-017a715104f93ea81"
-    )
-    """ECS-optimized AMI of the container instances."""
-    ecs_instance_type: str = "m5.2xlarge"
-    """Instance type of the launch template."""
-    ec2_iam_instance_profile: str
-    """Name of the container instances' IAM instance profile."""
-    maximum_scaling_step_size: int = Field(default=1, ge=1, le=10000)
-    """Most instances managed scaling adds at once."""
-    minimum_scaling_step_size: int = Field(default=1, ge=1, le=10000)
-    """Fewest instances managed scaling adds at once."""
-    capacity_provider_managed_termination_protection: Literal["ENABLED", "DISABLED"] = "DISABLED"
-    """Spare instances running tasks on scale-in (needs ``ecs_asg_protect_from_scale_in``)."""
-    capacity_provider_target_capacity: int = Field(default=80, ge=1, le=100)
-    """Target utilization of the instances, in percent."""
-    ecs_asg_name_prefix: str = "OUTPOST_ECS"
-    """Name prefix of the Auto Scaling group; its capacity provider is ``<prefix>-<cluster>``."""
-    ecs_asg_max_size: int = Field(default=3, ge=0)
-    """Maximum size of the Auto Scaling group."""
-    ecs_asg_min_size: int = Field(default=0, ge=0)
-    """Minimum size of the Auto Scaling group."""
-    ecs_asg_desired_capacity: int = Field(default=1, ge=0)
-    """Initial desired capacity (later changes by scaling are kept)."""
-    ecs_asg_health_check_type: Literal["EC2", "ELB"] = "ELB"
-    """Health check type of the Auto Scaling group."""
-    ecs_asg_capacity_rebalance: bool = False
-    """Enable capacity rebalancing."""
-    ecs_asg_default_cooldown: int = Field(default=300, ge=0)
-    """Seconds between two scaling activities."""
-    ecs_asg_health_check_grace_period: int = Field(default=300, ge=0)
-    """Seconds after launch before an instance's health is checked."""
-    ecs_asg_termination_policies: list[TerminationPolicy] = Field(default_factory=list)
-    """Order in which instances are chosen for termination."""
-    ecs_asg_suspended_processes: list[ScalingProcess] = Field(default_factory=list)
-    """Auto Scaling processes to suspend."""
-    ecs_asg_enabled_metrics: list[GroupMetric] = Field(default_factory=list)
-    """Group metrics to collect."""
-    ecs_asg_protect_from_scale_in: bool = False
-    """Protect new instances from scale-in."""
-    ecs_asg_override_config: list[AsgOverride] = Field(default_factory=_default_asg_overrides)
-    """Instance types of the mixed instances policy, with weights."""
-    import_aws_launch_template: bool = False
-    """Use the existing launch template ``launch_template_id`` instead of creating one."""
-    launch_template_id: str = ""
-    """Id of the existing launch template, required with ``import_aws_launch_template``."""
-    launch_template_name_prefix: str = "ecs_node_"
-    """Name prefix of the launch template."""
-    block_device_mappings: list[BlockDeviceMapping] = Field(default_factory=list)
-    """Extra block devices of the container instances."""
-    encrypt_root_volume: bool = True
-    """Not in the sample: without block_device_mappings, an encrypted gp2 root volume."""
-    kinesis_stream_name: StreamName = "data-processing-stream"
-    """Kinesis data stream the producer writes to (passed to the container as STREAM_NAME)."""
-    kinesis_stream_arn: str = ""
-    """ARN of that stream for the task role; empty to build it from the Region and account."""
-    kinesis_kms_key_arn: KmsKeyArn = ""
-    """Not in the sample: ARN of the KMS key encrypting the stream; the task role may use it."""
-    metrics_namespace: str = "KinesisProducerLibrary"
-    """Not in the sample: only CloudWatch namespace the tasks may put metrics in; "" for none."""
-    ecs_egress_ports: list[Port] = Field(default_factory=lambda: [80, 443])
-    """Not in the sample: TCP ports instances and tasks may reach (AWS APIs, package repos)."""
-    ecs_egress_all_traffic: bool = False
-    """Not in the sample: all egress traffic from instances and tasks (the sample's rule)."""
-
-    @model_validator(mode="after")
-    def _consistent(self) -> AlbEcsConfig:
-        self._check_names()
-        self._check_listeners()
-        self._check_placement()
-        self._check_capacity()
-        self._check_imports()
-        self._check_autoscaling()
-        return self
-
-    def _check_names(self) -> None:
-        missing = [key for key in ("Project", "Owner") if not self.tags.get(key)]
-        if missing:
-            raise ValueError(f"tags: {', '.join(missing)} missing (used in names and ASG tags)")
-        if len(self.alb_name) > 32 or not _ALB_NAME.match(self.alb_name):
-            raise ValueError(
-                f"alb_name: {self.alb_name!r} must be 1 to 32 letters, digits or hyphens, "
-                "not starting or ending with a hyphen"
-            )
-        if self.alb_name.lower().startswith("internal-"):
-            raise ValueError(f"alb_name: {self.alb_name!r} must not start with 'internal-'")
-        if not _ECS_NAME.match(self.ecs_cluster_name):
-            raise ValueError(
-                f"ecs_cluster_name: {self.ecs_cluster_name!r} must be 1 to 255 letters, "
-                "digits, hyphens or underscores"
-            )
-        project = self.tags["Project"]
-        for suffix in ("execution", "task"):
-            role_name = f"{project}-{self.ecs_cluster_name}-{suffix}"
-            if len(role_name) > 64:
-                raise ValueError(
-                    f"ecs_cluster_name: IAM role name {role_name!r} would exceed 64 characters"
-                )
-        if self.ecs_asg_name_prefix.lower().startswith(_RESERVED_CAPACITY_PROVIDER_PREFIXES):
-            raise ValueError(
-                f"ecs_asg_name_prefix: {self.ecs_asg_name_prefix!r} names the capacity provider, "
-                "whose name must not start with aws, ecs or fargate"
-            )
-        if self.ecs_service.launch_type == "EC2" and not _ECS_NAME.match(
-            self.capacity_provider_name
-        ):
-            raise ValueError(
-                f"ecs_asg_name_prefix: {self.ecs_asg_name_prefix!r} names the capacity provider "
-                f"{self.capacity_provider_name!r}, which must be 1 to 255 letters, digits, "
-                "hyphens or underscores"
-            )
-        if self.kinesis_stream_arn and not Token.is_unresolved(self.kinesis_stream_arn):
-            match = _STREAM_ARN.match(self.kinesis_stream_arn)
-            if not match:
-                raise ValueError(
-                    f"kinesis_stream_arn: {self.kinesis_stream_arn!r} is not a Kinesis stream ARN"
-                )
-            if match.group(1) != self.kinesis_stream_name:
-                raise ValueError(
-                    f"kinesis_stream_arn: names stream {match.group(1)!r}, but "
-                    f"kinesis_stream_name is {self.kinesis_stream_name!r}"
-                )
-        if self.log_retention_days not in LOG_RETENTION_DAYS:
-            raise ValueError(
-                f"log_retention_days: {self.log_retention_days} is not one of "
-                f"{', '.join(map(str, LOG_RETENTION_DAYS))}"
-            )
-        if not _HEALTH_CHECK_MATCHER.match(self.target_group_health_check_matcher):
-            raise ValueError(
-                f"target_group_health_check_matcher: {self.target_group_health_check_matcher!r} "
-                "is not a list of HTTP codes or ranges (like 200,202 or 200-399)"
-            )
-        if self.target_group_health_check_timeout >= self.target_group_health_check_interval:
-            raise ValueError(
-                f"target_group_health_check_timeout: {self.target_group_health_check_timeout} "
-                "must be less than target_group_health_check_interval "
-                f"({self.target_group_health_check_interval})"
-            )
-
-    def _check_listeners(self) -> None:
-        if not self.port_listeners:
-            raise ValueError("port_listeners: at least one listener is needed")
-        seen_ports: dict[int, str] = {}
-        for key, listener in self.port_listeners.items():
-            where = f"port_listeners.{key}"
-            if not _LISTENER_KEY.match(key):
-                raise ValueError(f"{where}: keys may hold only letters, digits, - and _")
-            if listener.port in seen_ports:
-                raise ValueError(
-                    f"{where}.port: {listener.port} is already the port of "
-                    f"port_listeners.{seen_ports[listener.port]}"
-                )
-            seen_ports[listener.port] = key
-            if listener.protocol == "HTTPS" and not self.custom_zone:
-                raise ValueError(
-                    f"{where}.protocol: HTTPS needs custom_zone (the certificate is issued "
-                    "for the load balancer's name in that zone)"
-                )
-            target_group_name = f"{self.alb_name}-{listener.port}-xxxx"
-            if len(target_group_name) > 32:
-                raise ValueError(
-                    f"{where}.port: target group name {target_group_name!r} would exceed 32 "
-                    "characters; shorten alb_name"
-                )
-            container_port = self.ecs_service.task_definition.port
-            if (
-                not self.import_aws_ecs_task_definition
-                and listener.target_group.port != container_port
-            ):
-                raise ValueError(
-                    f"{where}.target_group.port: {listener.target_group.port} differs from "
-                    f"ecs_service.task_definition.port ({container_port}), the container's "
-                    "only port"
-                )
-        if self.custom_zone and not self.zone_id:
-            raise ValueError("zone_id: required when custom_zone is true")
-        if self.enable_alb_access_logging and not self.logging_bucket_name:
-            raise ValueError("logging_bucket_name: required when enable_alb_access_logging is true")
-
-    def _check_placement(self) -> None:
-        launch_type = self.ecs_service.launch_type
-        if launch_type == "EXTERNAL":
-            raise ValueError(
-                "ecs_service.launch_type: EXTERNAL (ECS Anywhere) tasks cannot use the awsvpc "
-                "network mode or a load balancer, which this module's service needs"
-            )
-        instance_types = {"ecs_instance_type": self.ecs_instance_type} | {
-            f"ecs_asg_override_config[{i}].instance_type": override.instance_type
-            for i, override in enumerate(self.ecs_asg_override_config)
-        }
-        for field, instance_type in instance_types.items():
-            try:
-                if self.outposts_arn:
-                    check_outposts_instance_type(field, instance_type)
-                else:
-                    instance_family(instance_type)
-            except ValueError as exc:
-                message = str(exc)
-                raise ValueError(
-                    message if message.startswith(field) else f"{field}: {message}"
-                ) from None
-        if launch_type == "FARGATE":
-            self._check_fargate()
-        if self.outposts_arn:
-            if len(self.subnets) != 1:
-                raise ValueError(
-                    "subnets: a load balancer on an Outpost takes exactly one Outpost subnet "
-                    f"(got {len(self.subnets)})"
-                )
-        elif len(self.subnets) < 2:
-            raise ValueError(
-                "subnets: a load balancer in the Region needs subnets in at least two "
-                "Availability Zones"
-            )
-
-    def _check_fargate(self) -> None:
-        if self.outposts_arn:
-            raise ValueError("ecs_service.launch_type: FARGATE does not run on Outposts; use EC2")
-        if self.import_aws_launch_template:
-            raise ValueError(
-                "import_aws_launch_template: FARGATE tasks run on no instances, so no launch "
-                "template; use launch type EC2"
-            )
-        if self.import_aws_ecs_task_definition:
-            return
-        size = self.ecs_service.task_definition
-        if size.cpu not in FARGATE_TASK_SIZES:
-            raise ValueError(
-                f"ecs_service.task_definition.cpu: {size.cpu} is not a Fargate task size "
-                f"(one of {', '.join(map(str, FARGATE_TASK_SIZES))})"
-            )
-        if size.memory not in fargate_memory_sizes(size.cpu):
-            smallest, largest, step = FARGATE_TASK_SIZES[size.cpu]
-            offered = (
-                "512, 1024 or 2048 MiB"
-                if size.cpu == 256
-                else f"{smallest} to {largest} MiB in steps of {step}"
-            )
-            raise ValueError(
-                f"ecs_service.task_definition.memory: Fargate runs {size.cpu} CPU units with "
-                f"{offered} (got {size.memory})"
-            )
-
-    def _check_autoscaling(self) -> None:
-        low, high = self.ecs_autoscaling_min_capacity, self.ecs_autoscaling_max_capacity
-        if high < low:
-            raise ValueError(
-                f"ecs_autoscaling_max_capacity: {high} is below ecs_autoscaling_min_capacity "
-                f"({low})"
-            )
-        desired = self.ecs_service.desired_count
-        if self.autoscaling and not low <= desired <= high:
-            raise ValueError(
-                f"ecs_service.desired_count: {desired} is outside the autoscaling range "
-                f"[{low}, {high}] (ecs_autoscaling_min_capacity, ecs_autoscaling_max_capacity)"
-            )
-
-    @property
-    def autoscaling(self) -> bool:
-        """Whether a target tracking policy scales the service's task count."""
-        return self.ecs_autoscaling_cpu_target > 0 or self.ecs_autoscaling_requests_per_target > 0
-
-    @property
-    def capacity_provider_name(self) -> str:
-        """Name of the EC2 capacity provider: one per cluster, and known at plan time."""
-        return f"{self.ecs_asg_name_prefix}-{self.ecs_cluster_name}"
-
-    @property
-    def task_subnets(self) -> list[str]:
-        """Subnets of the tasks, the container instances and the interface endpoints."""
-        return self.ecs_subnets or self.subnets
-
-    def _check_capacity(self) -> None:
-        if not (self.ecs_asg_min_size <= self.ecs_asg_desired_capacity <= self.ecs_asg_max_size):
-            raise ValueError(
-                f"ecs_asg_desired_capacity: need ecs_asg_min_size ({self.ecs_asg_min_size}) <= "
-                f"ecs_asg_desired_capacity ({self.ecs_asg_desired_capacity}) <= "
-                f"ecs_asg_max_size ({self.ecs_asg_max_size})"
-            )
-        if self.minimum_scaling_step_size > self.maximum_scaling_step_size:
-            raise ValueError(
-                f"minimum_scaling_step_size: {self.minimum_scaling_step_size} exceeds "
-                f"maximum_scaling_step_size ({self.maximum_scaling_step_size})"
-            )
-        if (
-            self.capacity_provider_managed_termination_protection == "ENABLED"
-            and not self.ecs_asg_protect_from_scale_in
-        ):
-            raise ValueError(
-                "capacity_provider_managed_termination_protection: ENABLED needs "
-                "ecs_asg_protect_from_scale_in = true"
-            )
-        for i, mapping in enumerate(self.block_device_mappings):
-            if mapping.ebs and mapping.ebs.kms_key_id and not mapping.ebs.encrypted:
-                raise ValueError(
-                    f"block_device_mappings[{i}].ebs.kms_key_id: needs encrypted = true"
-                )
-        if not self.ecs_egress_all_traffic and not self.ecs_egress_ports:
-            raise ValueError(
-                "ecs_egress_ports: empty, so the instances and tasks could reach neither ECS, "
-                "ECR nor Kinesis; give ports or set ecs_egress_all_traffic"
-            )
-        if len(set(self.ecs_egress_ports)) != len(self.ecs_egress_ports):
-            raise ValueError(f"ecs_egress_ports: {self.ecs_egress_ports} repeats a port")
-        if self.metrics_namespace.startswith("AWS/"):
-            raise ValueError(
-                f"metrics_namespace: {self.metrics_namespace!r}: namespaces starting with "
-                "AWS/ are reserved for AWS services"
-            )
-
-    def _check_imports(self) -> None:
-        if self.import_aws_launch_template:
-            if not self.launch_template_id:
-                raise ValueError("launch_template_id: required when import_aws_launch_template")
-            if not (
-                Token.is_unresolved(self.launch_template_id)
-                or re.match(r"^lt-[0-9a-f]+$", self.launch_template_id)
-            ):
-                raise ValueError(
-                    f"launch_template_id: {self.launch_template_id!r} is not a launch "
-                    "template id (lt-...)"
-                )
-        if self.import_aws_ecs_task_definition:
-            if not self.task_definition_arn:
-                raise ValueError(
-                    "task_definition_arn: required when import_aws_ecs_task_definition"
-                )
-            if not (
-                Token.is_unresolved(self.task_definition_arn)
-                or _TASK_DEFINITION_ARN.match(self.task_definition_arn)
-            ):
-                raise ValueError(
-                    f"task_definition_arn: {self.task_definition_arn!r} is not a task "
-                    "definition ARN"
-                )
 
 
 def _bool_string(value: bool | None) -> str | None:
@@ -1038,8 +398,8 @@ class AlbEcs(Construct):
         )
 
         for key, listener in config.port_listeners.items():
-            ipv4 = [c for c in listener.inbound_cidr_range if ipaddress.ip_network(c).version == 4]
-            ipv6 = [c for c in listener.inbound_cidr_range if ipaddress.ip_network(c).version == 6]
+            ipv4 = [c for c in listener.inbound_cidr_range if cidr_version(c) == 4]
+            ipv6 = [c for c in listener.inbound_cidr_range if cidr_version(c) == 6]
             if ipv4 or ipv6:
                 SecurityGroupRule(
                     self,
@@ -1451,7 +811,7 @@ class AlbEcs(Construct):
             self,
             "task_definition",
             family=service.task_definition.family,
-            container_definitions=json.dumps([container]),
+            container_definitions=json_document([container]),
             task_role_arn=task_role.arn,
             execution_role_arn=execution_role.arn,
             cpu=str(service.task_definition.cpu),

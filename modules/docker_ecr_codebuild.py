@@ -7,7 +7,6 @@ import hashlib
 import json
 import re
 from pathlib import Path
-from typing import Literal
 
 from cdktf import AssetType, Fn, TerraformAsset
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
@@ -39,23 +38,23 @@ from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
 from cdktf_cdktf_provider_aws.s3_bucket_logging import S3BucketLoggingA
 from cdktf_cdktf_provider_aws.s3_object import S3Object
 from constructs import Construct
-from pydantic import Field, field_validator, model_validator
-from pydantic.dataclasses import dataclass
 
-from modules.private_bucket import SseAlgorithm, make_bucket_private, version_and_expire
+# The configuration lives beside the module, free of provider bindings; re-exported here.
+from modules.docker_ecr_codebuild_variables import REPOSITORY_ROOT, DockerEcrCodebuildConfig
+from modules.private_bucket import make_bucket_private, version_and_expire
 from modules.provider import provider_region
-from modules.validation import (
-    MODULE_CONFIG,
-    EcrRepositoryName,
-    KmsKeyArn,
-    NonEmptyStr,
-    OptionalBucketName,
-    OptionalImageTag,
-    check_log_retention,
-    terraform_literal,
-)
+from modules.validation import terraform_literal
 
-REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
+__all__ = [
+    "BUILDSPEC",
+    "CODEBUILD_IMAGE",
+    "REPOSITORY_ROOT",
+    "DockerEcrCodebuild",
+    "DockerEcrCodebuildConfig",
+    "source_digest",
+    "source_files",
+]
+
 BUILDSPEC = Path(__file__).resolve().parent / "templates" / "buildspec.yml"
 # A current CodeBuild image: Amazon Linux 2023 with Docker, the AWS CLI v2 and
 # `aws ecr get-login-password` (the sample's standard:3.0 image is retired).
@@ -94,68 +93,6 @@ def _bucket_prefix(prefix_name: str) -> str:
     """An S3 bucket-name prefix (lowercase, at most 37 characters) derived from the prefix."""
     cleaned = re.sub(r"[^a-z0-9-]+", "-", prefix_name.lower()).strip("-")
     return f"{cleaned[:27].rstrip('-')}-img-src-"
-
-
-@dataclass(config=MODULE_CONFIG)
-class DockerEcrCodebuildConfig:
-    """Variables of the ``docker-ecr-codebuild`` module."""
-
-    tags: dict[str, str]
-    """Tags for every resource; must hold a ``Project`` tag (used in resource names)."""
-    prefix_name: NonEmptyStr
-    """Prefix of the CodeBuild project name (the root passes vpc_name + vpc_suffix)."""
-    ecr_name: EcrRepositoryName = "kinesis/producer"
-    """Name of the ECR repository the image is pushed to."""
-    source_dir: str = "producer"
-    """Not in the sample: directory (from the repository root) with the image's Dockerfile."""
-    image_tag: OptionalImageTag = ""
-    """Not in the sample (fixed to latest there): tag the build pushes; "" for the source digest."""
-    image_tag_mutability: Literal["IMMUTABLE", "MUTABLE"] = "IMMUTABLE"
-    """Not in the sample (MUTABLE there): IMMUTABLE refuses to move a tag once pushed."""
-    scan_on_push: bool = True
-    """Not in the sample: ECR scans every pushed image for known vulnerabilities."""
-    ecr_max_image_count: int = Field(default=30, ge=0)
-    """Not in the sample: images the repository keeps, newest first; 0 keeps all of them."""
-    ecr_encryption_type: Literal["KMS", "AES256"] = "KMS"
-    """Not in the sample: ECR encryption at rest; KMS uses the AWS managed aws/ecr key."""
-    build_timeout: int = Field(default=10, ge=5, le=480)
-    """Not in the sample (fixed to 10 there): CodeBuild timeout in minutes."""
-    log_retention_days: int = Field(default=30, ge=1)
-    """Not in the sample: retention of the CodeBuild log group, in days."""
-    log_kms_key_id: KmsKeyArn = ""
-    """Not in the sample: ARN of the KMS key encrypting the CodeBuild log group; "" for none."""
-    source_bucket_sse_algorithm: SseAlgorithm = "aws:kms"
-    """Not in the sample: source bucket encryption; aws:kms uses the AWS managed aws/s3 key."""
-    source_bucket_versioning: bool = True
-    """Not in the sample: version the source bucket (a replaced archive stays recoverable)."""
-    source_bucket_noncurrent_version_expiration_days: int = Field(default=30, ge=1)
-    """Not in the sample: days a replaced source archive version is kept."""
-    source_bucket_access_log_bucket: OptionalBucketName = ""
-    """Not in the sample: bucket receiving the source bucket's S3 access logs; "" for none."""
-
-    @field_validator("tags")
-    @classmethod
-    def _needs_project_tag(cls, tags: dict[str, str]) -> dict[str, str]:
-        if not tags.get("Project"):
-            raise ValueError("tags must hold a non-empty 'Project' tag (used in resource names)")
-        return tags
-
-    @model_validator(mode="after")
-    def _consistent(self) -> DockerEcrCodebuildConfig:
-        if not (self.source_path / "Dockerfile").is_file():
-            raise ValueError(f"source_dir: no Dockerfile in {self.source_dir!r}")
-        check_log_retention("log_retention_days", self.log_retention_days)
-        if self.image_tag and self.image_tag_mutability == "IMMUTABLE":
-            raise ValueError(
-                f"image_tag: {self.image_tag!r} is a fixed tag, which an IMMUTABLE repository "
-                "takes only once; leave image_tag empty (one tag per source digest) or set "
-                "image_tag_mutability to MUTABLE"
-            )
-        return self
-
-    @property
-    def source_path(self) -> Path:
-        return (REPOSITORY_ROOT / self.source_dir).resolve()
 
 
 class DockerEcrCodebuild(Construct):

@@ -8,8 +8,6 @@ on one dashboard with what explains them, and raises alarms on what needs a pers
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,22 +19,21 @@ from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import (
 )
 from constructs import Construct
 
+# The dashboard's name and CloudWatch's rule for it, shared with the root variables' check.
+from modules.rendering import json_document
+from modules.validation import DASHBOARD_NAME, check_dashboard_name, dashboard_name
+
+__all__ = ["DASHBOARD_NAME", "Observability", "dashboard_name"]
+
 ALB_NAMESPACE = "AWS/ApplicationELB"
 KINESIS_NAMESPACE = "AWS/Kinesis"
 ECS_NAMESPACE = "AWS/ECS"
 CONTAINER_INSIGHTS_NAMESPACE = "ECS/ContainerInsights"
 
-# Dashboard names: letters, digits, - and _ (CloudWatch's rule), at most 255 characters.
-DASHBOARD_NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 # Grid of the dashboard: two widgets a row, each half the 24-unit width.
 _WIDTH, _HEIGHT = 12, 6
 # Seconds per data point of the widgets and alarms.
 PERIOD = 60
-
-
-def dashboard_name(name_prefix: str) -> str:
-    """The dashboard's name for a name prefix."""
-    return f"{name_prefix}-producer"
 
 
 def _metric(namespace: str, name: str, dimensions: Mapping[str, str], **options: str) -> list[Any]:
@@ -360,16 +357,13 @@ class Observability(Construct):
                 "properties": {"title": "Alarms", "alarms": list(self.alarm_arns.values())},
             }
         )
+        check_dashboard_name("name_prefix", self._name_prefix)
         name = dashboard_name(self._name_prefix)
-        if not DASHBOARD_NAME.match(name):
-            raise ValueError(
-                f"name_prefix: dashboard name {name!r} may hold only letters, digits, - and _"
-            )
         dashboard = CloudwatchDashboard(
             self,
             "dashboard",
             dashboard_name=name,
-            dashboard_body=json.dumps({"widgets": widgets}),
+            dashboard_body=json_document({"widgets": widgets}),
         )
         self.dashboard_name = dashboard.dashboard_name
 

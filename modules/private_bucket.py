@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from cdktf import TerraformResource
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
 from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
@@ -35,7 +33,7 @@ from cdktf_cdktf_provider_aws.s3_bucket_versioning import (
 )
 from constructs import Construct
 
-SseAlgorithm = Literal["AES256", "aws:kms"]
+from modules.validation import SseAlgorithm
 
 # Days after which an unfinished multipart upload is aborted (its parts are billed until then).
 ABORT_INCOMPLETE_UPLOAD_DAYS = 7

@@ -31,7 +31,6 @@ from e2e.emulator import Emulator, free_port  # noqa: E402
 from e2e.workflow import (  # noqa: E402
     COMMAND_TIMEOUT,
     PROMISED_OUTPUTS,
-    STACK,
     STEPS,
     Deployment,
     Mode,
@@ -116,7 +115,8 @@ def run_cdktf(mode: Mode, base: Path) -> dict[str, float]:
     project = copy_project(base / "project")
     vars_file = project / "vars" / f"e2e-{mode.name}.tfvars.json"
     vars_file.write_text(json.dumps(mode.variables, indent=2))
-    stack = project / "cdktf.out" / "stacks" / STACK
+    name = f"e2e-{mode.name}"
+    stack = project / "cdktf.out" / "stacks" / name
     timings: dict[str, float] = {}
     with Emulator(free_port(), mode.region, base / "emulator.log", mode.outpost) as emulator:
         emulator.wait_ready()
@@ -136,10 +136,10 @@ def run_cdktf(mode: Mode, base: Path) -> dict[str, float]:
             },
         )
         for step in ("deploy", "destroy"):
-            log(f"cdktf {step} {STACK} ({mode.name})")
+            log(f"cdktf {step} {name}")
             started = time.monotonic()
             result = subprocess.run(
-                ["npx", "--no-install", "cdktf", step, STACK, "--auto-approve"]
+                ["npx", "--no-install", "cdktf", step, name, "--auto-approve"]
                 + (["--skip-provider-lock"] if step == "deploy" else []),
                 cwd=project,
                 env=env,
@@ -157,8 +157,8 @@ def run_cdktf(mode: Mode, base: Path) -> dict[str, float]:
             )
             if step == "deploy":
                 check(
-                    (project / f"terraform.{STACK}.tfstate").is_file(),
-                    "cdktf deploy left no state in the copy's terraform.outposts-ecs.tfstate",
+                    (project / f"terraform.{name}.tfstate").is_file(),
+                    f"cdktf deploy left no state in the copy's terraform.{name}.tfstate",
                 )
                 listed = run(
                     ["state", "list"], stack, env, quiet=True, timeout=COMMAND_TIMEOUT

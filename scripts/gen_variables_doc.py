@@ -24,18 +24,29 @@ END = "<!-- variables:end -->"
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
+from modules.validation import origin  # noqa: E402  (needs the path above)
+
 
 def _configurations() -> list[tuple[str, type]]:
-    from modules.alb_ecs import AlbEcsConfig
-    from modules.docker_ecr_codebuild import DockerEcrCodebuildConfig
-    from modules.vpc import VpcConfig
+    # The variables files load no provider bindings: the tables render in a second.
+    from modules.alb_ecs_variables import AlbEcsConfig
+    from modules.docker_ecr_codebuild_variables import DockerEcrCodebuildConfig
+    from modules.test_client_variables import TestClientConfig
+    from modules.vpc_variables import VpcConfig
     from variables import RootVariables
 
     return [
         ("Root deployment (`vars/*.tfvars.json`, `variables.py`)", RootVariables),
-        ("`vpc` (`modules/vpc.py`, `VpcConfig`)", VpcConfig),
-        ("`docker-ecr-codebuild` (`modules/docker_ecr_codebuild.py`)", DockerEcrCodebuildConfig),
-        ("`alb-ecs` (`modules/alb_ecs.py`, `AlbEcsConfig`)", AlbEcsConfig),
+        ("`vpc` (`modules/vpc_variables.py`, `VpcConfig`)", VpcConfig),
+        (
+            "`docker-ecr-codebuild` (`modules/docker_ecr_codebuild_variables.py`)",
+            DockerEcrCodebuildConfig,
+        ),
+        ("`alb-ecs` (`modules/alb_ecs_variables.py`, `AlbEcsConfig`)", AlbEcsConfig),
+        (
+            "`test-client` (`modules/test_client_variables.py`, `TestClientConfig`)",
+            TestClientConfig,
+        ),
     ]
 
 
@@ -82,11 +93,11 @@ def _cell(text: str) -> str:
 
 
 def table(config: type) -> str:
-    rows = ["| name | type | default | description |", "|---|---|---|---|"]
+    rows = ["| name | type | default | origin | description |", "|---|---|---|---|---|"]
     for name, field in config.__pydantic_fields__.items():  # type: ignore[attr-defined]
         rows.append(
             f"| `{name}` | {_cell(type_name(field.annotation))} | {_cell(default_text(field))} "
-            f"| {_cell(field.description or '')} |"
+            f"| {_cell(origin(field.json_schema_extra))} | {_cell(field.description or '')} |"
         )
     return "\n".join(rows)
 

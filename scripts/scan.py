@@ -29,7 +29,7 @@ CHECKOV = ROOT / ".venv-scan" / "bin" / "checkov"
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-from scripts.synth_all import STACKS_OUTDIR, synthesize_all  # noqa: E402
+from deployments import synthesize_all  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -153,7 +153,7 @@ def main() -> int:
     parser.add_argument("--stack", type=Path, action="append", help="scan this stack directory")
     parser.add_argument("--baseline", type=Path, default=BASELINE)
     parser.add_argument("--checkov", type=Path, default=CHECKOV)
-    parser.add_argument("--outdir", type=Path, default=STACKS_OUTDIR)
+    parser.add_argument("--outdir", type=Path, default=ROOT / "cdktf.out" / "all")
     args = parser.parse_args()
     try:
         baseline = load_baseline(args.baseline)

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-from scripts.synth_all import STACKS_OUTDIR, synthesize_all  # noqa: E402
+from deployments import synthesize_all  # noqa: E402
 from scripts.terraform_cli import TerraformError, find_terraform, run, terraform_env  # noqa: E402
 
 
@@ -82,7 +82,7 @@ def validate(stack_dir: Path) -> Result:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stack", type=Path, action="append", help="validate this stack folder")
-    parser.add_argument("--outdir", type=Path, default=STACKS_OUTDIR)
+    parser.add_argument("--outdir", type=Path, default=ROOT / "cdktf.out" / "all")
     args = parser.parse_args()
     if find_terraform() is None:
         print("error: terraform is not on the PATH (install Terraform 1.5 or later)")

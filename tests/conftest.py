@@ -22,10 +22,10 @@ def synth_deployment(vars_data: dict[str, Any]) -> dict[str, Any]:
     from pydantic import TypeAdapter
 
     from stack import OutpostsEcsStack
-    from variables import STACK_NAME, RootVariables
+    from variables import RootVariables
 
     variables = TypeAdapter(RootVariables).validate_python(vars_data)
-    stack = OutpostsEcsStack(Testing.app(), STACK_NAME, variables)
+    stack = OutpostsEcsStack(Testing.app(), "test", variables)
     return json.loads(Testing.synth(stack))
 
 

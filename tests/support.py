@@ -97,3 +97,22 @@ def target_closure(synthesized: dict[str, Any], targets: list[str]) -> set[str]:
             selected.add(address)
             pending.extend(graph[address])
     return selected
+
+
+_JSONENCODE = re.compile(r"^\$\{jsonencode\((.*)\)\}$", re.S)
+_STRING = re.compile(r'("(?:[^"\\]|\\.)*")')
+_REFERENCE = re.compile(
+    r"(?<![\w\"])(?!true\b|false\b|null\b)([A-Za-z_][\w-]*(?:\.[\w-]+|\[\d+\])+)"
+)
+
+
+def json_document(value: str) -> Any:
+    """The document of a ``jsonencode(...)`` attribute (``modules/rendering.py``), as JSON:
+    a bare Terraform reference becomes the string ``"${reference}"``."""
+    match = _JSONENCODE.match(value)
+    assert match, f"not a jsonencode expression: {value[:80]}"
+    parts = _STRING.split(match.group(1))
+    for index in range(0, len(parts), 2):  # the text between strings
+        part = parts[index].replace(" = ", ": ")
+        parts[index] = _REFERENCE.sub(r'"${\1}"', part)
+    return json.loads("".join(parts))

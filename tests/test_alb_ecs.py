@@ -20,7 +20,15 @@ from modules.alb_ecs import (
     producer_process,
     render_user_data,
 )
-from tests.support import OUTPOSTS_ARN, REGION, data_sources, resources, synth, terraform_load
+from tests.support import (
+    OUTPOSTS_ARN,
+    REGION,
+    data_sources,
+    json_document,
+    resources,
+    synth,
+    terraform_load,
+)
 
 MODULE_ID = "producer-outposts-ecs-alb"
 LOGS_KEY = "arn:aws:kms:us-west-2:111122223333:key/0123abcd-12ab-34cd-56ef-1234567890ab"
@@ -633,7 +641,7 @@ def test_task_definition_and_container(outpost: Synthesized) -> None:
 
     account = outpost.data_ref("aws_caller_identity", "current", "account_id")
     region = REGION
-    (container,) = json.loads(task["container_definitions"])
+    (container,) = json_document(task["container_definitions"])
     assert container == {
         "name": "producer",
         "image": f"{account}.dkr.ecr.{region}.amazonaws.com/kinesis/producer:latest",
@@ -891,7 +899,7 @@ def test_fargate_task_definition(fargate: Synthesized) -> None:
     assert (task["cpu"], task["memory"]) == ("1024", "3072")
     assert task["network_mode"] == "awsvpc"
     assert task["execution_role_arn"] == fargate.ref("aws_iam_role", "ecs_execution_role", "arn")
-    (container,) = json.loads(task["container_definitions"])
+    (container,) = json_document(task["container_definitions"])
     assert (container["cpu"], container["memory"]) == (1024, 3072)
 
 
@@ -1423,16 +1431,10 @@ INVALID = {
         {"outposts_arn": "arn:aws:outposts:us-west-2:111122223333:outpost/op-123"},
         "outposts_arn",
     ),
-    "instance type off the outpost": ({"ecs_instance_type": "t3.large"}, "ecs_instance_type"),
     "malformed instance type": ({"ecs_instance_type": "m5-large"}, "ecs_instance_type"),
-    "override off the outpost": (
-        {
-            "ecs_asg_override_config": [
-                {"instance_type": "m5.xlarge", "weighted_capacity": 1},
-                {"instance_type": "t3.xlarge", "weighted_capacity": 1},
-            ]
-        },
-        "ecs_asg_override_config[1].instance_type",
+    "malformed override": (
+        {"ecs_asg_override_config": [{"instance_type": "t3_xlarge", "weighted_capacity": 1}]},
+        "ecs_asg_override_config.0.instance_type",
     ),
     "fargate on an outpost": (
         {
@@ -1649,3 +1651,19 @@ def test_invalid_configuration_names_the_field(overrides: dict[str, Any], field:
 
 def test_sample_configuration_is_valid() -> None:
     AlbEcsConfig(**sample())
+
+
+def test_an_instance_family_not_known_on_outposts_is_a_warning_not_an_error() -> None:
+    overrides = [
+        {"instance_type": "m7i.xlarge", "weighted_capacity": 1},
+        {"instance_type": "t3.xlarge", "weighted_capacity": 1},
+    ]
+    config = AlbEcsConfig(**sample(ecs_instance_type="t3.large", ecs_asg_override_config=overrides))
+    first, second = config.warnings()
+    assert first.startswith("ecs_instance_type: 't3.large' is of the family t3")
+    assert second.startswith("ecs_asg_override_config[1].instance_type: 't3.xlarge'")
+    assert AlbEcsConfig(**sample()).warnings() == []
+    in_region = AlbEcsConfig(
+        **sample(outposts_arn="", subnets=[SUBNET, SUBNET_B], ecs_instance_type="t3.large")
+    )
+    assert in_region.warnings() == []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import cdktf
@@ -11,7 +10,7 @@ import pytest
 from modules.naming import PathNamedStack
 from modules.observability import Observability, dashboard_name
 from tests.conftest import ROOT, synth_deployment
-from tests.support import resources, terraform_load
+from tests.support import json_document, resources, terraform_load
 from variables import RootVariables, load_variables
 
 ALB = "${aws_lb.producer-outposts-ecs-alb_alb.arn_suffix}"
@@ -44,7 +43,7 @@ def notified(sample_vars: dict[str, Any]) -> dict[str, Any]:
 
 def _body(synthesized: dict[str, Any]) -> dict[str, Any]:
     (dashboard,) = resources(synthesized, "aws_cloudwatch_dashboard").values()
-    body: dict[str, Any] = json.loads(dashboard["dashboard_body"])
+    body: dict[str, Any] = json_document(dashboard["dashboard_body"])
     return body
 
 

@@ -108,9 +108,15 @@ def test_alb_in_public_subnets_tasks_in_private_subnets(
     assert {name.removeprefix(f"{ALB}_") for name in interface} == expected
     for name, endpoint in interface.items():
         assert endpoint["subnet_ids"] == PRIVATE, name
-    # The listener admits the VPC and the clients of alb_inbound_cidr_range.
+    # The listener admits the VPC, the clients of alb_inbound_cidr_range and, since the
+    # example turns the test client on, the NAT gateways its requests leave from.
     listener_in = resources(synthesized, "aws_security_group_rule")[f"{ALB}_alb_listener_in_port-1"]
-    assert listener_in["cidr_blocks"] == ["10.181.192.0/19", "203.0.113.0/24"]
+    assert listener_in["cidr_blocks"] == [
+        "10.181.192.0/19",
+        "203.0.113.0/24",
+        "${aws_nat_gateway.test-vpc_nat_gateway_0.public_ip}/32",
+        "${aws_nat_gateway.test-vpc_nat_gateway_1.public_ip}/32",
+    ]
 
 
 @pytest.mark.parametrize("mode", MODES)

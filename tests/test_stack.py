@@ -15,7 +15,14 @@ import pytest
 from modules.docker_ecr_codebuild import source_digest
 from stack import ALB_ECS_OUTPUTS, IMAGE_OUTPUTS, IMAGE_TARGETS, VPC_OUTPUTS
 from tests.conftest import ROOT, synth_deployment
-from tests.support import addresses, data_sources, resources, target_closure, terraform_load
+from tests.support import (
+    addresses,
+    data_sources,
+    json_document,
+    resources,
+    target_closure,
+    terraform_load,
+)
 
 IMAGE_MODULE = "ecs-docker-codebuild"
 DIGEST = source_digest(ROOT / "producer")
@@ -97,7 +104,7 @@ def test_kinesis_stream(deployment: dict[str, Any]) -> None:
     assert stream["retention_period"] == 48
     assert stream["shard_level_metrics"] == ["IncomingBytes", "OutgoingBytes"]
     assert stream["tags"]["managedBy"] == "terraform"
-    assert stream["tags"]["Terraformbackend"] == "terraform-backend-s3"
+    assert stream["tags"]["Terraformbackend"] == "terraform-backend-local"
 
 
 def test_on_demand_stream_has_no_shard_count(on_demand: dict[str, Any]) -> None:
@@ -151,7 +158,7 @@ def test_unencrypted_stream_needs_no_key(relaxed: dict[str, Any]) -> None:
 
 def _container_image(synthesized: dict[str, Any]) -> str:
     (task,) = resources(synthesized, "aws_ecs_task_definition").values()
-    (container,) = json.loads(task["container_definitions"])
+    (container,) = json_document(task["container_definitions"])
     return str(container["image"])
 
 
@@ -476,7 +483,7 @@ def test_main_synthesizes_without_deprecation_warnings(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "deprecat" not in (result.stdout + result.stderr).lower()
-    written = json.loads((tmp_path / "stacks" / "outposts-ecs" / "cdk.tf.json").read_text())
+    written = json.loads((tmp_path / "stacks" / "test" / "cdk.tf.json").read_text())
     assert written["resource"]["aws_kinesis_stream"]
 
 

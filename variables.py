@@ -165,6 +165,12 @@ class RootVariables:
     """CloudWatch dashboard of the article's metrics (output dashboard_name)."""
     alarm_sns_topic_arn: str = added("")
     """Existing SNS topic the alarms notify; "" for alarms without actions."""
+    producer_spool: StrictBool | None = added(None)
+    """The producer's disk spool for records Kinesis cannot take in time (a service-link
+    outage): on EC2 a folder of the container instance, on FARGATE the task's storage; null:
+    on with an Outpost, off in the Region."""
+    producer_spool_max_mib: StrictInt = added(1024, ge=64, le=65536)
+    """Size bound of each task's spool, in MiB; full, it refuses records (503)."""
     enable_test_client: StrictBool = added(False, sample="the file is disabled (.tf_)")
     """The sample's test client: ``number_EC2_instances`` instances in the Outposts subnets
     (the private ones in the Region), reached with Session Manager (module test-client)."""
@@ -283,6 +289,11 @@ class RootVariables:
             client = outposts_instance_warning("ec2_instance_type", self.ec2_instance_type)
             found += [client] if client else []
         return found + module_configs(self).alb_ecs.warnings()
+
+    @property
+    def spool_on(self) -> bool:
+        """Whether the tasks spool to disk: ``producer_spool``, by default on an Outpost."""
+        return bool(self.outposts_arn) if self.producer_spool is None else self.producer_spool
 
     @property
     def name_prefix(self) -> str:
@@ -581,7 +592,16 @@ def alb_ecs_config(v: RootVariables, outputs: ConstructOutputs) -> AlbEcsConfig:
             desired_count=v.ecs_autoscaling_min_capacity,
             launch_type=v.ecs_launch_type,
             container_name="producer",
-            task_definition=TaskDefinition(family="producer", cpu=512, memory=1024, port=8080),
+            task_definition=TaskDefinition(
+                family="producer",
+                cpu=512,
+                memory=1024,
+                port=8080,
+                # Liveness: a Region-side outage fails /healthcheck (the ALB's readiness check)
+                # but not /livez, so ECS does not replace every task while the link is down.
+                health_check_path="/livez",
+                spool_max_mib=v.producer_spool_max_mib if v.spool_on else 0,
+            ),
         ),
         ecs_autoscaling_min_capacity=v.ecs_autoscaling_min_capacity,
         ecs_autoscaling_max_capacity=v.ecs_autoscaling_max_capacity,

@@ -77,7 +77,10 @@ from cdktf_cdktf_provider_aws.ecs_service import (
     EcsServiceLoadBalancer,
     EcsServiceNetworkConfiguration,
 )
-from cdktf_cdktf_provider_aws.ecs_task_definition import EcsTaskDefinition
+from cdktf_cdktf_provider_aws.ecs_task_definition import (
+    EcsTaskDefinition,
+    EcsTaskDefinitionVolume,
+)
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.launch_template import (
@@ -165,11 +168,27 @@ class _ScriptTemplate(Template):
     delimiter = "@@"
 
 
-def render_user_data(cluster_name: str, environment: str = "Outpost") -> str:
+# The producer's disk spool: a folder of the container instance on EC2, so that a replaced
+# task's successor on the same instance replays it; the image runs as this user.
+SPOOL_HOST_PATH = "/var/lib/producer-spool"
+SPOOL_CONTAINER_PATH = "/var/spool/producer"
+SPOOL_VOLUME = "producer-spool"
+CONTAINER_UID = 10001
+
+
+def render_user_data(
+    cluster_name: str, environment: str = "Outpost", spool_host_path: str = ""
+) -> str:
     """The container instances' boot script for ``cluster_name`` (plain text, not base64);
-    ``environment`` is the value of the instances' ``environment`` tag."""
+    ``environment`` is the value of the instances' ``environment`` tag; ``spool_host_path``,
+    when set, is made a folder the container's user owns."""
+    spool = (
+        f"install -d -m 0700 -o {CONTAINER_UID} -g {CONTAINER_UID} {spool_host_path}"
+        if spool_host_path
+        else "# (no disk spool)"
+    )
     return _ScriptTemplate(USER_DATA_TEMPLATE.read_text()).substitute(
-        cluster_name=cluster_name, environment=environment
+        cluster_name=cluster_name, environment=environment, spool_setup=spool
     )
 
 
@@ -692,8 +711,11 @@ class AlbEcs(Construct):
 
     def _launch_template(self) -> LaunchTemplate:
         config = self.config
+        spool = config.ecs_service.task_definition.spool_max_mib
         user_data = render_user_data(
-            config.ecs_cluster_name, "Outpost" if config.outposts_arn else "Region"
+            config.ecs_cluster_name,
+            "Outpost" if config.outposts_arn else "Region",
+            SPOOL_HOST_PATH if spool else "",
         )
         return LaunchTemplate(
             self,
@@ -807,11 +829,13 @@ class AlbEcs(Construct):
                 },
             ],
         }
+        volumes = self._container_extras(container)
         task_definition = EcsTaskDefinition(
             self,
             "task_definition",
             family=service.task_definition.family,
             container_definitions=json_document([container]),
+            volume=volumes or None,
             task_role_arn=task_role.arn,
             execution_role_arn=execution_role.arn,
             cpu=str(service.task_definition.cpu),
@@ -824,6 +848,40 @@ class AlbEcs(Construct):
         self.ecs_iam_execution_role = execution_role.id
         self.ecs_iam_task_role = task_role.id
         self.ecs_cw_log_group = log_group.id
+
+    def _container_extras(self, container: dict[str, Any]) -> list[EcsTaskDefinitionVolume]:
+        """The container's own health check and the disk spool, when the config asks; the
+        task definition's volumes."""
+        service = self.config.ecs_service
+        task = service.task_definition
+        if task.health_check_path:
+            # The image has Python and no curl; a check that hangs counts as failed.
+            probe = (
+                "import urllib.request; urllib.request.urlopen("
+                f"'http://127.0.0.1:{task.port}{task.health_check_path}', timeout=3)"
+            )
+            container["healthCheck"] = {
+                "command": ["CMD", "python", "-c", probe],
+                "interval": 15,
+                "timeout": 5,
+                "retries": 3,
+                "startPeriod": 30,
+            }
+        if not task.spool_max_mib:
+            return []
+        container["environment"] += [
+            {"name": "SPOOL_DIR", "value": SPOOL_CONTAINER_PATH},
+            {"name": "SPOOL_MAX_BYTES", "value": str(task.spool_max_mib * 2**20)},
+        ]
+        container["mountPoints"] = [
+            {"sourceVolume": SPOOL_VOLUME, "containerPath": SPOOL_CONTAINER_PATH}
+        ]
+        on_ec2 = service.launch_type == "EC2"
+        return [
+            EcsTaskDefinitionVolume(
+                name=SPOOL_VOLUME, host_path=SPOOL_HOST_PATH if on_ec2 else None
+            )
+        ]
 
     def _roles(self, log_group: CloudwatchLogGroup) -> tuple[IamRole, IamRole]:
         """Execution role (pull the image, ship logs) and task role (write to Kinesis)."""

@@ -6,12 +6,13 @@ Part of the module's variables (``modules/alb_ecs_variables.py``), free of provi
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic.dataclasses import dataclass
 
-from modules.validation import MODULE_CONFIG, CidrOrReference, InstanceType
+from modules.validation import MODULE_CONFIG, CidrOrReference, InstanceType, added
 
 Port = Annotated[int, Field(ge=1, le=65535)]
 
@@ -60,6 +61,20 @@ class TaskDefinition:
     """Memory of the task and of its container, in MiB."""
     port: Port
     """Port the container listens on (its one port mapping)."""
+    # ECS replaces a task whose own check fails; the load balancer's check only routes.
+    health_check_path: str = added("")
+    """Path of the container's own health check on 127.0.0.1:<port>; "" for none."""
+    # EC2: a folder of the container instance, so a task's successor there replays what it
+    # left; FARGATE: the task's ephemeral storage.
+    spool_max_mib: int = added(0, ge=0, le=65536)
+    """Size of the producer's disk spool (SPOOL_DIR, SPOOL_MAX_BYTES) in MiB; 0 for none."""
+
+    @field_validator("health_check_path")
+    @classmethod
+    def _path(cls, path: str) -> str:
+        if path and not re.match(r"^/[A-Za-z0-9/_.-]*$", path):
+            raise ValueError(f"{path!r}: a path like /livez (letters, digits, / _ . -)")
+        return path
 
 
 @dataclass(config=MODULE_CONFIG, kw_only=True)

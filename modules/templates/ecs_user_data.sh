@@ -14,6 +14,9 @@ ECS_IMAGE_PULL_BEHAVIOR=prefer-cached
 ECS_CONTAINER_INSTANCE_TAGS={"environment": "@@{environment}"}
 ECS_CONFIG
 
+# The producer's disk spool, kept across its tasks on this instance.
+@@{spool_setup}
+
 # The Region comes from the instance metadata service (the launch template requires IMDSv2).
 imds_token=$(curl -sS -X PUT "http://169.254.169.254/latest/api/token" \
   -H "X-aws-ec2-metadata-token-ttl-seconds: 300")

@@ -29,6 +29,12 @@ ALB_NAMESPACE = "AWS/ApplicationELB"
 KINESIS_NAMESPACE = "AWS/Kinesis"
 ECS_NAMESPACE = "AWS/ECS"
 CONTAINER_INSIGHTS_NAMESPACE = "ECS/ContainerInsights"
+# What the producer publishes itself (embedded metric format log lines, producer/metrics.py),
+# per task and minute, by stream; a test checks the two agree.
+PRODUCER_NAMESPACE = "KinesisProducer"
+PRODUCER_METRICS = ("SpoolBytes", "RecordsSpooled", "RecordsReplayed", "RecordsLost")
+# A spool over this share of its bound has waited minutes for Kinesis; full, it refuses.
+SPOOL_ALARM_SHARE = 0.5
 
 # Grid of the dashboard: two widgets a row, each half the 24-unit width.
 _WIDTH, _HEIGHT = 12, 6
@@ -73,7 +79,14 @@ class Observability(Construct):
       last 5 minutes (more shards, or ON_DEMAND);
     - ``ecs-tasks-below-desired`` (with ``container_insights``, whose metrics it reads):
       fewer tasks ran than desired for 10 minutes in a row (tasks failing to start, or no
-      room for them on the instances).
+      room for them on the instances);
+    - ``producer-records-lost``: a producer task lost records it had answered 200 for
+      (``RecordsLost``, published by the producer);
+    - ``producer-spool-filling`` (with ``spool_max_bytes``): a task's disk spool held more
+      than half its bound in 3 of the last 5 minutes (Kinesis out of reach: the service link?).
+
+    With ``spool_max_bytes`` the dashboard also shows the producer's disk spool
+    (``SpoolBytes``, maximum of the tasks; ``RecordsSpooled`` and ``RecordsReplayed``, sums).
 
     Minutes without data count as fine for the first three: no requests, no errors.
     """
@@ -98,8 +111,10 @@ class Observability(Construct):
         alarm_topic_arn: str = "",
         dashboard: bool = True,
         container_insights: bool = True,
+        spool_max_bytes: int = 0,
     ) -> None:
-        """``load_balancer`` and ``target_groups`` (by listener key) are ARN suffixes."""
+        """``load_balancer`` and ``target_groups`` (by listener key) are ARN suffixes;
+        ``spool_max_bytes`` is the bound of each task's disk spool, 0 without one."""
         super().__init__(scope, id)
         self._name_prefix = name_prefix
         self._tags = dict(tags)
@@ -143,6 +158,29 @@ class Observability(Construct):
         )
         if container_insights:
             self._tasks_below_desired(service)
+        self._alarm(
+            "producer-records-lost",
+            "A producer task lost records it had answered 200 for (see its log)",
+            namespace=PRODUCER_NAMESPACE,
+            metric_name="RecordsLost",
+            dimensions=stream,
+            statistic="Sum",
+            evaluation_periods=1,
+            datapoints_to_alarm=1,
+        )
+        if spool_max_bytes:
+            self._alarm(
+                "producer-spool-filling",
+                "A producer task's disk spool was over half full in 3 of the last 5 minutes: "
+                "Kinesis is not taking its records",
+                namespace=PRODUCER_NAMESPACE,
+                metric_name="SpoolBytes",
+                dimensions=stream,
+                statistic="Maximum",
+                evaluation_periods=5,
+                datapoints_to_alarm=3,
+                threshold=int(spool_max_bytes * SPOOL_ALARM_SHARE),
+            )
 
         self.dashboard_name = None
         if dashboard:
@@ -153,6 +191,7 @@ class Observability(Construct):
                 stream=stream,
                 service=service,
                 container_insights=container_insights,
+                spool=bool(spool_max_bytes),
             )
 
     # ------------------------------------------------------------------------------- alarms
@@ -168,8 +207,9 @@ class Observability(Construct):
         statistic: str,
         evaluation_periods: int,
         datapoints_to_alarm: int,
+        threshold: int = 0,
     ) -> None:
-        """An alarm on one metric above 0, missing data counting as fine."""
+        """An alarm on one metric above ``threshold``, missing data counting as fine."""
         name = f"{self._name_prefix}-{key}"
         alarm = CloudwatchMetricAlarm(
             self,
@@ -184,7 +224,7 @@ class Observability(Construct):
             evaluation_periods=evaluation_periods,
             datapoints_to_alarm=datapoints_to_alarm,
             comparison_operator="GreaterThanThreshold",
-            threshold=0,
+            threshold=threshold,
             treat_missing_data="notBreaching",
             alarm_actions=self._actions,
             ok_actions=self._actions,
@@ -249,6 +289,7 @@ class Observability(Construct):
         stream: Mapping[str, str],
         service: Mapping[str, str],
         container_insights: bool,
+        spool: bool,
     ) -> None:
         health: list[list[Any]] = []
         for key, target_group in target_groups.items():
@@ -332,6 +373,17 @@ class Observability(Construct):
                             service,
                             stat="Average",
                         ),
+                    ],
+                )
+            )
+        if spool:
+            charts.append(
+                (
+                    "Producer disk spool (SpoolBytes; RecordsSpooled, RecordsReplayed)",
+                    [
+                        _metric(PRODUCER_NAMESPACE, "SpoolBytes", stream, stat="Maximum"),
+                        _metric(PRODUCER_NAMESPACE, "RecordsSpooled", stream, stat="Sum"),
+                        _metric(PRODUCER_NAMESPACE, "RecordsReplayed", stream, stat="Sum"),
                     ],
                 )
             )

@@ -25,7 +25,11 @@ ALARMS = (
     "unhealthy-hosts-port-1",
     "kinesis-write-throttled",
     "ecs-tasks-below-desired",
+    "producer-records-lost",
+    "producer-spool-filling",
 )
+# The spool of the sample deployment (on an Outpost, by default): 1024 MiB a task.
+SPOOL_MAX_BYTES = 1024 * 2**20
 
 
 @pytest.fixture(scope="module")
@@ -102,6 +106,9 @@ def test_dashboard_shows_what_explains_them(deployment: dict[str, Any]) -> None:
         ("AWS/ECS", "MemoryUtilization", "Average"): service,
         ("ECS/ContainerInsights", "RunningTaskCount", "Average"): service,
         ("ECS/ContainerInsights", "DesiredTaskCount", "Average"): service,
+        ("KinesisProducer", "SpoolBytes", "Maximum"): {"StreamName": STREAM},
+        ("KinesisProducer", "RecordsSpooled", "Sum"): {"StreamName": STREAM},
+        ("KinesisProducer", "RecordsReplayed", "Sum"): {"StreamName": STREAM},
     }
     for key, dimensions in expected.items():
         assert metrics[key] == dimensions, key
@@ -110,9 +117,9 @@ def test_dashboard_shows_what_explains_them(deployment: dict[str, Any]) -> None:
 
 def test_dashboard_layout_and_alarm_widget(deployment: dict[str, Any]) -> None:
     widgets = _body(deployment)["widgets"]
-    assert len(widgets) == 9
+    assert len(widgets) == 10
     places = [(w["x"], w["y"], w["width"], w["height"]) for w in widgets]
-    assert places == [((i % 2) * 12, (i // 2) * 6, 12, 6) for i in range(9)]
+    assert places == [((i % 2) * 12, (i // 2) * 6, 12, 6) for i in range(10)]
     for widget in widgets[:-1]:
         properties = widget["properties"]
         assert (properties["region"], properties["period"]) == ("us-west-2", 60)
@@ -137,7 +144,10 @@ def test_alarms(deployment: dict[str, Any]) -> None:
             5,
             3,
         ),
+        "producer-records-lost": ("KinesisProducer", "RecordsLost", "Sum", 1, 1),
+        "producer-spool-filling": ("KinesisProducer", "SpoolBytes", "Maximum", 5, 3),
     }
+    thresholds = {"producer-spool-filling": SPOOL_MAX_BYTES // 2}
     for key, (namespace, metric, statistic, periods, datapoints) in simple.items():
         alarm = alarms[key]
         assert (alarm["namespace"], alarm["metric_name"], alarm["statistic"]) == (
@@ -150,7 +160,11 @@ def test_alarms(deployment: dict[str, Any]) -> None:
             periods,
             datapoints,
         ), key
-        assert (alarm["comparison_operator"], alarm["threshold"]) == ("GreaterThanThreshold", 0)
+        threshold = thresholds.get(key, 0)
+        assert (alarm["comparison_operator"], alarm["threshold"]) == (
+            "GreaterThanThreshold",
+            threshold,
+        ), key
         assert alarm["treat_missing_data"] == "notBreaching", key
         # No topic given: the alarms change state without notifying anyone.
         assert "alarm_actions" not in alarm and "ok_actions" not in alarm, key
@@ -161,6 +175,8 @@ def test_alarms(deployment: dict[str, Any]) -> None:
         "LoadBalancer": ALB,
     }
     assert alarms["kinesis-write-throttled"]["dimensions"] == {"StreamName": STREAM}
+    for key in ("producer-records-lost", "producer-spool-filling"):
+        assert alarms[key]["dimensions"] == {"StreamName": STREAM}, key
 
 
 def test_running_below_desired_alarm(deployment: dict[str, Any]) -> None:
@@ -217,7 +233,8 @@ def test_one_unhealthy_hosts_alarm_per_target_group() -> None:
         "unhealthy-hosts-admin": "p-unhealthy-hosts-admin",
         "kinesis-write-throttled": "p-kinesis-write-throttled",
         "ecs-tasks-below-desired": "p-ecs-tasks-below-desired",
-    }
+        "producer-records-lost": "p-producer-records-lost",
+    }  # no spool_max_bytes: no spool alarm
     assert built.dashboard_name is None
 
 

@@ -153,8 +153,8 @@ e2e: $(VENV)/.dev-installed node_modules/.installed ## README's deployment in ev
 image: $(VENV)/.dev-installed ## build the producer image with buildah on a stand-in base, run it and check it
 	$(PY) scripts/build_image.py
 
-docs: $(VENV)/.app-installed ## regenerate the variables tables in README.md
-	$(PY) scripts/gen_variables_doc.py --write
+docs: $(VENV)/.app-installed ## regenerate the tables in README.md and docs/modules/ (variables, inputs, outputs)
+	$(PY) scripts/gen_docs.py --write
 
 bench-synth: $(VENV)/.dev-installed ## benchmark synthesis against the import floor
 	$(PY) benchmarks/bench_synth.py

@@ -13,6 +13,7 @@ from cdktf_cdktf_provider_aws.vpc_endpoint_route_table_association import (
 )
 from constructs import Construct
 
+from modules import alb_ecs_variables, docker_ecr_codebuild_variables, vpc_variables
 from modules.access_log_bucket import AccessLogBucket
 from modules.alb_ecs import AlbEcs
 from modules.docker_ecr_codebuild import DockerEcrCodebuild
@@ -35,40 +36,9 @@ if TYPE_CHECKING:
     from variables import RootVariables
 
 # Outputs of each module, by the name the sample's module gives them.
-VPC_OUTPUTS = (
-    "vpc_id",
-    "subnet_priv_ids",
-    "subnet_public_ids",
-    "subnet_priv_tgw_ids",
-    "subnet_fw_ids",
-    "subnet_web_ids",
-    "subnet_presentation_ids",
-    "subnet_database_ids",
-    "subnet_outposts_ids",
-    "subnet_public_route_table_ids",
-    "subnet_priv_route_table_ids",
-    "subnet_priv_tgw_route_table_ids",
-    "subnet_fw_route_table_ids",
-    "subnet_web_tier_route_table_ids",
-    "subnet_pres_tier_route_table_ids",
-    "subnet_database_tier_route_table_ids",
-    "subnet_outposts_route_table_ids",
-    "iam_role_ec2_ssm_id",
-    "iam_instance_profile_ec2_ssm_id",
-    "ssm_security_group_id",
-    "igw_id",
-    "s3_vpc_endpoint",
-)
-IMAGE_OUTPUTS = ("ecr_id",)
-ALB_ECS_OUTPUTS = (
-    "alb_id",
-    "ecs_cluster_id",
-    "ecs_service_id",
-    "ecs_task_definition_id",
-    "ecs_iam_execution_role",
-    "ecs_iam_task_role",
-    "ecs_cw_log_group",
-)
+VPC_OUTPUTS = tuple(vpc_variables.OUTPUTS)
+IMAGE_OUTPUTS = tuple(docker_ecr_codebuild_variables.OUTPUTS)
+ALB_ECS_OUTPUTS = tuple(alb_ecs_variables.OUTPUTS)
 # The image module's resources that a first, targeted apply creates (with what they need).
 IMAGE_TARGETS = (
     "aws_ecr_repository_policy.ecs-docker-codebuild_ecr_policy",

@@ -520,3 +520,23 @@ class AlbEcsConfig:
                     f"task_definition_arn: {self.task_definition_arn!r} is not a task "
                     "definition ARN"
                 )
+
+
+# The module's outputs (attributes of the ``AlbEcs`` construct), named and ordered as in the
+# sample; an output whose resource the configuration does not create is ``None``.
+OUTPUTS: dict[str, str] = {
+    "alb_id": "ARN of the Application Load Balancer (its id).",
+    "ecs_cluster_id": "ARN of the ECS cluster (its id).",
+    "ecs_service_id": "ARN of the ECS service (its id).",
+    "ecs_task_definition_id": (
+        "ARN of the task definition the service runs: the created one, or `task_definition_arn` "
+        "with `import_aws_ecs_task_definition`."
+    ),
+    "ecs_iam_execution_role": (
+        "Name of the task execution role; None with `import_aws_ecs_task_definition`."
+    ),
+    "ecs_iam_task_role": "Name of the task role; None with `import_aws_ecs_task_definition`.",
+    "ecs_cw_log_group": (
+        "Name of the containers' CloudWatch log group; None with `import_aws_ecs_task_definition`."
+    ),
+}

@@ -90,3 +90,9 @@ class DockerEcrCodebuildConfig:
     @property
     def source_path(self) -> Path:
         return (REPOSITORY_ROOT / self.source_dir).resolve()
+
+
+# The module's outputs (attributes of the ``DockerEcrCodebuild`` construct), as in the sample.
+OUTPUTS: dict[str, str] = {
+    "ecr_id": "Id of the ECR repository (its name, `ecr_name`).",
+}

@@ -83,3 +83,13 @@ class TestClientConfig:
     """Where the clients may connect on TCP 80: the ALB's addresses and HTTP package mirrors."""
     tags: dict[str, str] = added(default_factory=dict)
     """Tags of every resource (each also gets a Name tag)."""
+
+
+# The attributes of the ``TestClient`` construct that a caller uses after a deploy.
+OUTPUTS: dict[str, str] = {
+    "instance_ids": "Ids of the client instances, `number_EC2_instances` of them.",
+    "ssm_start_session_commands": (
+        "One `aws ssm start-session` command per instance, in the order of `instance_ids`."
+    ),
+    "security_group_id": "Id of the clients' security group.",
+}

@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails, PydanticUndefined
 
-# Attribute docstrings become field descriptions: the README variables tables are built from them.
+# Attribute docstrings become field descriptions: the generated variables tables show them.
 MODULE_CONFIG = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
 

@@ -334,3 +334,53 @@ def _ssm_role_name(vpc_name: str) -> str:
 def _flow_log_role_name(vpc_name: str) -> str:
     """Name of the role that flow logs assume to write to CloudWatch Logs."""
     return f"{vpc_name}-vpcflowlogs-cw-role"
+
+
+# The module's outputs (attributes of the ``Vpc`` construct), named and ordered as in the
+# sample; an output whose resource the configuration does not create is ``None``.
+OUTPUTS: dict[str, str] = {
+    "vpc_id": "Id of the VPC.",
+    "subnet_priv_ids": "Ids of the private subnets, in the order of `private_subnets_cidr_list`.",
+    "subnet_public_ids": "Ids of the public subnets, in the order of `public_subnets_cidr_list`.",
+    "subnet_priv_tgw_ids": "Ids of the transit gateway subnets (`tgw_subnets_cidr_list`).",
+    "subnet_fw_ids": "Ids of the network firewall subnets (`fw_subnets_cidr_list`).",
+    "subnet_web_ids": "Ids of the web tier subnets (`web_tier_subnets_cidr_list`).",
+    "subnet_presentation_ids": (
+        "Ids of the presentation tier subnets (`pres_tier_subnets_cidr_list`)."
+    ),
+    "subnet_database_ids": "Ids of the database tier subnets (`database_tier_subnets_cidr_list`).",
+    "subnet_outposts_ids": (
+        "Ids of the Outposts subnets (`outposts_subnets_cidr_list`); empty without `outposts_arn`."
+    ),
+    "subnet_public_route_table_ids": "Ids of the public route tables, one per public subnet.",
+    "subnet_priv_route_table_ids": "Ids of the private route tables, one per private subnet.",
+    "subnet_priv_tgw_route_table_ids": (
+        "Ids of the transit gateway route tables, one per transit gateway subnet."
+    ),
+    "subnet_fw_route_table_ids": (
+        "Ids of the network firewall route tables, one per network firewall subnet."
+    ),
+    "subnet_web_tier_route_table_ids": "Ids of the web tier route tables, one per web subnet.",
+    "subnet_pres_tier_route_table_ids": (
+        "Ids of the presentation tier route tables, one per presentation subnet."
+    ),
+    "subnet_database_tier_route_table_ids": (
+        "Ids of the database tier route tables, one per database subnet."
+    ),
+    "subnet_outposts_route_table_ids": (
+        "Ids of the Outposts route tables, one per Outposts subnet; empty without `outposts_arn`."
+    ),
+    "iam_role_ec2_ssm_id": (
+        "Name of the EC2 role for SSM; None unless `enable_ssm` and `create_iam_role_ssm`."
+    ),
+    "iam_instance_profile_ec2_ssm_id": (
+        "Name of that role's instance profile; None unless `enable_ssm` and `create_iam_role_ssm`."
+    ),
+    "ssm_security_group_id": "Id of the SSM endpoints' security group; None without `enable_ssm`.",
+    "igw_id": (
+        "Id of the internet gateway; None without `enable_internet_gateway` and a public subnet."
+    ),
+    "s3_vpc_endpoint": (
+        "Id of the S3 gateway endpoint; None without `enable_ssm` or `enable_s3_endpoint`."
+    ),
+}

@@ -111,7 +111,8 @@ def copy_project(target: Path) -> Path:
 
 
 def run_cdktf(mode: Mode, base: Path) -> dict[str, float]:
-    """``cdktf deploy`` and ``cdktf destroy`` of ``mode`` from a copy of the project."""
+    """``make deploy``, ``output`` and ``destroy`` of ``mode`` (``cdktf deploy`` ... of its
+    stack) from a copy of the project."""
     project = copy_project(base / "project")
     vars_file = project / "vars" / f"e2e-{mode.name}.tfvars.json"
     vars_file.write_text(json.dumps(mode.variables, indent=2))
@@ -135,12 +136,23 @@ def run_cdktf(mode: Mode, base: Path) -> dict[str, float]:
                 "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
             },
         )
-        for step in ("deploy", "destroy"):
-            log(f"cdktf {step} {name}")
+        # The README's make targets, which run cdktf deploy, output and destroy <name>.
+        flags = {
+            "deploy": "--auto-approve --skip-provider-lock",
+            "output": "--skip-synth",
+            "destroy": "--auto-approve",
+        }
+        for step in ("deploy", "output", "destroy"):
+            log(f"make {step} VARS_FILE=vars/{vars_file.name} (cdktf {step} {name})")
             started = time.monotonic()
             result = subprocess.run(
-                ["npx", "--no-install", "cdktf", step, name, "--auto-approve"]
-                + (["--skip-provider-lock"] if step == "deploy" else []),
+                [
+                    "make",
+                    "--no-print-directory",
+                    step,
+                    f"VARS_FILE=vars/{vars_file.name}",
+                    f"CDKTF_FLAGS={flags[step]}",
+                ],
                 cwd=project,
                 env=env,
                 capture_output=True,
@@ -155,6 +167,9 @@ def run_cdktf(mode: Mode, base: Path) -> dict[str, float]:
                 result.returncode == 0,
                 f"cdktf {step} exited {result.returncode}:\n{output[-4000:]}",
             )
+            if step == "output":
+                for promised in ("alb_dns_name", "kinesis_stream_name", "ecs_service_name"):
+                    check(promised in output, f"make output did not show {promised}")
             if step == "deploy":
                 check(
                     (project / f"terraform.{name}.tfstate").is_file(),

@@ -23,12 +23,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# The project root for scripts/, and tests/ ahead of this script's own folder, so that "e2e"
-# is the tests' package (tests/e2e, imported as pytest imports it) and not this file.
-sys.path[:0] = [str(ROOT / "tests"), str(ROOT)]
+sys.path.insert(0, str(ROOT))
 
-from e2e.emulator import Emulator, free_port  # noqa: E402
-from e2e.workflow import (  # noqa: E402
+from scripts.terraform_cli import find_provider_mirror, find_terraform, run, terraform_env  # noqa: E402
+from tests.e2e.emulator import Emulator, free_port  # noqa: E402
+from tests.e2e.workflow import (  # noqa: E402
     COMMAND_TIMEOUT,
     PROMISED_OUTPUTS,
     STEPS,
@@ -41,9 +40,7 @@ from e2e.workflow import (  # noqa: E402
     producer_round_trip,
     remaining_resources,
 )
-from e2e.workflow import synthesize as synthesize_mode  # noqa: E402
-
-from scripts.terraform_cli import find_provider_mirror, find_terraform, run, terraform_env  # noqa: E402
+from tests.e2e.workflow import synthesize as synthesize_mode  # noqa: E402
 
 
 def check(condition: bool, message: str) -> None:

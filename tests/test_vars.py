@@ -569,7 +569,7 @@ def test_the_instance_family_table_of_the_docs_is_the_code_s() -> None:
 
 # A vars file that trips each check the stack's module configurations run, and the words of
 # the message (the key and the value).
-MODULE_CHECKS = {
+MODULE_CHECKS: dict[str, tuple[dict[str, Any], list[str]]] = {
     "subnet outside the VPC": (
         {"private_subnets_cidr_list": ["10.0.0.0/24", "10.181.221.0/24"]},
         ["(module vpc)", "private_subnets_cidr_list[0]: '10.0.0.0/24' is outside the VPC"],

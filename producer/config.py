@@ -16,6 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .records import MAX_PARTITION_KEY_LENGTH, MAX_RECORD_BYTES
 
+#: Bytes a spool entry adds to its record (see ``spool.py``).
+_SPOOL_ENTRY_OVERHEAD = 64
+
 #: The largest record a caller can add: data plus a 256-character partition key in UTF-8.
 _LARGEST_RECORD = MAX_RECORD_BYTES
 #: Leave room in an aggregate for its own partition key (up to 4 UTF-8 bytes a character).
@@ -64,6 +67,18 @@ class ProducerConfig(BaseModel):
     """Back-pressure: user records accepted but not yet put or failed (not a KPL setting)."""
     max_outstanding_bytes: int = Field(16 * 1024 * 1024, ge=_LARGEST_RECORD)
     """Back-pressure: bytes of those records (not a KPL setting)."""
+    spool_dir: str | None = None
+    """Directory of the disk spool (not a KPL setting): records answered 200 that cannot be
+    put within RecordTtl wait there and are put again when Kinesis answers. Unset or empty:
+    no spool."""
+    spool_max_bytes: int = Field(1024 * 1024 * 1024, ge=1024 * 1024)
+    """Size bound of the spool; records are refused (503 ``spool_full``) before it is
+    reached, keeping room for every record outstanding in memory."""
+    spool_fsync: Literal["always", "interval", "never"] = "interval"
+    """When spooled records are flushed to the device: ``always`` (before the append returns),
+    ``interval`` (at most SPOOL_FSYNC_INTERVAL_MS later), ``never`` (left to the kernel)."""
+    spool_fsync_interval_ms: int = Field(1_000, ge=1, le=60_000)
+    """The ``interval`` policy's longest delay."""
 
     @model_validator(mode="after")
     def _check_delays(self) -> Self:
@@ -72,7 +87,18 @@ class ProducerConfig(BaseModel):
                 f"RETRY_MAX_DELAY_MS={self.retry_max_delay_ms} must not be less than "
                 f"RETRY_BASE_DELAY_MS={self.retry_base_delay_ms}"
             )
+        if self.spool_dir and self.spool_max_bytes < 2 * self.spool_reserve:
+            raise ValueError(
+                f"SPOOL_MAX_BYTES={self.spool_max_bytes} must be at least {2 * self.spool_reserve}"
+                " (twice the room kept for every record outstanding in memory)"
+            )
         return self
+
+    @property
+    def spool_reserve(self) -> int:
+        """Spool bytes kept free for the records outstanding in memory, so that each of them
+        can still be spooled when the spool refuses new ones."""
+        return self.max_outstanding_bytes + self.max_outstanding_records * _SPOOL_ENTRY_OVERHEAD
 
 
 class Settings(ProducerConfig):
@@ -99,6 +125,17 @@ class Settings(ProducerConfig):
     """Level of the JSON log lines written to stdout."""
     access_log: bool = False
     """Log every HTTP request (off: at thousands of requests a second it costs throughput)."""
+    heartbeat_timeout_ms: int = Field(10_000, ge=100, le=600_000)
+    """The producer process counts as hung when it sends nothing (it sends a heartbeat every
+    half second) for this long: records are refused and ``/livez`` fails."""
+    keepalive_timeout_ms: int = Field(75_000, ge=1_000, le=3_600_000)
+    """An idle client connection is closed after this long; a request's head must also
+    arrive within it. Longer than the ALB's idle timeout (60 s), so the ALB closes first."""
+    body_timeout_ms: int = Field(30_000, ge=100, le=600_000)
+    """Longest a request body may take to arrive (408 and the connection closed after)."""
+    metrics_log_interval_ms: int = Field(60_000, ge=0, le=3_600_000)
+    """How often the service writes its CloudWatch metrics (spooled, replayed and lost records,
+    spool bytes) as an embedded-metric-format line to stdout; 0 for never."""
     producer_process: Literal["auto", "true", "false"] = "auto"
     """Run the producer (aggregation, puts, retries) in a process of its own, beside the HTTP
     process: ``true``, ``false``, or ``auto``: when at least 2 CPUs are available (CPU
@@ -159,9 +196,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read the settings from ``env`` (default: the process environment)."""
     env = os.environ if env is None else env
     upper = {key.upper(): value for key, value in env.items()}
-    # Region is optional; an empty REGION means "use the SDK's configuration".
-    if upper.get("REGION") == "":
-        del upper["REGION"]
+    # Region is optional; an empty REGION means "use the SDK's configuration"; an empty
+    # SPOOL_DIR, no spool.
+    for optional in ("REGION", "SPOOL_DIR"):
+        if upper.get(optional) == "":
+            del upper[optional]
     fields = {key: upper[key.upper()] for key in Settings.model_fields if key.upper() in upper}
     try:
         return Settings.model_validate(fields)

@@ -19,9 +19,11 @@ import asyncio
 import contextlib
 import logging
 from collections import Counter as Tally
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+import botocore.exceptions
 from aiobotocore.config import AioConfig
 from aiobotocore.session import AioSession, get_session
 from prometheus_client import CollectorRegistry
@@ -29,7 +31,15 @@ from prometheus_client import CollectorRegistry
 from .aggregator import Aggregator
 from .collector import Collector
 from .config import ProducerConfig
-from .limiter import ShardLimiter
+from .health import (
+    FATAL_ERROR_CODES,
+    KINESIS_ERROR,
+    KINESIS_UNREACHABLE,
+    SPOOL_FULL,
+    STARTING,
+    Status,
+)
+from .limiter import SHARD_BYTES_PER_SECOND, SHARD_RECORDS_PER_SECOND, ShardLimiter
 from .metrics import ProducerMetrics, fits
 from .records import (
     EXPIRED,
@@ -42,8 +52,16 @@ from .records import (
     UserRecordFailedError,
     UserRecordResult,
 )
-from .retrier import Outcome, Retrier, RetryPolicy
+from .retrier import (
+    RETRYABLE_ERROR_CODES,
+    THROTTLING_ERROR_CODES,
+    Outcome,
+    Retrier,
+    RetryPolicy,
+    classify_exception,
+)
 from .shard_map import ShardMap, ShardMapUpdater
+from .spool import Segment, Spool
 
 if TYPE_CHECKING:
     from types_aiobotocore_kinesis import KinesisClient
@@ -53,6 +71,21 @@ log = logging.getLogger(__name__)
 #: Accepted records are routed to their aggregators in batches of this many (or sooner, when
 #: the flush comes first).
 _ROUTE_BATCH = 256
+#: Seconds between probes of the stream (ListShards) while records are refused because of it.
+PROBE_INTERVAL = 1.0
+#: Seconds between assessments of the backlog against what Kinesis takes (admission).
+ASSESS_INTERVAL = 0.25
+#: Assessments over which the delivery rate is measured.
+_RATE_SAMPLES = 8
+#: Admission refuses a record once the backlog ahead of it would take longer than this share
+#: of RecordTtl to put (the rest is left for retries and the put itself).
+OVERLOAD_SHARE = 0.25
+#: Failures that send a record answered 200 to the spool (when there is one) instead of
+#: failing it: waiting can cure them. (A record Kinesis refuses for itself is not spooled.)
+_SPOOLED_ERRORS = RETRYABLE_ERROR_CODES | FATAL_ERROR_CODES | {EXPIRED, PRODUCER_CLOSED}
+#: Request-level errors of a PutRecords call caused by one of its entries: the call is split
+#: to find it, instead of failing every entry.
+SPLITTABLE_ERROR_CODES = frozenset({"InvalidArgumentException", "ValidationException"})
 
 
 class KinesisProducer:
@@ -74,8 +107,14 @@ class KinesisProducer:
         endpoint_url: str | None = None,
         session: AioSession | None = None,
         registry: CollectorRegistry | None = None,
+        on_status: Callable[[Status], None] | None = None,
+        on_bound: Callable[[tuple[int, int]], None] | None = None,
     ) -> None:
         self.stream_name = stream_name
+        #: Whether records may be taken now; see :mod:`producer.health`.
+        self.status = Status(STARTING, "checking the stream", confirmed=False)
+        self._on_status = on_status
+        self._on_bound = on_bound
         self.config = config or ProducerConfig()
         self._region = region
         self._endpoint_url = endpoint_url
@@ -121,6 +160,22 @@ class KinesisProducer:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closing = False
         self._closed = False
+        self._prober: asyncio.Task[None] | None = None
+        self._assess_handle: asyncio.TimerHandle | None = None
+        #: (records put, bytes put, outstanding records) at the last assessments.
+        self._samples: deque[tuple[int, int, int]] = deque(maxlen=_RATE_SAMPLES)
+        self._bytes_put = 0
+        #: Throttling or expiry since the last assessment: the measured rate is the capacity.
+        self._saturated = False
+        #: (records, bytes) outstanding that Kinesis is expected to take within
+        #: OVERLOAD_SHARE of RecordTtl: admission refuses beyond (503 overloaded).
+        self.admission_bound = (cfg.max_outstanding_records, cfg.max_outstanding_bytes)
+        #: No answer from Kinesis lately (see _on_call_failed); with a spool, records go there.
+        self._unreachable = False
+        self._spool: Spool | None = None
+        #: Records read back from the spool and not yet settled, with their segments.
+        self._replayed: dict[UserRecord, Segment] = {}
+        self._replayed_bytes = 0
 
     # Lifecycle ------------------------------------------------------------------------------
 
@@ -146,10 +201,22 @@ class KinesisProducer:
                 config=client_config,
             )
         )
+        if cfg.spool_dir:
+            self._spool = Spool(
+                cfg.spool_dir,
+                cfg.spool_max_bytes,
+                cfg.spool_fsync,
+                cfg.spool_fsync_interval_ms / 1000,
+            )
+            self.metrics.watch_spool(lambda: self._spool.bytes if self._spool else 0)
         self._shard_maps = ShardMapUpdater(self._client, self.stream_name, self._on_shard_map)
+        # The stream is checked before any record is taken: a missing stream or a denied
+        # ListShards refuses records (naming the error) until a later probe succeeds.
         if await self._load_shard_map() is None:
-            # Records go out unaggregated until a map is available (as in the KPL).
-            self._spawn(self._load_shard_map_until_ready())
+            self._probe_failed()
+        else:
+            self._set_status(Status(confirmed=False))
+        self._assess_handle = self._loop.call_later(ASSESS_INTERVAL, self._assess)
 
     async def __aenter__(self) -> KinesisProducer:
         await self.start()
@@ -178,9 +245,19 @@ class KinesisProducer:
         if self._loop is None:
             self._closed = True
             return 0
+        if self._unreachable and self._spool is not None:
+            timeout = 0  # nothing to wait for: what is left goes to the spool
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.flush(), timeout)
+        # Read back from the spool and not put: still in their segments, kept for the next
+        # start.
+        for record in list(self._replayed):
+            self._pending.discard(record)
+        self._replayed.clear()
         abandoned = list(self._pending)
+        if self._spool is not None:
+            self._spool_away([record for record in abandoned if record.future is None])
+            abandoned = list(self._pending)
         if abandoned:
             log.error(
                 "records still outstanding when the producer closed",
@@ -190,13 +267,25 @@ class KinesisProducer:
         for record in abandoned:
             self._finish_failed(record, (closed,))
         self._closed = True
-        for handle in (self._flush_handle, self._limiter_handle):
+        for handle in (self._flush_handle, self._limiter_handle, self._assess_handle):
             if handle is not None:
                 handle.cancel()
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self._stack.aclose()
+        if self._spool is not None:
+            self._spool.close()
+            if self._spool.bytes:
+                # Kept for the next start on this directory: lost only with the storage (a
+                # Fargate task's ephemeral storage goes with the task).
+                log.warning(
+                    "records left in the spool",
+                    extra={
+                        "spool_bytes": self._spool.bytes,
+                        "user_records_spooled": self.counts.spooled,
+                    },
+                )
         return len(abandoned)
 
     # State ----------------------------------------------------------------------------------
@@ -227,8 +316,26 @@ class KinesisProducer:
     @property
     def failed(self) -> bool:
         """Always false here; true for a :class:`~producer.process.ProducerProcess` whose
-        process died."""
+        process died and could not be restarted."""
         return False
+
+    @property
+    def alive(self) -> bool:
+        """Always true here (a hung event loop cannot answer at all); see
+        :class:`~producer.process.ProducerProcess`."""
+        return True
+
+    @property
+    def replayed_outstanding(self) -> tuple[int, int]:
+        """(records, bytes) read back from the spool and not yet settled: part of the
+        outstanding counts, but not admitted by anyone."""
+        return len(self._replayed), self._replayed_bytes
+
+    @property
+    def lost_records(self) -> int:
+        """User records that failed with nobody to tell: added without a future (the service
+        answered 200 for them) and neither put nor spooled."""
+        return self.counts.lost
 
     async def refresh_metrics(self) -> None:
         """Nothing to fetch: :attr:`registry` is read in this process."""
@@ -260,13 +367,15 @@ class KinesisProducer:
         self.add_user_records(((partition_key, data, explicit_hash_key),), futures=False)
 
     def add_user_records(
-        self, records: Iterable[RecordInput], *, futures: bool = True
+        self, records: Iterable[RecordInput], *, futures: bool = True, admitted: bool = False
     ) -> list[asyncio.Future[UserRecordResult]]:
         """Buffer several user records, all or none (same errors as :meth:`add_user_record`).
 
         An :class:`InvalidRecordError` carries the position of the bad record in ``index``.
         With ``futures=False`` no futures are made (fire and forget, a little cheaper) and the
         list returned is empty; failures still show in the metrics and the log.
+        ``admitted``: a front already admitted them against :attr:`status` (as the HTTP
+        process does, a few milliseconds earlier), so a change since does not refuse them.
         """
         prepare = self._prepare
         prepared = []
@@ -279,7 +388,16 @@ class KinesisProducer:
                 raise
             prepared.append(record)
             size += record.size
-        self._admit(len(prepared), size)
+        self._admit(len(prepared), size, not admitted)
+        # Kinesis is not answering: straight to disk, where a crash cannot lose them.
+        if (
+            not futures
+            and self._unreachable
+            and self._spool is not None
+            and self._spool_write(prepared)
+        ):
+            self.counts.received += len(prepared)
+            return []
         accept = self._accept
         for record in prepared:
             accept(record)
@@ -311,10 +429,17 @@ class KinesisProducer:
             loop.create_future() if future else None,
         )
 
-    def _admit(self, count: int, size: int) -> None:
+    def _admit(self, count: int, size: int, check_status: bool = True) -> None:
         records, held = self._outstanding_records, self._outstanding_bytes
         if self._closing or not fits(self.config, records, held, count, size):
             raise self.metrics.admission.refusal(self.config, self._closing, (records, held), count)
+        if check_status:
+            status = self.status
+            if status.cause is not None:
+                raise self.metrics.admission.unavailable(status, count)
+            bound_records, bound_bytes = self.admission_bound
+            if records + count > bound_records or held + size > bound_bytes:
+                raise self.metrics.admission.overloaded(self.admission_bound, self._ttl, count)
 
     def _accept(self, record: UserRecord) -> None:
         if not self._pending:
@@ -330,11 +455,16 @@ class KinesisProducer:
             assert self._loop is not None
             if self._flush_handle is None:
                 self._flush_handle = self._loop.call_at(
-                    record.arrival + self._max_buffered, self._flush_now
+                    record.arrival + self._buffer_time(), self._flush_now
                 )
         elif len(incoming) == _ROUTE_BATCH:
             assert self._loop is not None
             self._loop.call_soon(self._route_incoming)
+
+    def _buffer_time(self) -> float:
+        # Until a put confirmed the stream writable, callers wait for each record's put:
+        # buffering it only delays their answer.
+        return self._max_buffered if self.status.confirmed else 0.0
 
     def _route_incoming(self) -> None:
         incoming = self._incoming
@@ -366,7 +496,7 @@ class KinesisProducer:
         if self._flush_handle is None:
             assert self._loop is not None
             self._flush_handle = self._loop.call_at(
-                record.arrival + self._max_buffered, self._flush_now
+                record.arrival + self._buffer_time(), self._flush_now
             )
 
     def _flush_now(self) -> None:
@@ -385,9 +515,8 @@ class KinesisProducer:
         assert self._loop is not None
         if self._limiter.submit(record, self._loop.time()):
             self._to_collector(record)
-        else:
-            if self._limiter_handle is not None:
-                self._limiter_handle.cancel()
+        elif self._limiter_handle is None:
+            # A release already scheduled takes this record too, in its group.
             self._limiter_handle = self._loop.call_soon(self._release_limited)
 
     def _release_limited(self) -> None:
@@ -431,16 +560,31 @@ class KinesisProducer:
     async def _put_records(self, batch: list[KinesisRecord]) -> None:
         assert self._loop is not None and self._client is not None
         loop = self._loop
+        if self._connections.locked():
+            # Every connection busy: Kinesis takes less than is sent, whatever the limits say.
+            self._saturated = True
         async with self._connections:
             now = loop.time()
             live = []
+            expired = 0
+            pending = self._pending
             for record in batch:
+                if self._spool is not None and not any(
+                    user in pending for user in record.user_records
+                ):
+                    continue  # spooled meanwhile: sent from the spool later
                 if record.deadline <= now:
+                    expired += len(record.user_records)
                     self._fail(record, expired=True)
                 else:
                     live.append(record)
                     if not record.attempts:
                         self.metrics.buffering_seconds.observe(now - record.oldest_arrival)
+            if expired:
+                log.warning(
+                    "user records expired before their put",
+                    extra={"stream": self.stream_name, "user_records": expired},
+                )
             if not live:
                 return
             entries: Any = [record.entry() for record in live]
@@ -457,16 +601,245 @@ class KinesisProducer:
             except Exception as exc:
                 finished = loop.time()
                 self.metrics.put_records_calls.labels("error").inc()
+                if self._split(live, exc, finished - started):
+                    return
                 outcome = self._retrier.on_exception(live, exc, finished - started, finished)
+                self._on_call_failed(exc)
             else:
                 finished = loop.time()
                 self.metrics.put_records_calls.labels("success").inc()
                 outcome = self._retrier.on_response(live, response, finished - started, finished)
+                self._on_answer(outcome)
             self.metrics.put_records_seconds.observe(finished - started)
             self.metrics.user_records_per_put_records.observe(
                 sum(len(record.user_records) for record in live)
             )
         self._apply(outcome)
+
+    def _split(self, batch: list[KinesisRecord], exc: BaseException, duration: float) -> bool:
+        """A request-level InvalidArgument names no entry: put the halves of the call apart
+        (and the user records of a lone aggregate one by one) until the offending record is
+        alone, so that it fails by itself instead of with its neighbours."""
+        if not isinstance(exc, botocore.exceptions.ClientError):
+            return False
+        code = classify_exception(exc)[0]
+        if code not in SPLITTABLE_ERROR_CODES:
+            return False
+        if len(batch) > 1:
+            middle = len(batch) // 2
+            parts = [batch[:middle], batch[middle:]]
+        elif batch[0].aggregated:
+            parts = [
+                [KinesisRecord.single(user, batch[0].shard_id)] for user in batch[0].user_records
+            ]
+        else:
+            return False
+        self.metrics.split_calls.inc()
+        for part in parts:
+            self._dispatch(part)
+        return True
+
+    def _on_call_failed(self, exc: BaseException) -> None:
+        code, message, retryable = classify_exception(exc)
+        if code in FATAL_ERROR_CODES:
+            self._kinesis_error(code, message)
+        elif (
+            retryable
+            and not isinstance(exc, botocore.exceptions.ClientError)
+            and self.status.cause is None
+            and not self._unreachable
+        ):
+            # No answer at all: the service link or the Region is down. Without a spool,
+            # refuse records (they could not be put within their TTL) until a probe of the
+            # stream succeeds; with one, spool what is held and what comes. (An answered 5xx
+            # or throttling is only retried.)
+            self._unreachable = True
+            if self._spool is None:
+                confirmed = self.status.confirmed
+                self._set_status(Status(KINESIS_UNREACHABLE, f"{code}: {message}", code, confirmed))
+            elif not self._spool_away([r for r in self._pending if r.future is None]):
+                self._spool_full()
+            log.warning(
+                "Kinesis does not answer",
+                extra={"error": f"{code}: {message}", "spool": self._spool is not None},
+            )
+            self._start_prober()
+
+    def _on_answer(self, outcome: Outcome) -> None:
+        for record in outcome.failed:
+            code = record.attempts[-1].error_code
+            if code in FATAL_ERROR_CODES:
+                self._kinesis_error(code or "", record.attempts[-1].error_message or "")
+                return
+        if outcome.retry:
+            self._saturated = True
+        if outcome.succeeded:
+            self._unreachable = False
+            if self.status.cause == KINESIS_UNREACHABLE or not self.status.confirmed:
+                self._set_status(Status())
+
+    def _kinesis_error(self, code: str, message: str) -> None:
+        if self.status.cause != KINESIS_ERROR:
+            log.error(
+                "Kinesis refused the stream; refusing records until a probe succeeds",
+                extra={"stream": self.stream_name, "error_code": code, "error": message},
+            )
+        self._set_status(Status(KINESIS_ERROR, f"{code}: {message}", code, confirmed=False))
+        self._start_prober()
+
+    # Status ---------------------------------------------------------------------------------
+
+    def _set_status(self, status: Status) -> None:
+        if status != self.status:
+            if status.cause != self.status.cause:
+                log.info(
+                    "status",
+                    extra={
+                        "cause": status.cause,
+                        "detail": status.message,
+                        "stream": self.stream_name,
+                    },
+                )
+            self.status = status
+            if self._on_status is not None:
+                self._on_status(status)
+
+    def _start_prober(self) -> None:
+        if (self._prober is None or self._prober.done()) and not self._closed:
+            assert self._loop is not None
+            self._prober = self._loop.create_task(self._probe())
+            self._tasks.add(self._prober)
+            self._prober.add_done_callback(self._tasks.discard)
+
+    async def _probe(self) -> None:
+        """List the stream's shards until it answers; then take records again."""
+        while self._unreachable or self.status.cause in (STARTING, KINESIS_ERROR):
+            await asyncio.sleep(PROBE_INTERVAL)
+            if await self._load_shard_map() is None:
+                self._probe_failed()
+            elif self._unreachable or self.status.cause == KINESIS_UNREACHABLE:
+                self._unreachable = False
+                if self.status.cause == KINESIS_UNREACHABLE:
+                    self._set_status(Status(confirmed=self.status.confirmed))
+            elif self.status.cause is not None:
+                # Until a put succeeds, each record is waited for: the stream may be
+                # listed yet not writable (a missing kinesis:PutRecords or KMS grant).
+                self._set_status(Status(confirmed=False))
+
+    def _probe_failed(self) -> None:
+        error = self._shard_maps.last_error if self._shard_maps is not None else None
+        if error is None:
+            code, message, retryable = "NoOpenShards", "the stream has no open shards", False
+        else:
+            code, message, retryable = classify_exception(error)
+        if retryable and self.status.cause != STARTING and self._spool is not None:
+            self._unreachable = True
+        elif retryable:
+            cause = KINESIS_UNREACHABLE if self.status.cause != STARTING else STARTING
+            self._set_status(Status(cause, f"{code}: {message}", code, self.status.confirmed))
+        else:
+            self._set_status(Status(KINESIS_ERROR, f"{code}: {message}", code, confirmed=False))
+        self._start_prober()
+
+    def _assess(self) -> None:
+        """Bound what is outstanding by what Kinesis takes within a share of RecordTtl, so
+        that overload turns into back-pressure (503) instead of expiry.
+
+        What Kinesis takes is the shards' limits, until throttling or expiry shows that it
+        takes less (another producer shares the shards): then what it took lately.
+        """
+        assert self._loop is not None
+        self._assess_handle = self._loop.call_later(ASSESS_INTERVAL, self._assess)
+        samples = self._samples
+        samples.append((self.counts.put, self._bytes_put, self._outstanding_records))
+        saturated, self._saturated = self._saturated, False
+        cfg = self.config
+        # What the limiter lets through now: less than the limits while shards throttle.
+        scale = cfg.rate_limit / 100 * self._limiter.mean_share(self._loop.time())
+        shards = self.shards or 1
+        byte_rate = shards * SHARD_BYTES_PER_SECOND * scale
+        record_rate = (
+            float(cfg.max_outstanding_records)
+            if self._aggregate
+            else shards * SHARD_RECORDS_PER_SECOND * scale
+        )
+        if self._unreachable and self._spool is not None:
+            pass  # records go straight to the spool: nothing waits in memory for Kinesis
+        elif saturated and len(samples) > 1:
+            seconds = (len(samples) - 1) * ASSESS_INTERVAL
+            byte_rate = min(byte_rate, (samples[-1][1] - samples[0][1]) / seconds)
+            record_rate = min(record_rate, (samples[-1][0] - samples[0][0]) / seconds)
+        window = self._ttl * OVERLOAD_SHARE
+        bound = (
+            min(cfg.max_outstanding_records, int(record_rate * window)),
+            min(cfg.max_outstanding_bytes, int(byte_rate * window)),
+        )
+        if bound != self.admission_bound:
+            self.admission_bound = bound
+            if self._on_bound is not None:
+                self._on_bound(bound)
+        if self._spool is not None:
+            self._tend_spool()
+
+    # Spool ----------------------------------------------------------------------------------
+
+    def _spool_write(self, records: list[UserRecord]) -> bool:
+        assert self._spool is not None
+        if not self._spool.append(
+            [(r.partition_key, r.data, r.explicit_hash_key) for r in records]
+        ):
+            return False
+        self.counts.spooled += len(records)
+        return True
+
+    def _spool_away(self, records: list[UserRecord]) -> bool:
+        """Move records held in memory to the spool; the pipeline skips them from now on."""
+        if not records:
+            return True
+        if not self._spool_write(records):
+            return False
+        for record in records:
+            self._release(record)
+        return True
+
+    def _spool_full(self) -> None:
+        if self.status.cause is None:
+            assert self._spool is not None
+            self._set_status(
+                Status(
+                    SPOOL_FULL,
+                    f"the spool holds {self._spool.bytes} of its {self._spool.max_bytes} bytes",
+                    confirmed=self.status.confirmed,
+                )
+            )
+
+    def _tend_spool(self) -> None:
+        """Refuse records while the spool could not take every one held in memory; put
+        spooled records again, oldest first, while Kinesis answers and has room."""
+        spool = self._spool
+        assert spool is not None
+        if not spool.room(self.config.spool_reserve):
+            self._spool_full()
+        elif self.status.cause == SPOOL_FULL:
+            self._set_status(Status(confirmed=self.status.confirmed))
+        if self._unreachable or self.status.cause not in (None, SPOOL_FULL) or spool.empty:
+            return
+        if self._aggregate and self.shard_map is None:
+            return
+        records = self.admission_bound[0] // 2 - self._outstanding_records
+        size = self.admission_bound[1] // 2 - self._outstanding_bytes
+        if records <= 0 or size <= 0:
+            return
+        assert self._loop is not None
+        now = self._loop.time()
+        for segment, (key, data, hash_key) in spool.read(records, size):
+            key_bytes = key.encode()
+            length = len(data) + len(key_bytes)
+            record = UserRecord(key, key_bytes, data, hash_key, length, now, now + self._ttl, None)
+            self._replayed[record] = segment
+            self._replayed_bytes += record.size
+            self._accept(record)
+            self.counts.replayed += 1
 
     def _apply(self, outcome: Outcome) -> None:
         assert self._loop is not None
@@ -480,8 +853,12 @@ class KinesisProducer:
                 # the map is stale.
                 self._refresh_shard_map()
             self._succeed(record, shard_id, sequence_number)
+        now = self._loop.time()
         for record, delay in outcome.retry:
-            self.metrics.retries.labels(record.attempts[-1].error_code or "Unknown").inc()
+            code = record.attempts[-1].error_code or "Unknown"
+            self.metrics.retries.labels(code).inc()
+            if code in THROTTLING_ERROR_CODES and record.shard_id is not None:
+                self._limiter.throttled(record.shard_id, now)
             self._loop.call_later(delay, self._retry, record)
         if outcome.failed:
             codes = Tally(record.attempts[-1].error_code for record in outcome.failed)
@@ -505,7 +882,10 @@ class KinesisProducer:
             self._fail(record, expired=True)
             return
         self._to_limiter(record)
-        self._flush_collector_soon()
+        # With the next flush, not alone: the throttled tail of a full call would otherwise
+        # make a call of its own, one or two entries long.
+        if self._flush_handle is None:
+            self._flush_handle = self._loop.call_later(self._buffer_time(), self._flush_now)
 
     async def _resolve_misplaced(
         self, record: KinesisRecord, shard_id: str, sequence_number: str
@@ -561,13 +941,6 @@ class KinesisProducer:
     async def _load_shard_map(self) -> ShardMap | None:
         return await self._refresh_shard_map()
 
-    async def _load_shard_map_until_ready(self) -> None:
-        delay = 1.0
-        while self.shard_map is None and not self._closed:
-            await asyncio.sleep(delay)
-            await self._load_shard_map()
-            delay = min(delay * 2, 30.0)
-
     # Completion -----------------------------------------------------------------------------
 
     def _succeed(self, record: KinesisRecord, shard_id: str, sequence_number: str) -> None:
@@ -592,11 +965,23 @@ class KinesisProducer:
             self._idle.set()
         self.counts.put += done
         self.counts.kinesis_put += 1
+        self._bytes_put += size
+        if self._replayed:
+            for user_record in record.user_records:
+                self._settle_replayed(user_record)
 
     def _fail(self, record: KinesisRecord, expired: bool = False) -> None:
         attempts = tuple(record.attempts)
+        if expired:
+            self._saturated = True
         if expired and not attempts:
             attempts = (Attempt(0.0, False, EXPIRED, "RecordTtl ran out before a put"),)
+        if self._spool is not None and (expired or attempts[-1].error_code in _SPOOLED_ERRORS):
+            pending = self._pending
+            # Answered 200 and not put in time: to the spool, to be put again later.
+            waiting = [u for u in record.user_records if u.future is None and u in pending]
+            if not self._spool_away(waiting):
+                self._spool_full()
         for user_record in record.user_records:
             self._finish_failed(user_record, attempts)
 
@@ -613,17 +998,28 @@ class KinesisProducer:
         result = UserRecordResult(False, attempts=attempts)
         self.metrics.user_records_failed.labels(result.error_code or "Unknown").inc()
         future = record.future
-        if future is not None and not future.done():
+        if future is None:
+            self.counts.lost += 1
+        elif not future.done():
             future.set_exception(UserRecordFailedError(result))
             # Failures are counted and logged here; a caller that never looks at the future
             # (fire and forget) should not also get asyncio's "exception never retrieved".
             future.exception()
+
+    def _settle_replayed(self, record: UserRecord) -> None:
+        segment = self._replayed.pop(record, None)
+        if segment is not None:
+            self._replayed_bytes -= record.size
+            assert self._spool is not None
+            self._spool.settled(segment)
 
     def _release(self, record: UserRecord) -> bool:
         try:
             self._pending.remove(record)
         except KeyError:
             return False
+        if self._replayed:
+            self._settle_replayed(record)
         self._outstanding_records -= 1
         self._outstanding_bytes -= record.size
         if not self._pending:

@@ -129,6 +129,16 @@ def demo_requests(base_url: str) -> None:
     print(f'POST / {{"data": 42}}\n  -> {status} {answer}')
 
 
+def port_is_free(port: int) -> bool:
+    """Whether this machine's port ``port`` takes a listener (as the producer binds it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("0.0.0.0", port))
+        except OSError:
+            return False
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m producer.local", description=__doc__)
     parser.add_argument("--port", type=int, default=8080, help="producer port (0: any free)")
@@ -138,6 +148,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     port = args.port or free_port()
+    if not port_is_free(port):
+        print(
+            f"error: port {port} is in use (a producer already running?); stop what listens "
+            "there, or give another: python -m producer.local --port 0 (any free port)",
+            file=sys.stderr,
+        )
+        return 2
     kinesis_port = free_port()
     endpoint = f"http://127.0.0.1:{kinesis_port}"
     env = {

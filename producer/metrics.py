@@ -14,11 +14,13 @@ from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 
 from .config import ProducerConfig
+from .health import OVERLOADED, Status
 from .records import (
     BackPressureError,
     ProducerClosedError,
     ProducerError,
     RecordTooLargeError,
+    UnavailableError,
     check_user_record,
 )
 
@@ -39,12 +41,15 @@ class Counts:
     integers do, read by :class:`_CountsCollector` when scraped.
     """
 
-    __slots__ = ("kinesis_put", "put", "received")
+    __slots__ = ("kinesis_put", "lost", "put", "received", "replayed", "spooled")
 
     def __init__(self) -> None:
         self.received = 0
         self.put = 0
         self.kinesis_put = 0
+        self.lost = 0
+        self.spooled = 0
+        self.replayed = 0
 
 
 class _CountsCollector(Collector):
@@ -60,6 +65,23 @@ class _CountsCollector(Collector):
         )
         yield CounterMetricFamily(
             f"{_PREFIX}_user_records_put", "User records Kinesis confirmed.", value=counts.put
+        )
+        yield CounterMetricFamily(
+            f"{_PREFIX}_user_records_lost",
+            "User records answered 200 (added without a result awaited) that failed: neither "
+            "put nor spooled.",
+            value=counts.lost,
+        )
+        yield CounterMetricFamily(
+            f"{_PREFIX}_user_records_spooled",
+            "User records written to the disk spool (not put within RecordTtl, or Kinesis "
+            "not answering).",
+            value=counts.spooled,
+        )
+        yield CounterMetricFamily(
+            f"{_PREFIX}_user_records_replayed",
+            "User records read back from the disk spool to be put again.",
+            value=counts.replayed,
         )
         yield CounterMetricFamily(
             f"{_PREFIX}_kinesis_records_put",
@@ -123,6 +145,21 @@ class AdmissionMetrics:
         self.user_records_refused.labels("back_pressure").inc(count)
         return back_pressure_error(config, *outstanding)
 
+    def overloaded(self, bound: tuple[int, int], ttl: float, count: int) -> UnavailableError:
+        """Count the refusal of ``count`` user records beyond the admission bound."""
+        self.user_records_refused.labels(OVERLOADED).inc(count)
+        return UnavailableError(
+            OVERLOADED,
+            f"Kinesis takes about {bound[0]} records ({bound[1]} bytes) in a quarter of the "
+            f"RecordTtl of {ttl:g} s, and that many are outstanding",
+        )
+
+    def unavailable(self, status: Status, count: int) -> UnavailableError:
+        """Count the refusal of ``count`` user records for ``status``; return the error."""
+        cause = status.cause or "unknown"
+        self.user_records_refused.labels(cause).inc(count)
+        return UnavailableError(cause, status.message, status.error_code)
+
 
 def fits(config: ProducerConfig, records: int, size: int, count: int, added: int) -> bool:
     """Whether ``count`` more records of ``added`` bytes stay within the outstanding bounds,
@@ -183,6 +220,12 @@ class ProducerMetrics:
             "Times the shard map was loaded.",
             registry=registry,
         )
+        self.split_calls = Counter(
+            f"{_PREFIX}_split_put_records_calls",
+            "PutRecords calls split in two (or an aggregate into its user records) after a "
+            "request-level InvalidArgumentException, to isolate the offending record.",
+            registry=registry,
+        )
         self.misplaced_kinesis_records = Counter(
             f"{_PREFIX}_misplaced_kinesis_records",
             "Kinesis records that landed in another shard than predicted (resharding).",
@@ -211,6 +254,13 @@ class ProducerMetrics:
     def watch_outstanding(self, records: Callable[[], float], size: Callable[[], float]) -> None:
         """Read the outstanding gauges from the producer when scraped."""
         self.admission.watch_outstanding(records, size)
+
+    def watch_spool(self, size: Callable[[], float]) -> None:
+        Gauge(
+            f"{_PREFIX}_spool_bytes",
+            "Bytes in the disk spool (records waiting to be put again).",
+            registry=self.registry,
+        ).set_function(size)
 
 
 class ServiceMetrics:

@@ -45,8 +45,10 @@ def _error(description: str) -> dict[str, Any]:
 def _unavailable() -> dict[str, Any]:
     return {
         **_error(
-            "Not accepted now: the outstanding records reached their bound (back-pressure) or "
-            "the service is shutting down. Retry after the given delay."
+            "Not accepted now: error is back_pressure (outstanding records at their bound), "
+            "shutting_down, or a cause of /healthcheck (the stream missing or refused, Kinesis "
+            "unreachable, a backlog that would outlive RecordTtl, the spool full, the producer "
+            "process restarting or hung). Retry after the given delay."
         ),
         "headers": {
             "Retry-After": {
@@ -54,6 +56,13 @@ def _unavailable() -> dict[str, Any]:
                 "schema": {"type": "integer", "minimum": 0},
             }
         },
+    }
+
+
+def _health(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}},
     }
 
 
@@ -118,24 +127,28 @@ def openapi_document(
             "/healthcheck": {
                 "get": {
                     "operationId": "healthcheck",
-                    "summary": "Health of the service, for the load balancer and ECS.",
+                    "summary": "Readiness, for the load balancer: may this task take records?",
                     "responses": {
-                        "200": {
-                            "description": "Accepting records.",
-                            "content": {
-                                "application/json": {
-                                    "schema": {"$ref": "#/components/schemas/Health"}
-                                }
-                            },
-                        },
-                        "503": {
-                            "description": "Shutting down: take this target out of service.",
-                            "content": {
-                                "application/json": {
-                                    "schema": {"$ref": "#/components/schemas/Health"}
-                                }
-                            },
-                        },
+                        "200": _health("Records are taken."),
+                        "503": _health(
+                            "Records are refused now; status names the cause (starting, "
+                            "kinesis_error, kinesis_unreachable, overloaded, spool_full, "
+                            "producer_restarting, producer_unresponsive, producer_failed, "
+                            "draining)."
+                        ),
+                        "405": _method_not_allowed(),
+                    },
+                }
+            },
+            "/livez": {
+                "get": {
+                    "operationId": "livez",
+                    "summary": "Liveness, for the container health check: replace this task?",
+                    "responses": {
+                        "200": _health("Alive (even while Kinesis is unreachable)."),
+                        "503": _health(
+                            "The producer process hung or cannot be restarted: replace the task."
+                        ),
                         "405": _method_not_allowed(),
                     },
                 }
@@ -184,6 +197,7 @@ def openapi_document(
                             "empty or not a string, unknown fields, bad partition or hash key."
                         ),
                         "405": _method_not_allowed(),
+                        "408": _error("The body did not arrive within BODY_TIMEOUT_MS."),
                         "413": _error(f"Body larger than {max_body_bytes} bytes."),
                         "415": _error("Content-Type is not application/json."),
                         "502": _error(
@@ -221,6 +235,7 @@ def openapi_document(
                             f"than {max_batch_records} records."
                         ),
                         "405": _method_not_allowed(),
+                        "408": _error("The body did not arrive within BODY_TIMEOUT_MS."),
                         "413": _error(
                             f"Body larger than {max_batch_body_bytes} bytes, or a record larger "
                             "than Kinesis' 1 MiB limit."
@@ -289,7 +304,11 @@ def openapi_document(
                 "Health": {
                     "type": "object",
                     "required": ["status"],
-                    "properties": {"status": {"type": "string", "enum": ["ok", "draining"]}},
+                    "properties": {
+                        "status": {"type": "string", "description": "ok, alive, or the cause"},
+                        "message": {"type": "string"},
+                        "errorCode": {"type": "string"},
+                    },
                 },
                 "Error": {
                     "type": "object",

@@ -13,8 +13,15 @@ What stays in the front, so that it answers at once without a round trip:
 * refusals once closing, and their metrics.
 
 Records admitted during one event-loop turn (or within :data:`SEND_DELAY`) travel together in
-one message. If the producer process dies, every awaited result fails with
-``ProducerProcessExited``, records are refused, and ``on_exit`` is called.
+one message.
+
+The producer process is watched. It reports its :class:`~producer.health.Status` when it
+changes and every half second (the heartbeat). If no message comes for the heartbeat timeout,
+it counts as hung: records are refused and :attr:`ProducerProcess.alive` turns false (the
+service's liveness route then fails, so that ECS replaces the task). If it dies, every awaited
+result fails with ``ProducerProcessExited``, the records it held are counted lost, and a new
+one is started; if that fails, or it died :data:`MAX_RESTARTS` times within
+:data:`RESTART_WINDOW`, ``on_exit`` is called.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ import os
 import socket
 import subprocess
 import sys
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -36,6 +44,7 @@ from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 
 from .config import ProducerConfig
+from .health import PRODUCER_FAILED, PRODUCER_RESTARTING, PRODUCER_UNRESPONSIVE, Status
 from .ipc import ChannelClosed, StartRequest, frame, receive
 from .metrics import ADMISSION_FAMILIES, AdmissionMetrics, fits
 from .records import (
@@ -62,6 +71,12 @@ SEND_BYTES = 1024 * 1024
 START_TIMEOUT = 120.0
 #: Error code of the results lost with a producer process that exited unexpectedly.
 PROCESS_EXITED = "ProducerProcessExited"
+#: A producer process that died this many times within RESTART_WINDOW seconds is not started
+#: again: something a new task would cure is wrong.
+MAX_RESTARTS = 3
+RESTART_WINDOW = 60.0
+#: Seconds between the watchdog's looks at the last heartbeat.
+WATCHDOG_INTERVAL = 0.5
 _PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
 
 
@@ -136,6 +151,7 @@ class ProducerProcess:
         log_level: str = "INFO",
         orphan_timeout: float = 20.0,
         on_exit: Callable[[], None] | None = None,
+        heartbeat_timeout: float = 10.0,
     ) -> None:
         self.stream_name = stream_name
         self.config = config or ProducerConfig()
@@ -169,8 +185,26 @@ class ProducerProcess:
         self._closed_answer: asyncio.Future[int] | None = None
         self._closing = False
         self._closed = False
-        #: The producer process exited without being asked to.
+        #: The producer process exited and could not be started again.
         self.failed = False
+        self._heartbeat_timeout = heartbeat_timeout
+        self._watchdog: asyncio.TimerHandle | None = None
+        self._last_heard = 0.0
+        self._unresponsive = False
+        self._restarting = False
+        self._restarts: deque[float] = deque()
+        self._child_status = Status()
+        #: What refuses records now (the child's status, or the front's view of the child).
+        self.status = Status()
+        #: User records answered 200 and lost: by producer processes that died, and by the
+        #: current one (as it last reported).
+        self._lost_before = 0
+        self._child_lost = 0
+        #: Records settled by producer processes that died (the current one counts from 0).
+        self._settled_base = (0, 0)
+        #: What the producer process expects Kinesis to take within half of RecordTtl
+        #: (records, bytes): admission refuses beyond it (503 overloaded).
+        self._bound = (self.config.max_outstanding_records, self.config.max_outstanding_bytes)
 
     # Lifecycle ------------------------------------------------------------------------------
 
@@ -179,6 +213,11 @@ class ProducerProcess:
         if self._loop is not None:
             raise RuntimeError("the producer process was already started")
         self._loop = asyncio.get_running_loop()
+        await self._spawn()
+        self._watchdog = self._loop.call_later(WATCHDOG_INTERVAL, self._watch)
+
+    async def _spawn(self) -> None:
+        assert self._loop is not None
         ours, theirs = socket.socketpair()
         env = dict(os.environ)
         # The child imports this package, wherever it was started from.
@@ -212,8 +251,12 @@ class ProducerProcess:
             await self._reap(5.0)
             raise ProducerStartError(message[1])
         self.shards = message[1]
+        self._child_status = message[2]
+        self._child_lost = 0
+        self._last_heard = self._loop.time()
         self._closed_answer = self._loop.create_future()
         self._reader_task = self._loop.create_task(self._read(reader))
+        self._update_status()
         log.info("producer process started", extra={"pid": self._process.pid})
 
     async def __aenter__(self) -> ProducerProcess:
@@ -242,9 +285,14 @@ class ProducerProcess:
         self._closed = True
         if self._process is None or self._closed_answer is None:
             return 0
+        if self._watchdog is not None:
+            self._watchdog.cancel()
         self._send_now()
         abandoned = self.outstanding_records
-        if not self.failed:
+        if self._unresponsive and not self.failed:
+            log.error("the producer process is not responding; killing it")
+            self._process.kill()
+        elif not self.failed and not self._restarting:
             self._write(("close", timeout))
             try:
                 # The producer process bounds its own wait; this covers a hung one.
@@ -287,6 +335,48 @@ class ProducerProcess:
     @property
     def closing(self) -> bool:
         return self._closing
+
+    @property
+    def alive(self) -> bool:
+        """False once the producer process stopped answering or cannot be started again:
+        only a new task cures that."""
+        return not (self.failed or self._unresponsive)
+
+    @property
+    def lost_records(self) -> int:
+        """User records answered 200 (added without a result awaited) that were lost."""
+        return self._lost_before + self._child_lost
+
+    def _update_status(self) -> None:
+        if self.failed:
+            status = Status(PRODUCER_FAILED, "the producer process could not be restarted")
+        elif self._restarting:
+            status = Status(PRODUCER_RESTARTING, "the producer process is being restarted")
+        elif self._unresponsive:
+            status = Status(
+                PRODUCER_UNRESPONSIVE,
+                f"the producer process sent nothing for {self._heartbeat_timeout:g} s",
+            )
+        else:
+            status = self._child_status
+        if status.cause != self.status.cause and status.cause in (
+            PRODUCER_FAILED,
+            PRODUCER_UNRESPONSIVE,
+        ):
+            log.error("producer process: %s", status.message)
+        self.status = status
+
+    def _watch(self) -> None:
+        assert self._loop is not None
+        self._watchdog = self._loop.call_later(WATCHDOG_INTERVAL, self._watch)
+        if self._restarting or self.failed:
+            return
+        unresponsive = self._loop.time() - self._last_heard > self._heartbeat_timeout
+        if unresponsive != self._unresponsive:
+            self._unresponsive = unresponsive
+            if not unresponsive:
+                log.info("the producer process is responding again")
+            self._update_status()
 
     async def refresh_metrics(self, timeout: float = 5.0) -> None:
         """Fetch the producer process's metrics, for the next scrape of :attr:`registry`."""
@@ -354,6 +444,11 @@ class ProducerProcess:
         held = self._admitted_bytes - self._settled_bytes
         if self._closing or not fits(self.config, records, held, count, size):
             raise self.metrics.refusal(self.config, self._closing, (records, held), count)
+        if self.status.cause is not None:
+            raise self.metrics.unavailable(self.status, count)
+        bound = self._bound
+        if records + count > bound[0] or held + size > bound[1]:
+            raise self.metrics.overloaded(bound, self.config.record_ttl_ms / 1000, count)
         self._admitted_records += count
         self._admitted_bytes += size
 
@@ -381,7 +476,8 @@ class ProducerProcess:
         if self._send_handle is not None:
             self._send_handle.cancel()
             self._send_handle = None
-        if self._batch:
+        # While a new producer process starts, admitted records wait here for it.
+        if self._batch and not self._restarting:
             self._write(("add", self._batch, self._batch_bytes))
             self._batch = []
             self._batch_bytes = 0
@@ -391,7 +487,7 @@ class ProducerProcess:
             self._writer.write(frame(message))
 
     async def _request(self, kind: str) -> Any:
-        if self.failed or self._loop is None or self._closed:
+        if self.failed or self._restarting or self._loop is None or self._closed:
             raise ProducerClosedError("the producer process is not running")
         request = next(self._request_ids)
         future = self._loop.create_future()
@@ -406,14 +502,26 @@ class ProducerProcess:
     # Messages from the producer process -----------------------------------------------------
 
     async def _read(self, reader: asyncio.StreamReader) -> None:
-        assert self._closed_answer is not None
+        assert self._closed_answer is not None and self._loop is not None
+        loop = self._loop
         try:
             while True:
                 message = await receive(reader)
+                self._last_heard = loop.time()
                 kind = message[0]
                 if kind == "settled":
                     self._settle(message[1], message[2], message[3])
+                elif kind == "bound":
+                    self._bound = message[1]
+                elif kind == "status":
+                    self._child_status = message[1]
+                    self._child_lost = message[2]
+                    if self._unresponsive:
+                        self._unresponsive = False
+                        log.info("the producer process is responding again")
+                    self._update_status()
                 elif kind == "closed":
+                    self._child_lost = message[2]
                     self._closed_answer.set_result(message[1])
                     return
                 else:  # "flushed", "metrics": answers to requests
@@ -421,20 +529,62 @@ class ProducerProcess:
                     if future is not None and not future.done():
                         future.set_result(message[2] if len(message) > 2 else None)
         except ChannelClosed:
-            self._lost()
-            log.error(
-                "the producer process exited unexpectedly",
-                extra={
-                    "status": await self._reap(5.0),
-                    "user_records_outstanding": self.outstanding_records,
-                },
-            )
-            if self._on_exit is not None:
-                self._on_exit()
+            if self._closing:
+                self._lost()
+                return
+        outstanding = self.outstanding_records
+        # Records answered 200 that the dead process held: neither awaited (those get 502)
+        # nor still waiting here to be handed over (the next process gets those).
+        lost = outstanding - len(self._results) - len(self._batch)
+        self._lost_before += self._child_lost + lost
+        self._child_lost = 0
+        self._fail_waiting("the producer process exited", PROCESS_EXITED)
+        self._settled_base = (
+            self._admitted_records - len(self._batch),
+            self._admitted_bytes - self._batch_bytes,
+        )
+        self._settled_records, self._settled_bytes = self._settled_base
+        self._restarting = True
+        self._update_status()
+        log.error(
+            "the producer process exited unexpectedly; its records are lost",
+            extra={
+                "status": await self._reap(5.0),
+                "user_records_outstanding": outstanding,
+                "user_records_lost": lost,
+            },
+        )
+        await self._restart()
+
+    async def _restart(self) -> None:
+        assert self._loop is not None
+        now = self._loop.time()
+        while self._restarts and self._restarts[0] < now - RESTART_WINDOW:
+            self._restarts.popleft()
+        if len(self._restarts) >= MAX_RESTARTS:
+            self._give_up(f"it exited {MAX_RESTARTS} times within {RESTART_WINDOW:g} s")
+            return
+        self._restarts.append(now)
+        try:
+            await self._spawn()
+        except ProducerStartError as error:
+            self._give_up(str(error))
+            return
+        self._restarting = False
+        self._update_status()
+        self._send_now()
+
+    def _give_up(self, why: str) -> None:
+        log.error("the producer process cannot be restarted", extra={"error": why})
+        self._restarting = False
+        self._lost()
+        self._update_status()
+        if self._on_exit is not None:
+            self._on_exit()
 
     def _settle(self, records: int, size: int, results: list[tuple[int, UserRecordResult]]) -> None:
-        self._settled_records = records
-        self._settled_bytes = size
+        self._settled_records = self._settled_base[0] + records
+        self._settled_bytes = self._settled_base[1] + size
         pop = self._results.pop
         for result_id, result in results:
             future = pop(result_id, None)

@@ -23,7 +23,8 @@ except ImportError:  # pragma: no cover - CPython built without it
 
 #: Kinesis' limit for one record: data plus partition key, in bytes.
 MAX_RECORD_BYTES = 1024 * 1024
-#: Kinesis' limits on a partition key, in characters.
+#: Kinesis' limit on a partition key, in UTF-16 code units (as the KPL and Kinesis count: a
+#: character outside the Basic Multilingual Plane, such as an emoji, counts twice).
 MAX_PARTITION_KEY_LENGTH = 256
 #: Hash keys are unsigned 128-bit integers.
 MAX_HASH_KEY = 2**128 - 1
@@ -67,6 +68,15 @@ class BackPressureError(ProducerError):
 
 class ProducerClosedError(ProducerError):
     """The producer is closing or closed and accepts no more records."""
+
+
+class UnavailableError(ProducerError):
+    """Records cannot be taken now: ``cause`` names why (see :mod:`producer.health`)."""
+
+    def __init__(self, cause: str, message: str, error_code: str | None = None) -> None:
+        super().__init__(message)
+        self.cause = cause
+        self.error_code = error_code
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,18 +146,27 @@ def check_partition_key(partition_key: object) -> bytes:
         raise InvalidRecordError("partitionKey", "partition key must be a string")
     if not partition_key:
         raise InvalidRecordError("partitionKey", "partition key must not be empty")
-    if len(partition_key) > MAX_PARTITION_KEY_LENGTH:
-        raise InvalidRecordError(
-            "partitionKey",
-            f"partition key is {len(partition_key)} characters long; "
-            f"Kinesis allows at most {MAX_PARTITION_KEY_LENGTH}",
-        )
     try:
-        return partition_key.encode("utf-8")
+        key_bytes = partition_key.encode("utf-8")
     except UnicodeEncodeError:
         raise InvalidRecordError(
             "partitionKey", "partition key is not valid Unicode (lone surrogate)"
         ) from None
+    units = utf16_length(partition_key)
+    if units > MAX_PARTITION_KEY_LENGTH:
+        raise InvalidRecordError(
+            "partitionKey",
+            f"partition key is {units} UTF-16 code units long ({len(partition_key)} "
+            f"characters); Kinesis allows at most {MAX_PARTITION_KEY_LENGTH}",
+        )
+    return key_bytes
+
+
+def utf16_length(text: str) -> int:
+    """Length in UTF-16 code units: characters beyond U+FFFF take two (a surrogate pair)."""
+    if len(text) * 2 <= MAX_PARTITION_KEY_LENGTH or text.isascii():
+        return len(text)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def check_explicit_hash_key(explicit_hash_key: object) -> None:
@@ -177,7 +196,9 @@ def check_user_record(
     """
     # The common case checked inline (this runs once per record); anything unusual goes
     # through the full checks, which explain what is wrong.
-    if type(partition_key) is str and 0 < len(partition_key) <= MAX_PARTITION_KEY_LENGTH:
+    # Up to half the limit in characters, the UTF-16 length cannot exceed it (the common case:
+    # a UUID), so only longer keys are measured.
+    if type(partition_key) is str and 0 < len(partition_key) <= MAX_PARTITION_KEY_LENGTH // 2:
         try:
             key_bytes = partition_key.encode()
         except UnicodeEncodeError:

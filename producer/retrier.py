@@ -3,9 +3,10 @@
 Kinesis answers ``PutRecords`` per entry, so after a partial failure only the failed entries
 are put again. Throttling (``ProvisionedThroughputExceededException``), ``KMSThrottlingException``,
 server errors (5xx, ``InternalFailure``) and connection errors are retried with exponential
-backoff and jitter; anything else (a missing stream, denied access, a disabled KMS key) cannot
-get better by waiting and fails at once. A record whose next attempt would come after its
-RecordTtl fails with the last error it got.
+backoff and jitter (a throttled record of a known shard after the first backoff only: the
+shard's limiter paces it, earliest deadline first); anything else (a missing stream, denied
+access, a disabled KMS key) cannot get better by waiting and fails at once. A record whose
+next attempt would come after its RecordTtl fails with the last error it got.
 
 The AWS SDK's own retries are turned off for ``PutRecords`` (see ``core``): they would retry
 the whole request, successful entries included, without regard to each record's TTL.
@@ -164,8 +165,14 @@ class Retrier:
         if self.policy.fail_if_throttled and code in THROTTLING_ERROR_CODES:
             retryable = False
         if retryable:
-            failures = sum(1 for attempt in record.attempts if not attempt.success)
-            delay = self.policy.backoff(failures, self._rng)
+            if code in THROTTLING_ERROR_CODES and record.shard_id is not None:
+                # The shard's limiter paces what goes to it, earliest deadline first: a
+                # throttled record goes back to it soon and keeps its place there, instead
+                # of waiting out a growing backoff while newer records take the shard.
+                delay = self.policy.backoff(1, self._rng)
+            else:
+                failures = sum(1 for attempt in record.attempts if not attempt.success)
+                delay = self.policy.backoff(failures, self._rng)
             if now + delay < record.deadline:
                 outcome.retry.append((record, delay))
                 return

@@ -2,7 +2,8 @@
 
 Routes (see ``openapi.py`` for the full contract)::
 
-    GET  /healthcheck      200 while accepting records, 503 once shutting down
+    GET  /healthcheck      readiness: 200 while records may be taken, else 503 naming the cause
+    GET  /livez            liveness: 200 unless only a new task would help (hung producer)
     POST /                 one record: {"data": "...", "partitionKey"?, "explicitHashKey"?}
     POST /records          newline-delimited JSON records, all or none
     GET  /metrics          Prometheus text format
@@ -26,6 +27,8 @@ from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, CollectorRegistry, gener
 from uuid_utils import uuid4
 
 from .config import ProducerConfig, Settings
+from .emf import METRICS_LOG, EmfReporter
+from .health import DRAINING, Status
 from .metrics import ServiceMetrics, back_pressure_error
 from .openapi import NDJSON_TYPES, openapi_document
 from .process import ProducerProcess, ProducerStartError, wants_own_process
@@ -35,6 +38,7 @@ from .records import (
     ProducerClosedError,
     RecordInput,
     RecordTooLargeError,
+    UnavailableError,
     UserRecordFailedError,
     UserRecordResult,
 )
@@ -44,7 +48,8 @@ log = logging.getLogger(__name__)
 _RECORD_FIELDS = frozenset({"data", "partitionKey", "explicitHashKey"})
 _ACCEPTED_ONE = b'{"accepted":1}'
 _HEALTH_OK = b'{"status":"ok"}'
-_HEALTH_DRAINING = b'{"status":"draining"}'
+_ALIVE = b'{"status":"alive"}'
+_DRAINING = Status(DRAINING, "the service is shutting down")
 #: Seconds a client should wait after a 503.
 RETRY_AFTER_SECONDS = 1
 
@@ -60,6 +65,7 @@ class HttpError(Exception):
         code: str,
         message: str,
         headers: dict[str, str] | None = None,
+        close: bool = False,
         **fields: Any,
     ) -> None:
         super().__init__(message)
@@ -67,11 +73,15 @@ class HttpError(Exception):
         self.code = code
         self.message = message
         self.headers = headers or {}
+        self.close = close
         self.fields = fields
 
     def response(self) -> web.Response:
         body = {"error": self.code, "message": self.message, **self.fields}
-        return web.json_response(body, status=self.status, headers=self.headers)
+        response = web.json_response(body, status=self.status, headers=self.headers)
+        if self.close:
+            response.force_close()
+        return response
 
 
 def _bad_request(code: str, message: str, **fields: Any) -> NoReturn:
@@ -190,6 +200,14 @@ class Producer(Protocol):
     @property
     def failed(self) -> bool: ...
 
+    @property
+    def alive(self) -> bool: ...
+
+    @property
+    def lost_records(self) -> int: ...
+
+    status: Status
+
     def add_user_record(
         self, partition_key: str, data: bytes, explicit_hash_key: str | None = None
     ) -> asyncio.Future[UserRecordResult]: ...
@@ -215,6 +233,7 @@ class ProducerService:
         self.settings = settings
         self.draining = False
         self._bytes_reading = 0
+        self._body_timeout = settings.body_timeout_ms / 1000
         self.metrics = ServiceMetrics(producer.registry)
         self._openapi = json.dumps(
             openapi_document(
@@ -232,6 +251,7 @@ class ProducerService:
         router = self.app.router
         routes: list[tuple[str, str, Handler]] = [
             ("/healthcheck", "GET", self.healthcheck),
+            ("/livez", "GET", self.livez),
             ("/", "POST", self.put_record),
             ("/records", "POST", self.put_records),
             ("/metrics", "GET", self.metrics_text),
@@ -272,10 +292,26 @@ class ProducerService:
 
     # Routes ---------------------------------------------------------------------------------
 
+    def status(self) -> Status:
+        """Readiness: why records cannot be taken now (``cause`` None: they can)."""
+        return _DRAINING if self.draining else self.producer.status
+
     async def healthcheck(self, request: web.Request) -> web.Response:
-        if self.draining:
-            return web.Response(status=503, body=_HEALTH_DRAINING, content_type="application/json")
-        return web.Response(body=_HEALTH_OK, content_type="application/json")
+        status = self.status()
+        if status.cause is None:
+            return web.Response(body=_HEALTH_OK, content_type="application/json")
+        body: dict[str, Any] = {"status": status.cause, "message": status.message}
+        if status.error_code:
+            body["errorCode"] = status.error_code
+        return web.json_response(body, status=503)
+
+    async def livez(self, request: web.Request) -> web.Response:
+        if self.producer.alive:
+            return web.Response(body=_ALIVE, content_type="application/json")
+        status = self.producer.status
+        return web.json_response(
+            {"status": status.cause or "dead", "message": status.message}, status=503
+        )
 
     async def put_record(self, request: web.Request) -> web.Response:
         try:
@@ -287,26 +323,33 @@ class ProducerService:
             data, key, hash_key = _parse_record(body)
             if key is None:
                 key = str(uuid4())
+            # Until a put succeeded, the stream may be listed yet not writable: the answer
+            # waits for the put, so that no 200 is given for a record that cannot be written.
+            confirming = not self.producer.status.confirmed
             try:
-                if not wait:
+                if not wait and not confirming:
                     # Fire and forget, as the sample does: no future to make or complete.
                     self.producer.add_user_record_nowait(key, data, hash_key)
                     return web.Response(body=_ACCEPTED_ONE, content_type="application/json")
                 future = self.producer.add_user_record(key, data, hash_key)
             except InvalidRecordError as error:
                 raise _invalid_record(error) from None
-            except (BackPressureError, ProducerClosedError) as error:
+            except (BackPressureError, ProducerClosedError, UnavailableError) as error:
                 raise self._unavailable(error) from None
             try:
                 # The record goes on even if this client goes away.
                 result = await asyncio.shield(future)
             except UserRecordFailedError as error:
+                if not wait:
+                    raise self._not_written(error) from None
                 raise HttpError(
                     502,
                     "put_failed",
                     f"Kinesis did not take the record: {error}",
                     errorCode=error.error_code or "Unknown",
                 ) from None
+            if not wait:
+                return web.Response(body=_ACCEPTED_ONE, content_type="application/json")
         except HttpError as error:
             return self._error(error)
         return web.json_response(
@@ -323,12 +366,33 @@ class ProducerService:
             if request.content_type not in NDJSON_TYPES:
                 self._unsupported_media_type(request, " or ".join(NDJSON_TYPES))
             body = await self._read_body(request, self.settings.max_batch_body_bytes)
-            records = self._parse_batch(body)
+            count, futures = self._parse_batch(body)
+            if futures:
+                await self._confirm(futures)
         except HttpError as error:
             return self._error(error)
-        return web.Response(body=b'{"accepted":%d}' % records, content_type="application/json")
+        return web.Response(body=b'{"accepted":%d}' % count, content_type="application/json")
 
-    def _parse_batch(self, body: bytes) -> int:
+    async def _confirm(self, futures: list[asyncio.Future[UserRecordResult]]) -> None:
+        """Wait for the puts of a batch taken before the stream was confirmed writable."""
+        results = await asyncio.shield(asyncio.gather(*futures, return_exceptions=True))
+        failed = [result for result in results if isinstance(result, UserRecordFailedError)]
+        if failed:
+            raise self._not_written(failed[0], len(failed), len(results))
+
+    def _not_written(self, error: UserRecordFailedError, failed: int = 1, of: int = 1) -> HttpError:
+        """A record taken while the stream was not yet confirmed writable, then not put."""
+        status = self.producer.status
+        counted = f"{failed} of {of} records" if of > 1 else "the record"
+        return HttpError(
+            503,
+            status.cause or "put_failed",
+            f"Kinesis did not take {counted}: {error}",
+            {"Retry-After": str(RETRY_AFTER_SECONDS)},
+            errorCode=error.error_code or "Unknown",
+        )
+
+    def _parse_batch(self, body: bytes) -> tuple[int, list[asyncio.Future[UserRecordResult]]]:
         limit = self.settings.max_batch_records
         records: list[RecordInput] = []
         line_numbers = []
@@ -342,14 +406,15 @@ class ProducerService:
             line_numbers.append(number)
         if not records:
             _bad_request("empty_batch", "the batch holds no records")
+        confirming = not self.producer.status.confirmed
         try:
-            self.producer.add_user_records(records, futures=False)
+            futures = self.producer.add_user_records(records, futures=confirming)
         except InvalidRecordError as error:
             index: int = getattr(error, "index", 0)
             raise _invalid_record(error, line=line_numbers[index]) from None
-        except (BackPressureError, ProducerClosedError) as error:
+        except (BackPressureError, ProducerClosedError, UnavailableError) as error:
             raise self._unavailable(error) from None
-        return len(records)
+        return len(records), futures
 
     async def metrics_text(self, request: web.Request) -> web.Response:
         await self.producer.refresh_metrics()
@@ -366,10 +431,23 @@ class ProducerService:
     def _check_accepting(self) -> None:
         if self.draining:
             raise self._unavailable(ProducerClosedError("the service is shutting down"))
+        status = self.producer.status
+        if status.cause is not None:
+            raise self._unavailable(
+                UnavailableError(status.cause, status.message, status.error_code)
+            )
 
     def _unavailable(self, error: Exception) -> HttpError:
-        code = "back_pressure" if isinstance(error, BackPressureError) else "shutting_down"
-        return HttpError(503, code, str(error), headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+        fields: dict[str, Any] = {}
+        if isinstance(error, UnavailableError):
+            code = error.cause
+            if error.error_code:
+                fields["errorCode"] = error.error_code
+        else:
+            code = "back_pressure" if isinstance(error, BackPressureError) else "shutting_down"
+        return HttpError(
+            503, code, str(error), headers={"Retry-After": str(RETRY_AFTER_SECONDS)}, **fields
+        )
 
     def _unsupported_media_type(self, request: web.Request, expected: str) -> NoReturn:
         given = request.headers.get("Content-Type", "none")
@@ -385,19 +463,9 @@ class ProducerService:
             return True
         _bad_request("invalid_parameter", f"wait must be true or false, not {value!r}")
 
-    async def _read_body(self, request: web.Request, limit: int) -> bytes:
-        """Read the body, at most ``limit`` bytes; first refuse what back-pressure would
-        refuse once it is read.
-
-        Bodies being read count against the outstanding-bytes bound too, so that a burst of
-        large requests is turned away at once instead of being held in memory first. They
-        count twice: until the handler is done, the body and the records parsed from it are
-        both held.
-        """
+    def _back_pressure(self, reading: int) -> None:
         producer = self.producer
         config = producer.config
-        length = request.content_length
-        reading = 2 * (length or 0)
         if (
             producer.outstanding_records >= config.max_outstanding_records
             or producer.outstanding_bytes + self._bytes_reading + reading
@@ -408,29 +476,47 @@ class ProducerService:
                     config, producer.outstanding_records, producer.outstanding_bytes
                 )
             )
+
+    async def _read_body(self, request: web.Request, limit: int) -> bytes:
+        """Read the body, at most ``limit`` bytes, within BODY_TIMEOUT_MS; refuse at once what
+        back-pressure would refuse once it is read.
+
+        Bodies being read count against the outstanding-bytes bound too, as their bytes
+        arrive (a client that declares a large body and trickles it holds only what it sent),
+        so that a burst of large requests is turned away instead of being held in memory.
+        """
+        length = request.content_length
         if length is not None and length > limit:
             self._too_large(limit)
-        self._bytes_reading += reading
-        try:
-            if length is not None:
-                return await request.read()
-            return await self._read_chunked(request, limit)
-        finally:
-            self._bytes_reading -= reading
-
-    async def _read_chunked(self, request: web.Request, limit: int) -> bytes:
-        """A body of unknown length: read piece by piece, stopping once it is too large."""
+        self._back_pressure(0)
+        content = request.content
+        if length is not None and content.is_eof():
+            # Arrived with the head (the common, small request): nothing to wait for.
+            return await request.read()
+        reserved = 0
         chunks = []
-        size = 0
-        async for chunk in request.content.iter_any():
-            size += len(chunk)
-            if size > limit:
-                self._too_large(limit)
-            chunks.append(chunk)
+        try:
+            async with asyncio.timeout(self._body_timeout):
+                async for chunk in content.iter_any():
+                    reserved += len(chunk)
+                    if reserved > limit:
+                        self._too_large(limit)
+                    self._back_pressure(len(chunk))
+                    self._bytes_reading += len(chunk)
+                    chunks.append(chunk)
+        except TimeoutError:
+            raise HttpError(
+                408,
+                "body_timeout",
+                f"the body did not arrive within {self._body_timeout:g} s",
+                close=True,
+            ) from None
+        finally:
+            self._bytes_reading -= sum(map(len, chunks))
         return b"".join(chunks)
 
     def _too_large(self, limit: int) -> NoReturn:
-        raise HttpError(413, "body_too_large", f"the body is larger than {limit} bytes")
+        raise HttpError(413, "body_too_large", f"the body is larger than {limit} bytes", close=True)
 
 
 async def start_producer(settings: Settings, on_exit: Callable[[], None]) -> Producer:
@@ -443,6 +529,7 @@ async def start_producer(settings: Settings, on_exit: Callable[[], None]) -> Pro
             log_level=settings.log_level,
             orphan_timeout=settings.shutdown_timeout_ms / 1000,
             on_exit=on_exit,
+            heartbeat_timeout=settings.heartbeat_timeout_ms / 1000,
         )
         await process.start()
         return process
@@ -458,7 +545,26 @@ async def start_producer(settings: Settings, on_exit: Callable[[], None]) -> Pro
         await producer.start()
     except BotoCoreError as error:
         raise ProducerStartError(f"cannot create the Kinesis client: {error}") from None
+    except OSError as error:
+        raise ProducerStartError(f"cannot open the spool: {error}") from None
     return producer
+
+
+def _write_metrics(reporter: EmfReporter) -> None:
+    METRICS_LOG.info("metrics", extra=reporter.fields())
+
+
+async def _report_metrics(producer: Producer, reporter: EmfReporter, interval: float) -> None:
+    """A CloudWatch metrics line every ``interval`` seconds (none when 0)."""
+    if not interval:
+        return
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await producer.refresh_metrics()
+        except Exception as error:  # the line still goes out, with what the registry holds
+            log.warning("cannot refresh the metrics", extra={"error": str(error)})
+        _write_metrics(reporter)
 
 
 async def run_service(
@@ -470,8 +576,9 @@ async def run_service(
 
     Shutting down: the health check turns 503 at once so the load balancer drains this target,
     new records get 503, everything buffered is put (for at most SHUTDOWN_TIMEOUT_MS), and the
-    server closes. Exits 0 when every accepted record was put, 1 when some could not be or the
-    producer process exited unexpectedly.
+    server closes. Exits 0 when no record answered 200 was lost during the whole life of the
+    process; 1 when some were (the "stopped" line says how many), or the producer process
+    could not be restarted.
     """
     loop = asyncio.get_running_loop()
     stop = stop or asyncio.Event()
@@ -491,6 +598,7 @@ async def run_service(
         access_log=log if settings.access_log else None,
         # Handlers still running once the producer is closed are only waiting to answer.
         shutdown_timeout=2.0,
+        keepalive_timeout=settings.keepalive_timeout_ms / 1000,
     )
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port, backlog=1024)
@@ -527,6 +635,9 @@ async def run_service(
     )
     if on_started is not None:
         on_started(port)
+    reporter = EmfReporter(producer.registry, settings.stream_name)
+    interval = settings.metrics_log_interval_ms / 1000
+    metrics_task = asyncio.create_task(_report_metrics(producer, reporter, interval))
     try:
         await stop.wait()
         service.start_draining()
@@ -534,13 +645,19 @@ async def run_service(
         abandoned = await producer.close(timeout=settings.shutdown_timeout_ms / 1000)
         await runner.cleanup()
     finally:
+        metrics_task.cancel()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(signum)
-    log.info(
+    if interval:
+        # The last minute's counts, what the shutdown lost included.
+        _write_metrics(reporter)
+    lost = producer.lost_records
+    (log.error if lost or abandoned else log.info)(
         "stopped",
         extra={
             "seconds": round(loop.time() - started, 3),
             "user_records_abandoned": abandoned,
+            "user_records_lost": lost,
         },
     )
-    return 1 if abandoned or producer.failed else 0
+    return 1 if lost or abandoned or producer.failed else 0

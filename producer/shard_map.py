@@ -114,6 +114,8 @@ class ShardMapUpdater:
         self._task: asyncio.Task[ShardMap | None] | None = None
         self._last_load = float("-inf")
         self.loads = 0
+        #: Why the last load failed (None: it succeeded, or found no open shard).
+        self.last_error: BaseException | None = None
 
     def refresh(self) -> asyncio.Task[ShardMap | None]:
         """Start a reload unless one is running; the task yields the new map or ``None``."""
@@ -130,11 +132,13 @@ class ShardMapUpdater:
         try:
             shard_map = await list_open_shards(self._client, self._stream_name)
         except Exception as exc:
+            self.last_error = exc
             log.warning(
                 "could not list the stream's shards",
                 extra={"stream": self._stream_name, "error": f"{type(exc).__name__}: {exc}"},
             )
             return None
+        self.last_error = None
         if not len(shard_map):
             log.warning("the stream has no open shards", extra={"stream": self._stream_name})
             return None

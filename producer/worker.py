@@ -28,6 +28,7 @@ from botocore.exceptions import BotoCoreError
 from prometheus_client import disable_created_metrics
 
 from .core import KinesisProducer
+from .health import Status
 from .ipc import ChannelClosed, StartRequest, frame, receive
 from .logs import configure_logging
 from .records import Attempt, ProducerError, RecordInput, UserRecordFailedError, UserRecordResult
@@ -37,6 +38,9 @@ log = logging.getLogger(__name__)
 #: Seconds between reports of finished records (results asked for go at once). Often enough
 #: for the front's back-pressure; rarely enough that the reports cost next to nothing.
 REPORT_INTERVAL = 0.02
+#: Seconds between heartbeats: the front counts this process as hung when none comes for
+#: its heartbeat timeout (a status change goes at once).
+HEARTBEAT_INTERVAL = 0.5
 
 
 def _failed(error_code: str, message: str) -> UserRecordResult:
@@ -56,6 +60,7 @@ class Worker:
         self._results: list[tuple[int, UserRecordResult]] = []
         self._report_soon = False
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._heartbeat_handle: asyncio.TimerHandle | None = None
 
     async def run(self) -> int:
         try:
@@ -64,7 +69,13 @@ class Worker:
             return 1
         assert kind == "start" and isinstance(start, StartRequest)
         configure_logging(start.log_level)
-        producer = KinesisProducer(start.stream_name, region=start.region, config=start.config)
+        producer = KinesisProducer(
+            start.stream_name,
+            region=start.region,
+            config=start.config,
+            on_status=self._on_status,
+            on_bound=lambda bound: self._send(("bound", bound)),
+        )
         try:
             await producer.start()
         except BotoCoreError as error:
@@ -72,10 +83,17 @@ class Worker:
             self._send(("failed", f"cannot create the Kinesis client: {error}"))
             await self._writer.drain()
             return 2
+        except OSError as error:
+            self._send(("failed", f"cannot open the spool: {error}"))
+            await self._writer.drain()
+            return 2
         self._producer = producer
         shard_map = producer.shard_map
-        self._send(("ready", len(shard_map) if shard_map is not None else None))
+        self._send(("ready", len(shard_map) if shard_map is not None else None, producer.status))
         ticker = asyncio.get_running_loop().call_later(REPORT_INTERVAL, self._tick)
+        self._heartbeat_handle = asyncio.get_running_loop().call_later(
+            HEARTBEAT_INTERVAL, self._heartbeat
+        )
         try:
             timeout = await self._serve()
             orphaned = False
@@ -88,12 +106,34 @@ class Worker:
             orphaned = True
         abandoned = await producer.close(timeout)
         ticker.cancel()
+        if self._heartbeat_handle is not None:
+            self._heartbeat_handle.cancel()
         if not orphaned:
             self._report()
-            self._send(("closed", abandoned))
+            self._send(("closed", abandoned, self._lost()))
             await self._writer.drain()
+        elif producer.lost_records:
+            log.error(
+                "user records answered 200 were lost",
+                extra={"user_records_lost": producer.lost_records},
+            )
         self._writer.close()
-        return 1 if abandoned else 0
+        return 1 if abandoned or producer.lost_records else 0
+
+    def _on_status(self, status: Status) -> None:
+        # Changes before "ready" travel in it.
+        if self._producer is not None:
+            self._send(("status", status, self._lost()))
+
+    def _lost(self) -> int:
+        return self._producer.lost_records if self._producer is not None else 0
+
+    def _heartbeat(self) -> None:
+        assert self._producer is not None
+        self._send(("status", self._producer.status, self._lost()))
+        self._heartbeat_handle = asyncio.get_running_loop().call_later(
+            HEARTBEAT_INTERVAL, self._heartbeat
+        )
 
     async def _serve(self) -> float:
         """Handle messages until "close"; return its timeout."""
@@ -122,7 +162,9 @@ class Worker:
         self._received_records += len(records)
         self._received_bytes += size
         try:
-            futures = producer.add_user_records(records, futures=first_id is not None)
+            futures = producer.add_user_records(
+                records, futures=first_id is not None, admitted=True
+            )
         except ProducerError as error:
             # The HTTP process admits records against the same bounds and checks, so this
             # does not happen; if it did, the records are reported failed, not lost silently.
@@ -130,6 +172,8 @@ class Worker:
             if first_id is not None:
                 failed = _failed("Refused", str(error))
                 self._results.extend((first_id + i, failed) for i in range(len(records)))
+            else:
+                producer.counts.lost += len(records)
             self._schedule_report()
             return
         if first_id is not None:
@@ -168,9 +212,10 @@ class Worker:
         self._report_soon = False
         producer = self._producer
         assert producer is not None
+        replayed_records, replayed_bytes = producer.replayed_outstanding
         settled = (
-            self._received_records - producer.outstanding_records,
-            self._received_bytes - producer.outstanding_bytes,
+            self._received_records - producer.outstanding_records + replayed_records,
+            self._received_bytes - producer.outstanding_bytes + replayed_bytes,
         )
         if settled == self._reported and not self._results:
             return

@@ -103,8 +103,10 @@ def start_service(tmp_path: Path, moto_endpoint: str) -> Iterator[Callable[..., 
     """Start services for one test; whatever is still running at the end is killed."""
     started: list[ServiceProcess] = []
 
-    def start(stream: str, endpoint: str | None = None, **env: str) -> ServiceProcess:
-        service = launch_service(tmp_path, moto_endpoint, stream, endpoint, **env)
+    def start(
+        stream: str, endpoint: str | None = None, ready: str = "/healthcheck", **env: str
+    ) -> ServiceProcess:
+        service = launch_service(tmp_path, moto_endpoint, stream, endpoint, ready, **env)
         started.append(service)
         return service
 

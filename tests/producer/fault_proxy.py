@@ -9,8 +9,17 @@ loop can both steer it. Faults:
 * ``down``: the server is unreachable: the listening socket is closed (connection refused)
   and requests on connections that were already open are dropped unanswered.
 * ``delay``: every answer is held back this many seconds.
+* ``hold``: every ``PutRecords`` waits, unanswered, until the hold is lifted (a Kinesis that
+  neither answers nor fails, for as long as a test needs).
 * ``stale_shards``: ``ListShards`` answers with a single made-up shard covering every hash
   key (the map a producer would hold from before a reshard) this many times.
+* ``refuse_puts``: every ``PutRecords`` is answered 400 with this error code (a denied
+  permission, a disabled KMS key), before anything reaches the server.
+* ``poison_key``: a ``PutRecords`` holding an entry with this partition key is answered 400
+  ``InvalidArgumentException`` as a whole (Kinesis names no entry in a request-level error).
+* ``shard_limits``: (records, bytes) per shard and second, as Kinesis enforces them: entries
+  that would exceed either within a sliding second are throttled, the rest forwarded. Shared
+  by every client of the proxy, as a shard is shared by every producer.
 
 Counters tell the tests what the producer did.
 """
@@ -18,9 +27,13 @@ Counters tell the tests what the producer did.
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import json
 import random
 import threading
+import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -40,6 +53,14 @@ class FaultProxy:
         self.throttle_share = 0.0
         self.delay = 0.0
         self.stale_shards = 0
+        self.refuse_puts: str | None = None
+        self.poison_key: str | None = None
+        self.shard_limits: tuple[int, int] | None = None
+        #: Per stream: the shards' hash-key ranges, then per shard what it took in the last second.
+        self._ranges: dict[str, list[tuple[int, int, str]]] = {}
+        self._taken: dict[tuple[str, str], deque[tuple[float, int]]] = {}
+        #: Entries per PutRecords call, in order.
+        self.batch_sizes: list[int] = []
         self.counts: dict[str, int] = {
             "put_records_calls": 0,
             "entries": 0,
@@ -50,6 +71,7 @@ class FaultProxy:
         }
         self._random = random.Random(seed)
         self._down = False
+        self._released: asyncio.Event | None = None
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._runner: web.AppRunner | None = None
@@ -77,15 +99,35 @@ class FaultProxy:
         """Make the server unreachable (True) or reachable again (False)."""
         self._call(lambda: self._set_down(down))
 
+    def hold(self, held: bool) -> None:
+        """Hold every PutRecords unanswered (True) until released (False)."""
+
+        async def apply() -> None:
+            assert self._released is not None
+            if held:
+                self._released.clear()
+            else:
+                self._released.set()
+
+        self._call(apply)
+
     def reset(self) -> None:
         self.throttle_share = 0.0
         self.delay = 0.0
         self.stale_shards = 0
+        self.refuse_puts = None
+        self.poison_key = None
+        self.shard_limits = None
+        self._taken.clear()
+        self.batch_sizes.clear()
         self.set_down(False)
+        self.hold(False)
         for key in self.counts:
             self.counts[key] = 0
 
     async def _start(self) -> None:
+        self._released = asyncio.Event()
+        self._released.set()
         self._session = aiohttp.ClientSession(auto_decompress=False)
         app = web.Application(client_max_size=16 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._handle)
@@ -125,6 +167,8 @@ class FaultProxy:
                 return self._drop(request)
         target = request.headers.get("X-Amz-Target", "")
         if target == PUT_RECORDS:
+            assert self._released is not None
+            await self._released.wait()
             return await self._put_records(request, body)
         if target == LIST_SHARDS:
             self.counts["list_shards_calls"] += 1
@@ -145,11 +189,18 @@ class FaultProxy:
         payload = json.loads(body)
         entries = payload["Records"]
         self.counts["entries"] += len(entries)
+        self.batch_sizes.append(len(entries))
+        if self.refuse_puts:
+            return self._error(self.refuse_puts, "refused by the test proxy")
+        if self.poison_key and any(e["PartitionKey"] == self.poison_key for e in entries):
+            return self._error("InvalidArgumentException", "1 validation error detected (test)")
         throttled = {
             index
             for index in range(len(entries))
             if self.throttle_share and self._random.random() < self.throttle_share
         }
+        if self.shard_limits:
+            throttled |= await self._over_shard_limits(request, payload["StreamName"], entries)
         self.counts["entries_throttled"] += len(throttled)
         forwarded = [entry for index, entry in enumerate(entries) if index not in throttled]
         results: list[dict[str, Any]] = []
@@ -170,21 +221,69 @@ class FaultProxy:
         failed = sum(1 for result in merged if "ErrorCode" in result)
         return self._json({"FailedRecordCount": failed, "Records": merged})
 
-    async def _forward_json(self, request: web.Request, payload: dict[str, Any]) -> tuple[int, Any]:
-        response = await self._send(request, json.dumps(payload).encode())
+    async def _over_shard_limits(
+        self, request: web.Request, stream: str, entries: list[dict[str, Any]]
+    ) -> set[int]:
+        assert self.shard_limits is not None
+        max_records, max_bytes = self.shard_limits
+        if stream not in self._ranges:
+            status, answer = await self._forward_json(
+                request, {"StreamName": stream}, target=LIST_SHARDS
+            )
+            assert status == 200, answer
+            self._ranges[stream] = [
+                (
+                    int(shard["HashKeyRange"]["StartingHashKey"]),
+                    int(shard["HashKeyRange"]["EndingHashKey"]),
+                    shard["ShardId"],
+                )
+                for shard in answer["Shards"]
+            ]
+        now = time.monotonic()
+        over = set()
+        for index, entry in enumerate(entries):
+            key = entry.get("ExplicitHashKey")
+            hashed = (
+                int(key)
+                if key is not None
+                else int(hashlib.md5(entry["PartitionKey"].encode()).hexdigest(), 16)
+            )
+            shard = next(s for low, high, s in self._ranges[stream] if low <= hashed <= high)
+            taken = self._taken.setdefault((stream, shard), deque())
+            while taken and taken[0][0] <= now - 1.0:
+                taken.popleft()
+            size = len(base64.b64decode(entry["Data"])) + len(entry["PartitionKey"].encode())
+            if len(taken) + 1 > max_records or sum(b for _, b in taken) + size > max_bytes:
+                over.add(index)
+            else:
+                taken.append((now, size))
+        return over
+
+    def _error(self, code: str, message: str) -> web.Response:
+        return self._json({"__type": code, "message": message}, status=400)
+
+    async def _forward_json(
+        self, request: web.Request, payload: dict[str, Any], target: str | None = None
+    ) -> tuple[int, Any]:
+        response = await self._send(request, json.dumps(payload).encode(), target)
         return response[0], json.loads(response[2])
 
     async def _forward(self, request: web.Request, body: bytes) -> web.StreamResponse:
         status, headers, content = await self._send(request, body)
         return web.Response(status=status, body=content, headers=headers)
 
-    async def _send(self, request: web.Request, body: bytes) -> tuple[int, dict[str, str], bytes]:
+    async def _send(
+        self, request: web.Request, body: bytes, target: str | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
         assert self._session is not None
         headers = {
             key: value
             for key, value in request.headers.items()
             if key.lower() not in ("host", "content-length", "transfer-encoding")
         }
+        if target is not None:
+            # moto does not check signatures: the same headers serve another action.
+            headers["X-Amz-Target"] = target
         async with self._session.request(
             request.method, self.upstream + request.path_qs, data=body, headers=headers
         ) as response:

@@ -236,9 +236,15 @@ def run_to_exit(
 
 
 def launch_service(
-    log_dir: Path, moto_endpoint: str, stream: str, endpoint: str | None = None, **env: str
+    log_dir: Path,
+    moto_endpoint: str,
+    stream: str,
+    endpoint: str | None = None,
+    ready: str = "/healthcheck",
+    **env: str,
 ) -> ServiceProcess:
-    """Start ``python -m producer`` (the container's command) and wait for its health check."""
+    """Start ``python -m producer`` (the container's command) and wait until ``ready`` (a
+    health route) answers 200."""
     port = free_port()
     log_path = log_dir / f"service-{port}.log"
     environment = {
@@ -268,7 +274,7 @@ def launch_service(
         if process.poll() is not None:
             raise AssertionError(f"the service exited:\n{service.log()}")
         try:
-            return http("GET", f"{service.url}/healthcheck", timeout=1)[0] == 200
+            return http("GET", f"{service.url}{ready}", timeout=1)[0] == 200
         except OSError:
             return False
 

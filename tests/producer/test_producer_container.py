@@ -75,7 +75,8 @@ def test_runs_as_a_non_root_user() -> None:
 def test_exposes_8080_with_a_health_check_and_runs_python_m_producer() -> None:
     stage = dict(final_stage())
     assert stage["EXPOSE"].split() == ["8080"]
-    assert "CMD" in stage["HEALTHCHECK"] and "/healthcheck" in stage["HEALTHCHECK"]
+    # Liveness: a Region-side outage must not get containers replaced in a loop.
+    assert "CMD" in stage["HEALTHCHECK"] and "/livez" in stage["HEALTHCHECK"]
     assert json.loads(stage["ENTRYPOINT"]) == ["python", "-m", "producer"]
     assert stage["WORKDIR"] == "/app"
 

@@ -27,6 +27,7 @@ from producer import (
     UserRecordFailedError,
     UserRecordResult,
 )
+from producer.records import UnavailableError
 from producer.retrier import RetryPolicy
 
 pytestmark = pytest.mark.timeout(120)
@@ -143,16 +144,20 @@ def test_records_wait_for_the_oldest_to_reach_record_max_buffered_time(
         async with producer_for(
             stream, clean_proxy.url, record_max_buffered_time_ms=600
         ) as producer:
+            # Until a put succeeded, nothing is buffered: the caller waits for it anyway.
+            await producer.add_user_record("z", b"0")
+            assert producer.status.confirmed
+            assert clean_proxy.counts["put_records_calls"] == 1
             started = time.monotonic()
             first = producer.add_user_record("a", b"1")
             await asyncio.sleep(0.3)
             second = producer.add_user_record("b", b"2")
             await asyncio.sleep(0.1)
-            assert clean_proxy.counts["put_records_calls"] == 0  # still buffering
+            assert clean_proxy.counts["put_records_calls"] == 1  # still buffering
             await asyncio.gather(first, second)
             assert time.monotonic() - started >= 0.6
             # One call for both: the flush came when the oldest was due.
-            assert clean_proxy.counts["put_records_calls"] == 1
+            assert clean_proxy.counts["put_records_calls"] == 2
 
     run(scenario)
 
@@ -176,18 +181,48 @@ def test_close_drains_everything_and_then_refuses(
     assert_all_in_stream(kinesis, stream, sent)
 
 
-def test_a_missing_stream_fails_records_at_once(moto_endpoint: str) -> None:
+def test_a_missing_stream_refuses_records_naming_the_error(moto_endpoint: str) -> None:
     async def scenario() -> None:
         async with producer_for("no-such-stream", moto_endpoint) as producer:
             assert producer.shard_map is None
-            started = time.monotonic()
-            with pytest.raises(UserRecordFailedError) as failure:
-                await producer.add_user_record("k", b"x")
-            assert failure.value.error_code == "ResourceNotFoundException"
-            assert len(failure.value.result.attempts) == 1
-            assert time.monotonic() - started < 5  # not retried until RecordTtl
+            assert producer.status.cause == "kinesis_error"
+            assert producer.status.error_code == "ResourceNotFoundException"
+            with pytest.raises(UnavailableError) as refusal:
+                producer.add_user_record("k", b"x")
+            assert refusal.value.cause == "kinesis_error"
+            assert "ResourceNotFoundException" in str(refusal.value)
+            assert producer.outstanding_records == 0
+        refused = metric(producer, "user_records_refused_total", reason="kinesis_error")
+        assert refused == 1
 
     run(scenario)
+
+
+def test_a_stream_created_later_is_found_by_the_probe(
+    kinesis: Any, moto_endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Refused while missing; once the stream exists, the probe finds it, and records that
+    wait for the first put are taken."""
+    from producer import core
+
+    monkeypatch.setattr(core, "PROBE_INTERVAL", 0.1)
+    name = f"test-late-{uuid.uuid4().hex[:8]}"
+
+    async def scenario() -> UserRecordResult:
+        async with producer_for(name, moto_endpoint) as producer:
+            assert producer.status.cause == "kinesis_error"
+            kinesis.create_stream(StreamName=name, ShardCount=1)
+            for _ in range(100):
+                if producer.status.ready:
+                    break
+                await asyncio.sleep(0.1)
+            assert producer.status.ready and not producer.status.confirmed
+            result = await producer.add_user_record("k", b"late stream")
+            assert producer.status.confirmed
+            return result
+
+    assert run(scenario).successful
+    assert_all_in_stream(kinesis, name, {b"late stream": ("k", None)})
 
 
 # Faults --------------------------------------------------------------------------------------
@@ -241,10 +276,16 @@ def test_an_unreachable_server_for_seconds_loses_nothing(
             items = list(sent.items())
             futures = [producer.add_user_record(k, d, e) for d, (k, e) in items[:400]]
             await asyncio.sleep(1.5)
-            futures += [producer.add_user_record(k, d, e) for d, (k, e) in items[400:]]
-            await asyncio.sleep(2.0)
-            assert producer.outstanding_records == 800
+            # The failed calls tell: records are refused (the outage could outlast their
+            # TTL), those taken stay buffered.
+            assert producer.status.cause == "kinesis_unreachable"
+            with pytest.raises(UnavailableError):
+                producer.add_user_record(*items[400][1][:1], items[400][0])
+            assert producer.outstanding_records == 400
             clean_proxy.set_down(False)
+            while not producer.status.ready:
+                await asyncio.sleep(0.1)
+            futures += [producer.add_user_record(k, d, e) for d, (k, e) in items[400:]]
             results = await asyncio.gather(*futures)
             assert all(result.successful for result in results)
             return producer

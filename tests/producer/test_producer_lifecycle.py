@@ -88,7 +88,7 @@ def test_sigterm_under_load_flushes_every_acknowledged_record_and_exits_0(
         signalled = time.monotonic()
         # At once: the health check fails so the load balancer drains the target.
         status, _, body = http("GET", f"{service.url}/healthcheck")
-        assert (status, json.loads(body)) == (503, {"status": "draining"})
+        assert (status, json.loads(body)["status"]) == (503, "draining")
         status, headers, body = http("POST", f"{service.url}/", '{"data":"too late"}')
         assert status == 503 and headers["Retry-After"] == "1"
         assert json.loads(body)["error"] == "shutting_down"
@@ -122,6 +122,7 @@ def test_back_pressure_refuses_with_503_keeps_memory_bounded_and_recovers(
         MAX_BATCH_RECORDS="1000",
         RECORD_TTL_MS="60000",
         RETRY_MAX_DELAY_MS="500",
+        REQUEST_TIMEOUT_MS="120000",
     )
     process = psutil.Process(service.process.pid)
 
@@ -129,8 +130,14 @@ def test_back_pressure_refuses_with_503_keeps_memory_bounded_and_recovers(
         """Of the service's processes together."""
         return sum(p.memory_info().rss for p in [process, *process.children()])
 
-    clean_proxy.set_down(True)  # nothing can be put: records pile up
-    acknowledged: set[bytes] = set()
+    # The first put confirms the stream is writable (until then each answer waits for it).
+    status, _, _ = http("POST", f"{service.url}/?wait=true", '{"data":"first"}')
+    assert status == 200
+    acknowledged: set[bytes] = {b"first"}
+    # Kinesis takes the calls and does not answer: records pile up (neither failing, which
+    # would refuse records as Kinesis unreachable, nor throttled, which would refuse them as
+    # a backlog that outlives their TTL).
+    clean_proxy.hold(True)
 
     def batch(size: int, payload: int = 1_000) -> tuple[int, dict[str, str], list[bytes]]:
         data = [f"{uuid.uuid4()} {'p' * payload}".encode() for _ in range(size)]
@@ -167,7 +174,7 @@ def test_back_pressure_refuses_with_503_keeps_memory_bounded_and_recovers(
     )
     assert service.metrics()[refused_metric] == 3 + 1 + 150
 
-    clean_proxy.set_down(False)
+    clean_proxy.hold(False)
     wait_until(
         lambda: service.metrics()["kinesis_producer_outstanding_user_records"] == 0,
         30,

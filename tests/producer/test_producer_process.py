@@ -35,19 +35,19 @@ from producer import (
 )
 
 
+def producer_pids(service: ServiceProcess) -> list[int]:
+    """The pids of the producer processes started so far, from the HTTP process's log."""
+    return [
+        int(line["pid"])
+        for line in service.log_lines()
+        if line.get("message") == "producer process started"
+    ]
+
+
 def producer_pid(service: ServiceProcess) -> int:
     """The producer process's pid, from the HTTP process's log."""
-
-    def logged() -> bool:
-        return any(
-            line.get("message") == "producer process started" for line in service.log_lines()
-        )
-
-    wait_until(logged, 10, "the producer process's pid in the log")
-    (line,) = [
-        line for line in service.log_lines() if line.get("message") == "producer process started"
-    ]
-    return int(line["pid"])
+    wait_until(lambda: len(producer_pids(service)) == 1, 10, "the producer process's pid")
+    return producer_pids(service)[0]
 
 
 def alive(pid: int) -> bool:
@@ -63,7 +63,11 @@ def alive(pid: int) -> bool:
 def send(
     service: ServiceProcess, count: int, tag: str
 ) -> dict[bytes, tuple[str | None, str | None]]:
-    sent: dict[bytes, tuple[str | None, str | None]] = {}
+    """One record confirmed (until a put succeeds, each answer waits for its put), then
+    ``count`` records fire and forget."""
+    status, _, _ = http("POST", f"{service.url}/", json.dumps({"data": f"{tag}-confirm"}))
+    assert status == 200
+    sent: dict[bytes, tuple[str | None, str | None]] = {f"{tag}-confirm".encode(): (None, None)}
     for number in range(count):
         data = f"{tag}-{number}"
         status, _, _ = http("POST", f"{service.url}/", json.dumps({"data": data}))
@@ -81,7 +85,7 @@ def test_records_acknowledged_survive_the_http_process_being_killed(
     service = start_service(stream, RECORD_MAX_BUFFERED_TIME_MS="60000")
     pid = producer_pid(service)
     sent = send(service, 40, "orphaned")
-    assert service.metrics()["kinesis_producer_user_records_put_total"] == 0
+    assert service.metrics()["kinesis_producer_user_records_put_total"] == 1
     service.kill()  # SIGKILL: no shutdown of its own
     wait_until(lambda: not alive(pid), 60, "the producer process to put its records and exit")
     assert_all_in_stream(kinesis, stream, sent)
@@ -108,13 +112,13 @@ def test_a_ctrl_c_reaching_both_processes_still_drains_in_order(
 
 
 @pytest.mark.timeout(120)
-def test_the_service_stops_with_status_1_when_the_producer_process_dies(
-    make_stream: Callable[[int], str], start_service: Callable[..., ServiceProcess]
+def test_a_producer_process_that_dies_is_restarted_and_its_records_count_as_lost(
+    make_stream: Callable[[int], str], start_service: Callable[..., ServiceProcess], kinesis: Any
 ) -> None:
     stream = make_stream(1)
     service = start_service(stream, RECORD_MAX_BUFFERED_TIME_MS="60000")
     pid = producer_pid(service)
-    send(service, 5, "lost")
+    confirmed = send(service, 5, "lost")
     # A record whose result is awaited when the producer process goes.
     waiting: dict[str, Any] = {}
 
@@ -131,12 +135,26 @@ def test_the_service_stops_with_status_1_when_the_producer_process_dies(
     status, _, body = waiting["answer"]
     assert status == 502, body
     assert json.loads(body)["errorCode"] == "ProducerProcessExited"
-    assert service.process.wait(30) == 1
-    log = [json.loads(line) for line in service.log().splitlines() if line.startswith("{")]
+    # A new producer process takes records again; the service did not stop.
+    wait_until(lambda: len(producer_pids(service)) == 2, 30, "a second producer process")
+    assert service.process.poll() is None
+    wait_until(lambda: http("GET", f"{service.url}/healthcheck")[0] == 200, 30, "readiness again")
+    assert http("GET", f"{service.url}/livez")[0] == 200
+    after = send(service, 3, "after")
+    # Lost during the life of the process: exit status 1, and the log says how many.
+    assert service.terminate()[0] == 1
     (exited,) = [
-        line for line in log if line["message"] == "the producer process exited unexpectedly"
+        line
+        for line in service.log_lines()
+        if line.get("message", "").startswith("the producer process exited unexpectedly")
     ]
-    assert exited["status"] == -signal.SIGKILL and exited["user_records_outstanding"] == 6
+    assert exited["status"] == -signal.SIGKILL and exited["user_records_lost"] == 5
+    (stopped,) = [line for line in service.log_lines() if line.get("message") == "stopped"]
+    assert stopped["user_records_lost"] == 5 and stopped["level"] == "ERROR"
+    # The confirmed record and those after the restart are in the stream; the five lost are
+    # not (and were counted).
+    first = {data: key for data, key in confirmed.items() if data.endswith(b"confirm")}
+    assert_all_in_stream(kinesis, stream, first | after)
 
 
 def test_the_library_runs_the_producer_in_a_process_of_its_own(

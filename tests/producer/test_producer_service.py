@@ -183,6 +183,9 @@ BAD_RECORDS: list[tuple[str, bytes, str, int, str]] = [
      400, "invalid_partition_key"),
     ("key empty", b'{"data":"x","partitionKey":""}', "application/json", 400,
      "invalid_partition_key"),
+    # 129 characters outside the BMP: 258 UTF-16 code units, as Kinesis and the KPL count.
+    ("key of 129 emoji", json.dumps({"data": "x", "partitionKey": "🚀" * 129}).encode(),
+     "application/json", 400, "invalid_partition_key"),
     ("key number", b'{"data":"x","partitionKey":5}', "application/json", 400,
      "invalid_partition_key"),
     ("hash key letters", b'{"data":"x","explicitHashKey":"abc"}', "application/json", 400,
@@ -352,6 +355,7 @@ def test_openapi_document_is_valid_and_covers_every_route(service: ServiceProces
     operations = {(path, method) for path, item in document["paths"].items() for method in item}
     assert operations == {
         ("/healthcheck", "get"),
+        ("/livez", "get"),
         ("/", "post"),
         ("/records", "post"),
         ("/metrics", "get"),

@@ -19,13 +19,15 @@ from hypothesis import strategies as st
 
 from producer.aggregator import Aggregator, FastAggRecord
 from producer.collector import Collector
-from producer.limiter import ShardLimiter, TokenBucket
+from producer.limiter import SentLog, ShardLimiter
 from producer.records import (
     KinesisRecord,
     UserRecord,
     check_explicit_hash_key,
     check_partition_key,
+    check_user_record,
     hash_key_of,
+    utf16_length,
 )
 from producer.retrier import Retrier, RetryPolicy, classify_exception
 from producer.shard_map import ShardMap
@@ -80,10 +82,30 @@ def test_hash_key_is_md5_of_the_partition_key_or_the_explicit_hash_key() -> None
     assert hash_key_of("abc", "12345") == 12345
 
 
-@pytest.mark.parametrize("key", ["", "k" * 257, 5, None, "\ud800"])
+@pytest.mark.parametrize(
+    "key", ["", "k" * 257, 5, None, "\ud800", "🚀" * 129, "a" + "🚀" * 128, "é" * 200 + "🚀" * 29]
+)
 def test_invalid_partition_keys_are_refused(key: Any) -> None:
     with pytest.raises(ValueError):
         check_partition_key(key)
+    with pytest.raises(ValueError):
+        check_user_record(key, b"x", None)
+
+
+@pytest.mark.parametrize(
+    "key", ["k" * 256, "🚀" * 128, "é" * 256, "é" * 198 + "🚀" * 29, "日" * 256]
+)
+def test_partition_keys_up_to_256_utf16_code_units_pass(key: str) -> None:
+    """Kinesis and the KPL count UTF-16 code units: an emoji counts two."""
+    assert utf16_length(key) <= 256
+    assert check_partition_key(key) == key.encode()
+    assert check_user_record(key, b"x", None)[0] == key.encode()
+
+
+def test_utf16_length_counts_astral_characters_twice() -> None:
+    assert utf16_length("🚀" * 200) == 400
+    assert utf16_length("a" * 300) == 300
+    assert utf16_length("é🚀" * 70) == 210
 
 
 @pytest.mark.parametrize("hash_key", ["-1", "01", "1.5", "", "abc", str(2**128), " 1", 7, "1" * 40])
@@ -236,48 +258,67 @@ def test_collector_respects_custom_limits() -> None:
 # Limiter -------------------------------------------------------------------------------------
 
 
-def test_token_bucket_refills_at_its_rate_up_to_capacity() -> None:
-    bucket = TokenBucket(rate=100, capacity=100, now=0.0)
-    assert bucket.wait_time(100, 0.0) == 0.0
-    bucket.take(100, 0.0)
-    assert bucket.wait_time(50, 0.0) == pytest.approx(0.5)
-    assert bucket.tokens(0.25) == pytest.approx(25)
-    assert bucket.tokens(10.0) == pytest.approx(100)  # capped
+def kinesis_record_due(size: int, deadline: float, shard: str | None = "s") -> KinesisRecord:
+    record = kinesis_record(size, shard)
+    record.deadline = deadline
+    return record
 
 
-def test_token_bucket_lets_an_oversized_take_through_when_full() -> None:
-    bucket = TokenBucket(rate=10, capacity=10, now=0.0)
-    assert bucket.wait_time(25, 0.0) == 0.0
-    bucket.take(25, 0.0)
-    assert bucket.tokens(0.0) == pytest.approx(-15)
-    assert bucket.wait_time(25, 0.0) == pytest.approx(2.5)  # back to full first
+def test_sent_log_allows_the_limit_in_any_window_and_no_more() -> None:
+    log = SentLog(max_records=100, max_bytes=10_000)
+    for n in range(100):
+        assert log.wait_time(10, n * 0.001) == 0.0
+        log.take(10, n * 0.001)
+    # Full: the 101st waits until the first send leaves the window.
+    assert log.wait_time(10, 0.5) == pytest.approx(0.5)
+    assert log.wait_time(10, 1.0001) == 0.0
+    assert log.totals(1.0001) == (99, 990)
 
 
-def test_limiter_holds_records_beyond_the_shard_rate() -> None:
+def test_sent_log_lets_an_oversized_record_through_an_empty_window() -> None:
+    log = SentLog(max_records=10, max_bytes=1_000)
+    assert log.wait_time(2_500, 0.0) == 0.0
+    log.take(2_500, 0.0)
+    assert log.wait_time(10, 0.5) == pytest.approx(0.5)  # until it leaves the window
+
+
+def test_limiter_does_not_start_full() -> None:
+    """A fresh shard gets its limit in the first second, not twice it."""
     limiter = ShardLimiter(rate_limit_percent=100)
-    now = 0.0
-    sent = [limiter.submit(kinesis_record(1_000), now) for _ in range(1_500)]
-    # 1,000 records per second per shard: the first second's allowance, then queued.
+    sent = [limiter.submit(kinesis_record_due(1_000, 30.0), 0.0) for _ in range(1_500)]
     assert sent.count(True) == 1_000
     assert limiter.queued == 500
-    ready, delay = limiter.release(now)
-    assert ready == [] and delay == pytest.approx(0.001)
-    ready, _ = limiter.release(0.25)
-    assert len(ready) == 250
+    ready, delay = limiter.release(0.5)
+    assert ready == [] and delay == pytest.approx(0.5)
     ready, delay = limiter.release(1.0)
-    assert len(ready) == 250 and delay is None and limiter.queued == 0
+    assert len(ready) == 500 and delay is None and limiter.queued == 0
 
 
-def test_limiter_limits_bytes_per_shard_and_keeps_order() -> None:
+def test_limiter_releases_the_earliest_deadline_first() -> None:
+    """A retried record (an earlier deadline) goes ahead of newer records queued before it."""
+    limiter = ShardLimiter(rate_limit_percent=100, records_per_second=2)
+    assert limiter.submit(kinesis_record_due(10, 10.0), 0.0)
+    assert limiter.submit(kinesis_record_due(10, 10.0), 0.0)
+    newer = [kinesis_record_due(10, 20.0 + n) for n in range(3)]
+    for record in newer:
+        assert not limiter.submit(record, 0.1)
+    retried = kinesis_record_due(10, 5.0)
+    assert not limiter.submit(retried, 0.2)
+    ready, _ = limiter.release(1.0)
+    assert ready == [retried, newer[0]]
+    ready, _ = limiter.release(2.0)
+    assert ready == newer[1:]
+
+
+def test_limiter_limits_bytes_per_shard() -> None:
     limiter = ShardLimiter(rate_limit_percent=50)  # 512 KiB/s
-    records = [kinesis_record(200 * 1024) for _ in range(5)]
-    # 512 KiB: two records now; the third waits for the 88 KiB it lacks.
+    records = [kinesis_record_due(200 * 1024, 30.0 + n) for n in range(5)]
     assert [limiter.submit(r, 0.0) for r in records] == [True, True, False, False, False]
     ready, delay = limiter.release(0.0)
-    assert ready == [] and delay == pytest.approx(88 * 1024 / (512 * 1024))
-    ready, _ = limiter.release(10.0)  # full again: two more
+    assert ready == [] and delay == pytest.approx(1.0)
+    ready, _ = limiter.release(1.0)
     assert ready == records[2:4]
-    ready, _ = limiter.release(20.0)
+    ready, _ = limiter.release(2.0)
     assert ready == records[4:]
 
 
@@ -288,6 +329,63 @@ def test_limiter_keeps_shards_apart_and_lets_unknown_shards_pass() -> None:
     assert not limiter.submit(kinesis_record(10, "a"), 0.0)
     assert limiter.submit(kinesis_record(10, "b"), 0.0)
     assert all(limiter.submit(kinesis_record(10, None), 0.0) for _ in range(5_000))
+
+
+def test_a_throttled_shard_takes_a_smaller_share_and_grows_back() -> None:
+    """Several producers on one shard: each backs off when Kinesis throttles it, and takes
+    its limits back while it does not."""
+    limiter = ShardLimiter(rate_limit_percent=100)
+    limiter.throttled("s", 10.0)
+    assert limiter.share("s") == pytest.approx(0.85)
+    limiter.throttled("s", 10.1)  # the same call's other entries: counted once
+    assert limiter.share("s") == pytest.approx(0.85)
+    for n in range(40):
+        limiter.throttled("s", 10.3 + n * 0.3)
+    assert limiter.share("s") == pytest.approx(0.3, abs=0.05)  # not below the floor
+    # A second without throttling gives back a tenth of the limits.
+    sent = [limiter.submit(kinesis_record_due(10, 60.0), 23.0) for _ in range(1_000)]
+    assert 350 <= sent.count(True) <= 450
+    assert limiter.share("s") == pytest.approx(0.4, abs=0.05)
+    assert limiter.mean_share(23.0) == limiter.share("s")
+    limiter.release(100.0)
+    assert limiter.share("s") == 1.0
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    arrivals=st.lists(
+        st.tuples(st.floats(0, 5), st.integers(1, 300_000)), min_size=1, max_size=3_000
+    ),
+    percent=st.sampled_from([50, 100]),
+)
+def test_no_sliding_second_carries_more_than_the_shard_limits(
+    arrivals: list[tuple[float, int]], percent: int
+) -> None:
+    """Whatever arrives when, what leaves one shard within any 1 s window stays within its
+    records and bytes limits (a record larger than the byte limit alone excepted)."""
+    limiter = ShardLimiter(rate_limit_percent=percent)
+    max_records, max_bytes = 1_000 * percent / 100, 1024 * 1024 * percent / 100
+    sent: list[tuple[float, int]] = []
+    wake: float | None = None
+    for now, size in sorted(arrivals):
+        while wake is not None and wake <= now:
+            ready, delay = limiter.release(wake)
+            sent.extend((wake, r.size) for r in ready)
+            wake = None if delay is None else wake + delay
+        record = kinesis_record_due(max(size, 11), now + 30)
+        if limiter.submit(record, now):
+            sent.append((now, record.size))
+        elif wake is None:
+            wake = now
+    while wake is not None:
+        ready, delay = limiter.release(wake)
+        sent.extend((wake, r.size) for r in ready)
+        wake = None if delay is None else wake + delay
+    assert len(sent) == len(arrivals)
+    for start, _ in sent:
+        window = [size for time, size in sent if start <= time < start + 1.0]
+        assert len(window) <= max_records
+        assert sum(window) <= max_bytes or len(window) == 1
 
 
 # Retrier -------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import uuid
@@ -103,3 +104,16 @@ def test_local_run_sends_the_sample_request_and_reads_it_back() -> None:
         ]
     )
     assert '-> 400 {"error": "invalid_data"' in result.stdout
+
+
+def test_local_run_names_a_busy_port(capsys: Any) -> None:
+    from producer import local
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert local.main(["--port", str(port), "--once"]) == 2
+    error = capsys.readouterr().err
+    assert f"error: port {port} is in use" in error
+    assert "--port 0" in error

@@ -207,7 +207,7 @@ class OutpostsEcsStack(PathNamedStack):
             alarm_topic_arn=v.alarm_sns_topic_arn,
             dashboard=v.enable_dashboard,
             container_insights=v.ecs_container_insights != "disabled",
-            spool_max_bytes=v.producer_spool_max_mib * 2**20 if v.spool_on else 0,
+            spool_max_bytes=v.producer_spool_max_mib * 2**20 if v.producer_spool else 0,
         )
         self._outputs()
 

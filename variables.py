@@ -165,10 +165,10 @@ class RootVariables:
     """CloudWatch dashboard of the article's metrics (output dashboard_name)."""
     alarm_sns_topic_arn: str = added("")
     """Existing SNS topic the alarms notify; "" for alarms without actions."""
-    producer_spool: StrictBool | None = added(None)
+    producer_spool: StrictBool = added(True)
     """The producer's disk spool for records Kinesis cannot take in time (a service-link
-    outage): on EC2 a folder of the container instance, on FARGATE the task's storage; null:
-    on with an Outpost, off in the Region."""
+    outage): on EC2 a folder of the container instance, on FARGATE the task's storage. Off, an
+    outage fails the tasks' readiness and ECS replaces them over and over."""
     producer_spool_max_mib: StrictInt = added(1024, ge=64, le=65536)
     """Size bound of each task's spool, in MiB; full, it refuses records (503)."""
     enable_test_client: StrictBool = added(False, sample="the file is disabled (.tf_)")
@@ -289,11 +289,6 @@ class RootVariables:
             client = outposts_instance_warning("ec2_instance_type", self.ec2_instance_type)
             found += [client] if client else []
         return found + module_configs(self).alb_ecs.warnings()
-
-    @property
-    def spool_on(self) -> bool:
-        """Whether the tasks spool to disk: ``producer_spool``, by default on an Outpost."""
-        return bool(self.outposts_arn) if self.producer_spool is None else self.producer_spool
 
     @property
     def name_prefix(self) -> str:
@@ -600,7 +595,7 @@ def alb_ecs_config(v: RootVariables, outputs: ConstructOutputs) -> AlbEcsConfig:
                 # Liveness: a Region-side outage fails /healthcheck (the ALB's readiness check)
                 # but not /livez, so ECS does not replace every task while the link is down.
                 health_check_path="/livez",
-                spool_max_mib=v.producer_spool_max_mib if v.spool_on else 0,
+                spool_max_mib=v.producer_spool_max_mib if v.producer_spool else 0,
             ),
         ),
         ecs_autoscaling_min_capacity=v.ecs_autoscaling_min_capacity,

@@ -33,7 +33,7 @@ def region_vars() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def region_fargate_spool(region_vars: dict[str, Any]) -> dict[str, Any]:
-    return synth_deployment({**region_vars, "ecs_launch_type": "FARGATE", "producer_spool": True})
+    return synth_deployment({**region_vars, "ecs_launch_type": "FARGATE"})
 
 
 def test_the_alb_asks_readiness_and_ecs_asks_liveness(deployment: dict[str, Any]) -> None:
@@ -59,14 +59,13 @@ def test_on_an_outpost_the_spool_is_a_folder_of_the_instance(deployment: dict[st
     assert "install -d -m 0700 -o 10001 -g 10001 /var/lib/producer-spool" in script
 
 
-def test_in_the_region_the_spool_is_off_by_default(region_vars: dict[str, Any]) -> None:
+def test_in_the_region_the_spool_is_on_too(region_vars: dict[str, Any]) -> None:
+    """Without it a Kinesis outage fails readiness, and ECS would replace tasks in a loop."""
     synthesized = synth_deployment({**region_vars, "ecs_launch_type": "EC2"})
     container = _container(synthesized)
-    assert not {"SPOOL_DIR", "SPOOL_MAX_BYTES"} & set(_environment(container))
-    assert "mountPoints" not in container
-    assert "volume" not in resources(synthesized, "aws_ecs_task_definition")[TASK]
-    (template,) = resources(synthesized, "aws_launch_template").values()
-    assert "/var/lib/producer-spool" not in base64.b64decode(template["user_data"]).decode()
+    assert _environment(container).items() >= SPOOL_ENV.items()
+    task = resources(synthesized, "aws_ecs_task_definition")[TASK]
+    assert task["volume"] == [{"name": "producer-spool", "host_path": "/var/lib/producer-spool"}]
     assert container["healthCheck"]["command"][3].endswith("/livez', timeout=3)")
 
 
@@ -77,8 +76,16 @@ def test_on_fargate_the_spool_is_the_tasks_storage(region_fargate_spool: dict[st
     assert task["volume"] == [{"name": "producer-spool"}]  # no host path: ephemeral storage
 
 
-def test_the_spool_can_be_turned_off_on_an_outpost(sample_vars: dict[str, Any]) -> None:
+def test_the_spool_can_be_turned_off(sample_vars: dict[str, Any]) -> None:
     synthesized = synth_deployment(
         {**sample_vars, "producer_spool": False, "producer_spool_max_mib": 64}
     )
-    assert "SPOOL_DIR" not in _environment(_container(synthesized))
+    container = _container(synthesized)
+    assert not {"SPOOL_DIR", "SPOOL_MAX_BYTES"} & set(_environment(container))
+    assert "mountPoints" not in container
+    assert "volume" not in resources(synthesized, "aws_ecs_task_definition")[TASK]
+    (template,) = resources(synthesized, "aws_launch_template").values()
+    assert "/var/lib/producer-spool" not in base64.b64decode(template["user_data"]).decode()
+    alarms = resources(synthesized, "aws_cloudwatch_metric_alarm")
+    assert "observability_alarm_producer-spool-filling" not in alarms
+    assert "observability_alarm_producer-records-lost" in alarms

@@ -431,6 +431,7 @@ BAD_VALUES = [
     ({"s3_backend": {"bucket": "state", "key": "/state"}}, "s3_backend.key: '/state': an S3"),
     ({"enable_test_client": "yes"}, 'enable_test_client: "yes" is not true or false'),
     ({"producer_spool": 1}, "producer_spool: 1 is not true or false"),
+    ({"producer_spool": None}, "producer_spool: null is not a value here"),
     ({"producer_spool_max_mib": 8}, "producer_spool_max_mib: 8 is below 64, the least it may be"),
     ({"number_EC2_instances": 11}, "number_EC2_instances: 11 is above 10, the most it may be"),
     (

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -470,21 +466,6 @@ def test_new_region_uses_the_log_delivery_service_principal(sample_vars: dict[st
     principal = elb_log_delivery_principal("ap-southeast-7")
     assert principal.type == "Service"
     assert principal.identifiers == ["logdelivery.elasticloadbalancing.amazonaws.com"]
-
-
-def test_main_synthesizes_without_deprecation_warnings(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "main.py"],
-        cwd=ROOT,
-        env={**os.environ, "CDKTF_OUTDIR": str(tmp_path), "VARS_FILE": "vars/test.tfvars.json"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    assert "deprecat" not in (result.stdout + result.stderr).lower()
-    written = json.loads((tmp_path / "stacks" / "test" / "cdk.tf.json").read_text())
-    assert written["resource"]["aws_kinesis_stream"]
 
 
 def test_one_json_for_provider_5_100_and_6(deployment: dict[str, Any]) -> None:

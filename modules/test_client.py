@@ -32,6 +32,11 @@ __all__ = ["MAX_INSTANCES", "TestClient", "TestClientConfig"]
 OUTPOST_VOLUME_TYPE = "gp2"
 REGION_VOLUME_TYPE = "gp3"
 
+# Above the 8 GiB of the Amazon Linux AMIs. Stated rather than left to the AMI, so that the
+# disk is known from the configuration (and the local AWS emulator, which wants a size,
+# applies it).
+ROOT_VOLUME_GIB = 16
+
 # Public SSM parameters that always name the latest Amazon Linux 2023 AMI of the Region.
 LATEST_AL2023 = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{arch}"
 
@@ -152,6 +157,7 @@ class TestClient(Construct):
                 root_block_device=InstanceRootBlockDevice(
                     encrypted=True,
                     volume_type=volume_type,
+                    volume_size=ROOT_VOLUME_GIB,
                     delete_on_termination=True,
                     tags=self._named(name),
                 ),

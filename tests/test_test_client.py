@@ -150,6 +150,7 @@ def test_root_volume_encrypted(request: pytest.FixtureRequest, name: str, volume
         device = instance["root_block_device"]
         assert device["encrypted"] is True
         assert device["volume_type"] == volume_type
+        assert device["volume_size"] == 16
         assert device["delete_on_termination"] is True
         assert device["tags"] == instance["tags"]
 

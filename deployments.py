@@ -107,6 +107,8 @@ def synthesize(deployments: list[Deployment], outdir: Path) -> App:
 
     from stack import OutpostsEcsStack
 
+    # cdktf makes the folder itself, but not its parents (cdktf.out/all in a fresh clone).
+    outdir.mkdir(parents=True, exist_ok=True)
     app = App(outdir=str(outdir))
     for deployment in deployments:
         OutpostsEcsStack(app, deployment.name, deployment.variables, source=deployment)

@@ -23,7 +23,8 @@ CDKTF = [str(ROOT / "node_modules" / ".bin" / "cdktf")]
 @pytest.fixture(scope="module")
 def synthesized(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """``main.py`` as ``make synth`` runs it without ``VARS_FILE``: every vars file."""
-    outdir = tmp_path_factory.mktemp("out")
+    # A folder whose parents do not exist yet, as cdktf.out/all in a fresh clone.
+    outdir = tmp_path_factory.mktemp("out") / "cdktf.out" / "all"
     result = subprocess.run(
         [sys.executable, "main.py"],
         cwd=ROOT,

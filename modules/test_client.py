@@ -105,7 +105,7 @@ class TestClient(Construct):
     rule added by hand); outbound, TCP 443 anywhere and TCP 80 to
     ``http_egress_cidr_blocks`` only. IMDSv2 is required, with one hop (nothing on the client
     runs in containers). The root volume is encrypted, gp2 on an Outpost and gp3 in the
-    Region. Detailed monitoring and EBS optimization are on. The user data writes
+    Region. EBS optimization is on; detailed monitoring is off (basic five-minute metrics). The user data writes
     ``send-test-record`` (the article's curl request to ``http://<alb_dns_name>/``) and
     ``load-test-records [requests] [concurrency]`` (ApacheBench, from ``httpd-tools``, posting
     the same record) to ``/usr/local/bin``; a changed user data replaces the instances, since
@@ -162,7 +162,9 @@ class TestClient(Construct):
                     tags=self._named(name),
                 ),
                 ebs_optimized=True,
-                monitoring=True,
+                # Five-minute metrics do for a client that sends test requests; one-minute
+                # detailed monitoring is billed per instance.
+                monitoring=False,
                 user_data=user_data,
                 user_data_replace_on_change=True,
                 tags=self._named(name),

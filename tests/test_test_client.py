@@ -140,7 +140,7 @@ def test_imdsv2_required_with_one_hop(any_client: dict[str, Any]) -> None:
             "http_tokens": "required",
             "http_put_response_hop_limit": 1,
         }
-        assert instance["monitoring"] is True
+        assert instance["monitoring"] is False
         assert instance["ebs_optimized"] is True
 
 

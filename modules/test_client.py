@@ -105,8 +105,8 @@ class TestClient(Construct):
     rule added by hand); outbound, TCP 443 anywhere and TCP 80 to
     ``http_egress_cidr_blocks`` only. IMDSv2 is required, with one hop (nothing on the client
     runs in containers). The root volume is encrypted, gp2 on an Outpost and gp3 in the
-    Region. EBS optimization is on; detailed monitoring is off (basic five-minute metrics). The user data writes
-    ``send-test-record`` (the article's curl request to ``http://<alb_dns_name>/``) and
+    Region. EBS optimization is on; monitoring is basic (five-minute metrics). The user data
+    writes ``send-test-record`` (the article's curl request to ``http://<alb_dns_name>/``) and
     ``load-test-records [requests] [concurrency]`` (ApacheBench, from ``httpd-tools``, posting
     the same record) to ``/usr/local/bin``; a changed user data replaces the instances, since
     it only runs at first boot.
@@ -148,7 +148,8 @@ class TestClient(Construct):
                 subnet_id=config.subnets[index % len(config.subnets)],
                 vpc_security_group_ids=[security_group.id],
                 iam_instance_profile=config.ec2_iam_instance_profile,
-                associate_public_ip_address=False,
+                # No public address: the subnets given (Outposts, private) assign none. Not
+                # stated, so that the subnet's setting is what the instance reports.
                 metadata_options=InstanceMetadataOptions(
                     http_endpoint="enabled",
                     http_tokens="required",

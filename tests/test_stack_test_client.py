@@ -65,6 +65,10 @@ def test_in_the_region_the_clients_are_in_the_private_subnets(
         "${aws_subnet.test-vpc_subnet_priv_1.id}",
         "${aws_subnet.test-vpc_subnet_priv_0.id}",
     ]
+    # No public address: the private subnets assign none, and the clients ask for none.
+    for index in (0, 1):
+        subnet = resources(region_client, "aws_subnet")[f"test-vpc_subnet_priv_{index}"]
+        assert not subnet.get("map_public_ip_on_launch")
     for instance in instances.values():
         assert instance["instance_type"] == "t3.small"
         assert instance["root_block_device"]["volume_type"] == "gp3"
@@ -79,7 +83,7 @@ def test_clients_take_ssm_only_and_imdsv2(mode: str, request: pytest.FixtureRequ
             "${aws_iam_instance_profile.test-vpc_ec2_ssm.id}"
         )
         assert "key_name" not in instance
-        assert instance["associate_public_ip_address"] is False
+        assert "associate_public_ip_address" not in instance
         assert instance["metadata_options"]["http_tokens"] == "required"
         assert instance["root_block_device"]["encrypted"] is True
         assert "/usr/local/bin/send-test-record" in instance["user_data"]

@@ -127,7 +127,7 @@ def test_instance_profile_and_ssm_only_access(any_client: dict[str, Any]) -> Non
     for instance in _instances(any_client):
         assert instance["iam_instance_profile"] == PROFILE
         assert "key_name" not in instance
-        assert instance["associate_public_ip_address"] is False
+        assert "associate_public_ip_address" not in instance
         assert instance["vpc_security_group_ids"] == [
             f"${{aws_security_group.{CLIENT}_security_group.id}}"
         ]

@@ -39,7 +39,7 @@ from .health import (
     STARTING,
     Status,
 )
-from .limiter import SHARD_BYTES_PER_SECOND, SHARD_RECORDS_PER_SECOND, ShardLimiter
+from .limiter import MIN_SHARE, SHARD_BYTES_PER_SECOND, SHARD_RECORDS_PER_SECOND, ShardLimiter
 from .metrics import ProducerMetrics, fits
 from .records import (
     EXPIRED,
@@ -149,7 +149,8 @@ class KinesisProducer:
         self._client: KinesisClient | None = None
         self._shard_maps: ShardMapUpdater | None = None
         self._connections = asyncio.Semaphore(cfg.max_connections)
-        self._pending: set[UserRecord] = set()
+        #: Records answered for and not finished, oldest first (admission reads the oldest's age).
+        self._pending: dict[UserRecord, None] = {}
         self._outstanding_records: int = 0
         self._outstanding_bytes: int = 0
         self._idle = asyncio.Event()
@@ -216,7 +217,7 @@ class KinesisProducer:
             self._probe_failed()
         else:
             self._set_status(Status(confirmed=False))
-        self._assess_handle = self._loop.call_later(ASSESS_INTERVAL, self._assess)
+        self._assess()
 
     async def __aenter__(self) -> KinesisProducer:
         await self.start()
@@ -252,7 +253,7 @@ class KinesisProducer:
         # Read back from the spool and not put: still in their segments, kept for the next
         # start.
         for record in list(self._replayed):
-            self._pending.discard(record)
+            self._pending.pop(record, None)
         self._replayed.clear()
         abandoned = list(self._pending)
         if self._spool is not None:
@@ -444,7 +445,7 @@ class KinesisProducer:
     def _accept(self, record: UserRecord) -> None:
         if not self._pending:
             self._idle.clear()
-        self._pending.add(record)
+        self._pending[record] = None
         self._outstanding_records += 1
         self._outstanding_bytes += record.size
         # Routed and aggregated in batches (_route_incoming): the same work, but run in a
@@ -745,17 +746,25 @@ class KinesisProducer:
         """Bound what is outstanding by what Kinesis takes within a share of RecordTtl, so
         that overload turns into back-pressure (503) instead of expiry.
 
-        What Kinesis takes is the shards' limits, until throttling or expiry shows that it
-        takes less (another producer shares the shards): then what it took lately.
+        What Kinesis takes is what this producer put lately, at least a floor (the share of
+        the limits a producer sharing its shards falls back to) while nothing says it takes
+        less, and at most the limits. Throttling, expiry, busy connections or a backlog
+        older than the window say it takes less: then the floor goes. A backlog older than
+        the window also shows the estimate ran ahead of Kinesis: the bound shrinks in
+        proportion until the backlog catches up.
         """
         assert self._loop is not None
+        now = self._loop.time()
         self._assess_handle = self._loop.call_later(ASSESS_INTERVAL, self._assess)
         samples = self._samples
         samples.append((self.counts.put, self._bytes_put, self._outstanding_records))
-        saturated, self._saturated = self._saturated, False
         cfg = self.config
+        window = self._ttl * OVERLOAD_SHARE
+        oldest = next(iter(self._pending), None)
+        lag = now - oldest.arrival if oldest is not None else 0.0
+        saturated, self._saturated = self._saturated or lag > window / 2, False
         # What the limiter lets through now: less than the limits while shards throttle.
-        scale = cfg.rate_limit / 100 * self._limiter.mean_share(self._loop.time())
+        scale = cfg.rate_limit / 100 * self._limiter.mean_share(now)
         shards = self.shards or 1
         byte_rate = shards * SHARD_BYTES_PER_SECOND * scale
         record_rate = (
@@ -763,13 +772,21 @@ class KinesisProducer:
             if self._aggregate
             else shards * SHARD_RECORDS_PER_SECOND * scale
         )
-        if self._unreachable and self._spool is not None:
-            pass  # records go straight to the spool: nothing waits in memory for Kinesis
-        elif saturated and len(samples) > 1:
-            seconds = (len(samples) - 1) * ASSESS_INTERVAL
-            byte_rate = min(byte_rate, (samples[-1][1] - samples[0][1]) / seconds)
-            record_rate = min(record_rate, (samples[-1][0] - samples[0][0]) / seconds)
-        window = self._ttl * OVERLOAD_SHARE
+        if not (self._unreachable and self._spool is not None):
+            # Over the whole span even while it fills: a first burst that the limiter lets
+            # through at once is not a rate.
+            span = (_RATE_SAMPLES - 1) * ASSESS_INTERVAL
+            put_records = (samples[-1][0] - samples[0][0]) / span
+            put_bytes = (samples[-1][1] - samples[0][1]) / span
+            floor = 0.0 if saturated else MIN_SHARE
+            byte_rate = min(byte_rate, max(put_bytes, byte_rate * floor))
+            if not self._aggregate:
+                record_rate = min(record_rate, max(put_records, record_rate * floor))
+            if lag > window:
+                byte_rate *= window / lag
+                record_rate *= window / lag
+        # (With a spool and no answer from Kinesis, records go straight to the spool: nothing
+        # waits in memory for Kinesis, and the limits stand.)
         bound = (
             min(cfg.max_outstanding_records, int(record_rate * window)),
             min(cfg.max_outstanding_bytes, int(byte_rate * window)),
@@ -951,7 +968,7 @@ class KinesisProducer:
         for index, user_record in enumerate(record.user_records):
             if user_record not in pending:
                 continue  # already finished (closed meanwhile)
-            pending.remove(user_record)
+            del pending[user_record]
             done += 1
             size += user_record.size
             future = user_record.future
@@ -1015,7 +1032,7 @@ class KinesisProducer:
 
     def _release(self, record: UserRecord) -> bool:
         try:
-            self._pending.remove(record)
+            del self._pending[record]
         except KeyError:
             return False
         if self._replayed:

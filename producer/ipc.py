@@ -16,7 +16,8 @@ HTTP process to producer process::
 
 Producer process to HTTP process::
 
-    ("ready", shards)                       started; shards in the map (None: not loaded)
+    ("ready", shards, status, bound)        started; shards in the map (None: not loaded),
+                                            the producer's status and admission bound
     ("failed", message)                     could not start; exits with status 2
     ("settled", records, size, results)     totals of user records finished (put or failed)
                                             so far, and (number, result) of awaited ones

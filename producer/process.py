@@ -252,6 +252,7 @@ class ProducerProcess:
             raise ProducerStartError(message[1])
         self.shards = message[1]
         self._child_status = message[2]
+        self._bound = message[3]
         self._child_lost = 0
         self._last_heard = self._loop.time()
         self._closed_answer = self._loop.create_future()

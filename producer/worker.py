@@ -74,7 +74,7 @@ class Worker:
             region=start.region,
             config=start.config,
             on_status=self._on_status,
-            on_bound=lambda bound: self._send(("bound", bound)),
+            on_bound=self._on_bound,
         )
         try:
             await producer.start()
@@ -89,7 +89,14 @@ class Worker:
             return 2
         self._producer = producer
         shard_map = producer.shard_map
-        self._send(("ready", len(shard_map) if shard_map is not None else None, producer.status))
+        self._send(
+            (
+                "ready",
+                len(shard_map) if shard_map is not None else None,
+                producer.status,
+                producer.admission_bound,
+            )
+        )
         ticker = asyncio.get_running_loop().call_later(REPORT_INTERVAL, self._tick)
         self._heartbeat_handle = asyncio.get_running_loop().call_later(
             HEARTBEAT_INTERVAL, self._heartbeat
@@ -124,6 +131,11 @@ class Worker:
         # Changes before "ready" travel in it.
         if self._producer is not None:
             self._send(("status", status, self._lost()))
+
+    def _on_bound(self, bound: tuple[int, int]) -> None:
+        # Changes before "ready" travel in it.
+        if self._producer is not None:
+            self._send(("bound", bound))
 
     def _lost(self) -> int:
         return self._producer.lost_records if self._producer is not None else 0

@@ -9,6 +9,9 @@ loop can both steer it. Faults:
 * ``down``: the server is unreachable: the listening socket is closed (connection refused)
   and requests on connections that were already open are dropped unanswered.
 * ``delay``: every answer is held back this many seconds.
+* ``link_bytes_per_second``: a narrow link (a service link shared with other traffic): request
+  bodies pass one at a time at this rate. Kinesis answers every call, slowly, and throttles
+  nothing.
 * ``hold``: every ``PutRecords`` waits, unanswered, until the hold is lifted (a Kinesis that
   neither answers nor fails, for as long as a test needs).
 * ``stale_shards``: ``ListShards`` answers with a single made-up shard covering every hash
@@ -52,6 +55,7 @@ class FaultProxy:
         self.port = 0
         self.throttle_share = 0.0
         self.delay = 0.0
+        self.link_bytes_per_second = 0
         self.stale_shards = 0
         self.refuse_puts: str | None = None
         self.poison_key: str | None = None
@@ -72,6 +76,7 @@ class FaultProxy:
         self._random = random.Random(seed)
         self._down = False
         self._released: asyncio.Event | None = None
+        self._link: asyncio.Lock | None = None
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._runner: web.AppRunner | None = None
@@ -114,6 +119,7 @@ class FaultProxy:
     def reset(self) -> None:
         self.throttle_share = 0.0
         self.delay = 0.0
+        self.link_bytes_per_second = 0
         self.stale_shards = 0
         self.refuse_puts = None
         self.poison_key = None
@@ -127,6 +133,7 @@ class FaultProxy:
 
     async def _start(self) -> None:
         self._released = asyncio.Event()
+        self._link = asyncio.Lock()
         self._released.set()
         self._session = aiohttp.ClientSession(auto_decompress=False)
         app = web.Application(client_max_size=16 * 1024 * 1024)
@@ -165,6 +172,10 @@ class FaultProxy:
             await asyncio.sleep(self.delay)
             if self._down:
                 return self._drop(request)
+        if self.link_bytes_per_second:
+            assert self._link is not None
+            async with self._link:
+                await asyncio.sleep(len(body) / self.link_bytes_per_second)
         target = request.headers.get("X-Amz-Target", "")
         if target == PUT_RECORDS:
             assert self._released is not None

@@ -97,7 +97,7 @@ def test_two_services_on_one_throttled_shard_refuse_instead_of_expiring(
 ) -> None:
     """The default deployment's case: one shard, several tasks. The proxy throttles the
     shard at Kinesis' limits over both services together; each service alone would stay
-    within them. Scaled down: RecordTtl 15 s, about 8 s of load above the shard's capacity."""
+    within them. Scaled down: RecordTtl 10 s, about 8 s of load above the shard's capacity."""
     stream = make_stream(1)
     clean_proxy.shard_limits = (1_000, 1024 * 1024)
     services = [
@@ -105,7 +105,7 @@ def test_two_services_on_one_throttled_shard_refuse_instead_of_expiring(
             stream,
             endpoint=clean_proxy.url,
             AGGREGATION_ENABLED=aggregation,
-            RECORD_TTL_MS="15000",
+            RECORD_TTL_MS="10000",
         )
         for _ in range(2)
     ]
@@ -139,6 +139,35 @@ def test_two_services_on_one_throttled_shard_refuse_instead_of_expiring(
         assert statistics.median(clean_proxy.batch_sizes[2:]) >= 100, clean_proxy.batch_sizes
     sent = dict.fromkeys(load.acknowledged, (None, None))
     sent |= {b"confirm 0": (None, None), b"confirm 1": (None, None)}
+    assert_all_in_stream(kinesis, stream, sent)
+
+
+def test_a_narrow_link_refuses_instead_of_expiring(
+    kinesis: Any,
+    clean_proxy: FaultProxy,
+    make_stream: Callable[[int], str],
+    start_service: Callable[..., ServiceProcess],
+) -> None:
+    """A service link narrower than the shard: Kinesis answers every call, slowly, and
+    throttles nothing. The backlog's age, not an error, must turn the overload into 503s.
+    Scaled down: RecordTtl 6 s, 8 s of load at several times what the link carries."""
+    stream = make_stream(1)
+    clean_proxy.link_bytes_per_second = 250_000
+    service = start_service(stream, endpoint=clean_proxy.url, RECORD_TTL_MS="6000")
+    assert http("POST", f"{service.url}/", json.dumps({"data": "confirm"}))[0] == 200
+    with BatchLoad([service.url], 100, 1_000) as load:
+        time.sleep(8)
+    wait_until(
+        lambda: service.metrics()["kinesis_producer_outstanding_user_records"] == 0,
+        30,
+        "the backlog to drain",
+    )
+    assert service.metrics()[LOST] == 0, service.log()
+    assert service.terminate()[0] == 0, service.log()
+    assert load.refusals.get("overloaded", 0) > 0, load.refusals
+    assert clean_proxy.counts["entries_throttled"] == 0
+    sent = dict.fromkeys(load.acknowledged, (None, None)) | {b"confirm": (None, None)}
+    assert len(sent) > 1_000
     assert_all_in_stream(kinesis, stream, sent)
 
 

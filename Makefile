@@ -101,7 +101,7 @@ lint: $(VENV)/.dev-installed ## ruff lint and format check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-typecheck: $(VENV)/.dev-installed ## mypy (strict) on the project's Python (all but tests/producer/ so far)
+typecheck: $(VENV)/.dev-installed ## mypy (strict) on all of the project's Python, tests included
 	$(VENV)/bin/mypy
 
 # The inner loop: no security scan, no emulator, no image, no slow end-to-end tests.

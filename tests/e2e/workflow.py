@@ -302,7 +302,7 @@ def producer_round_trip(deployment: Deployment, log_dir: Path, batch: int = 50) 
     """
     # The producer tests' helpers start and stop the service (tests/producer is no package).
     sys.path.insert(0, str(ROOT / "tests" / "producer"))
-    from producer_support import http, launch_service  # type: ignore[import-not-found]
+    from producer_support import http, launch_service
 
     outputs = deployment.outputs()
     stream = outputs["kinesis_stream_name"]

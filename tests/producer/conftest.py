@@ -10,7 +10,7 @@ import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import boto3
 import pytest
@@ -26,6 +26,9 @@ from producer_support import (
 )
 
 from producer.local import kinesis_server_command
+
+if TYPE_CHECKING:
+    from mypy_boto3_kinesis import KinesisClient
 
 
 @pytest.fixture(autouse=True)
@@ -61,7 +64,7 @@ def moto_endpoint() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def kinesis(moto_endpoint: str) -> Any:
+def kinesis(moto_endpoint: str) -> KinesisClient:
     return boto3.client(
         "kinesis",
         endpoint_url=moto_endpoint,
@@ -72,12 +75,13 @@ def kinesis(moto_endpoint: str) -> Any:
 
 
 @pytest.fixture
-def make_stream(kinesis: Any) -> Callable[[int], str]:
+def make_stream(kinesis: KinesisClient) -> Callable[[int], str]:
     def make(shards: int) -> str:
         name = f"test-{uuid.uuid4().hex[:12]}"
         kinesis.create_stream(StreamName=name, ShardCount=shards)
+        # Whole seconds between checks; moto makes a stream ACTIVE at once, so the first passes.
         kinesis.get_waiter("stream_exists").wait(
-            StreamName=name, WaiterConfig={"Delay": 0.1, "MaxAttempts": 50}
+            StreamName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 5}
         )
         return name
 

@@ -18,12 +18,15 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_kinesis_agg.deaggregator import iter_deaggregate_records
+
+if TYPE_CHECKING:
+    from mypy_boto3_kinesis import KinesisClient
 
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
@@ -54,7 +57,7 @@ def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
 def http(
     method: str,
     url: str,
-    body: bytes | str | None = None,
+    body: bytes | str | Iterable[bytes] | None = None,
     content_type: str | None = "application/json",
     headers: dict[str, str] | None = None,
     timeout: float = 40,
@@ -83,7 +86,7 @@ class StreamRecord:
     sub_sequence_number: int
 
 
-def shard_ranges(kinesis: Any, stream: str) -> dict[str, tuple[int, int]]:
+def shard_ranges(kinesis: KinesisClient, stream: str) -> dict[str, tuple[int, int]]:
     shards = kinesis.list_shards(StreamName=stream)["Shards"]
     return {
         shard["ShardId"]: (
@@ -107,7 +110,7 @@ def expected_shard(ranges: dict[str, tuple[int, int]], key: int) -> str:
     return owners[0]
 
 
-def read_stream(kinesis: Any, stream: str) -> list[StreamRecord]:
+def read_stream(kinesis: KinesisClient, stream: str) -> list[StreamRecord]:
     """Every user record in the stream, deaggregated with the official deaggregator."""
     out = []
     for shard_id in shard_ranges(kinesis, stream):
@@ -136,9 +139,9 @@ def read_stream(kinesis: Any, stream: str) -> list[StreamRecord]:
 
 
 def assert_all_in_stream(
-    kinesis: Any,
+    kinesis: KinesisClient,
     stream: str,
-    sent: dict[bytes, tuple[str | None, str | None]],
+    sent: Mapping[bytes, tuple[str | None, str | None]],
     exactly: bool = True,
 ) -> list[StreamRecord]:
     """Every record of ``sent`` (data -> (partition key, explicit hash key)) is in the stream

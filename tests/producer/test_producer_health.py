@@ -56,10 +56,10 @@ def test_a_missing_stream_is_named_by_readiness_and_records_are_refused_until_it
         assert status == 503 and answer["error"] == "kinesis_error", answer
         assert answer["errorCode"] == "ResourceNotFoundException"
         refused += 1
-    status, _, body = http(
+    status, _, raw = http(
         "POST", f"{service.url}/records", b'{"data":"a"}\n{"data":"b"}\n', "application/x-ndjson"
     )
-    assert status == 503 and json.loads(body)["error"] == "kinesis_error"
+    assert status == 503 and json.loads(raw)["error"] == "kinesis_error"
     # The stream appears (the probe lists it again every second): records are taken.
     kinesis.create_stream(StreamName=stream, ShardCount=1)
     wait_until(lambda: health(service)[0] == 200, 30, "readiness once the stream exists")

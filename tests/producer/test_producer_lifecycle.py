@@ -48,16 +48,19 @@ class Load:
         deadline = time.monotonic() + 60
         while not self._stop.is_set() and time.monotonic() < deadline:
             n = next(self._counter)
+            body: bytes | str
             if n % 10 == 0:
                 data = [f"batch {n}.{i} {uuid.uuid4()}".encode() for i in range(20)]
                 body = b"".join(json.dumps({"data": d.decode()}).encode() + b"\n" for d in data)
-                request = ("POST", f"{self.url}/records", body, "application/x-ndjson")
+                path, content_type = "/records", "application/x-ndjson"
             else:
                 data = [f"single {n} {uuid.uuid4()}".encode()]
-                request = ("POST", f"{self.url}/", json.dumps({"data": data[0].decode()}), None)
+                body = json.dumps({"data": data[0].decode()})
+                path, content_type = "/", "application/json"
+            status: int | str  # the HTTP status, or the name of the error without one
             try:
                 status, headers, _ = http(
-                    *request[:3], request[3] or "application/json", timeout=10
+                    "POST", f"{self.url}{path}", body, content_type, timeout=10
                 )
             except OSError as error:
                 status, headers = type(error).__name__, {}

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from producer_support import ServiceProcess, http, launch_service
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.result import Err
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     negative_data_rejection,
@@ -82,6 +83,8 @@ def service(
 def operations(service: ServiceProcess) -> Iterator[Any]:
     schema = schemathesis.openapi.from_url(f"{service.url}/openapi.json")
     for result in schema.get_all_operations():
+        if isinstance(result, Err):
+            raise result.err()  # an operation the document does not describe validly
         yield result.ok()
 
 

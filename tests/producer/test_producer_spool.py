@@ -250,8 +250,8 @@ def test_a_full_spool_refuses_records_with_503_and_loses_none(
         assert len(sender.acknowledged) < 5_000, "the spool was never full"
     assert set(sender.refusals) <= {"spool_full", "back_pressure", "overloaded"}
     assert service.metrics()[SPOOLED] > 0
-    status, _, body = http("GET", f"{service.url}/healthcheck")
-    assert status == 503 and json.loads(body)["status"] == "spool_full"
+    status, _, answer = http("GET", f"{service.url}/healthcheck")
+    assert status == 503 and json.loads(answer)["status"] == "spool_full"
     clean_proxy.set_down(False)
     wait_until(lambda: service.metrics()[SPOOL_BYTES] == 0, 60, "the spool to be replayed")
     wait_until(lambda: http("GET", f"{service.url}/healthcheck")[0] == 200, 30, "readiness")

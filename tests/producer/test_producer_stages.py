@@ -472,7 +472,17 @@ def test_fail_if_throttled() -> None:
 
 def client_error(code: str, status: int) -> botocore.exceptions.ClientError:
     return botocore.exceptions.ClientError(
-        {"Error": {"Code": code, "Message": "m"}, "ResponseMetadata": {"HTTPStatusCode": status}},
+        {
+            "Error": {"Code": code, "Message": "m"},
+            # All of the metadata, as botocore parses it from an error response.
+            "ResponseMetadata": {
+                "RequestId": "request",
+                "HostId": "",
+                "HTTPStatusCode": status,
+                "HTTPHeaders": {},
+                "RetryAttempts": 0,
+            },
+        },
         "PutRecords",
     )
 

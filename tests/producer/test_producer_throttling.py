@@ -30,6 +30,10 @@ def metric_families(service: ServiceProcess) -> dict[str, Any]:
     return {family.name: family for family in text_string_to_metric_families(body.decode())}
 
 
+def backlog_drained(service: ServiceProcess) -> Callable[[], bool]:
+    return lambda: service.metrics()["kinesis_producer_outstanding_user_records"] == 0
+
+
 class BatchLoad:
     """Threads posting NDJSON batches to some services until stopped."""
 
@@ -116,11 +120,7 @@ def test_two_services_on_one_throttled_shard_refuse_instead_of_expiring(
         time.sleep(8)
     families: list[dict[str, Any]] = []
     for service in services:
-        wait_until(
-            lambda s=service: s.metrics()["kinesis_producer_outstanding_user_records"] == 0,
-            30,
-            "the backlog to drain",
-        )
+        wait_until(backlog_drained(service), 30, "the backlog to drain")
         assert service.metrics()[LOST] == 0, service.log()
         families.append(metric_families(service))
         assert service.terminate()[0] == 0, service.log()
@@ -157,11 +157,7 @@ def test_a_narrow_link_refuses_instead_of_expiring(
     assert http("POST", f"{service.url}/", json.dumps({"data": "confirm"}))[0] == 200
     with BatchLoad([service.url], 100, 1_000) as load:
         time.sleep(8)
-    wait_until(
-        lambda: service.metrics()["kinesis_producer_outstanding_user_records"] == 0,
-        30,
-        "the backlog to drain",
-    )
+    wait_until(backlog_drained(service), 30, "the backlog to drain")
     assert service.metrics()[LOST] == 0, service.log()
     assert service.terminate()[0] == 0, service.log()
     assert load.refusals.get("overloaded", 0) > 0, load.refusals

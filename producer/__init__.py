@@ -30,7 +30,7 @@ from .records import (
 
 if TYPE_CHECKING:
     from .core import KinesisProducer
-    from .process import ProducerProcess, ProducerStartError
+    from .front import ProducerProcess, ProducerStartError
 
 
 def __getattr__(name: str) -> Any:
@@ -40,9 +40,9 @@ def __getattr__(name: str) -> Any:
 
         return KinesisProducer
     if name in ("ProducerProcess", "ProducerStartError"):
-        from . import process
+        from . import front
 
-        return getattr(process, name)
+        return getattr(front, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -14,8 +14,8 @@ import uvloop
 from prometheus_client import disable_created_metrics
 
 from .config import ConfigError, load_settings
+from .front import ProducerStartError
 from .logs import configure_logging
-from .process import ProducerStartError
 from .service import run_service
 
 log = logging.getLogger("producer")

@@ -28,6 +28,7 @@ from aiobotocore.config import AioConfig
 from aiobotocore.session import AioSession, get_session
 from prometheus_client import CollectorRegistry
 
+from .admission import Admission
 from .aggregator import Aggregator
 from .collector import Collector
 from .config import ProducerConfig
@@ -40,7 +41,8 @@ from .health import (
     Status,
 )
 from .limiter import MIN_SHARE, SHARD_BYTES_PER_SECOND, SHARD_RECORDS_PER_SECOND, ShardLimiter
-from .metrics import ProducerMetrics, fits
+from .metrics import ProducerMetrics
+from .protocol import Producer
 from .records import (
     EXPIRED,
     PRODUCER_CLOSED,
@@ -61,7 +63,8 @@ from .retrier import (
     classify_exception,
 )
 from .shard_map import ShardMap, ShardMapUpdater
-from .spool import Segment, Spool
+from .spool import Spool
+from .spooling import Spooling
 
 if TYPE_CHECKING:
     from types_aiobotocore_kinesis import KinesisClient
@@ -88,7 +91,7 @@ _SPOOLED_ERRORS = RETRYABLE_ERROR_CODES | FATAL_ERROR_CODES | {EXPIRED, PRODUCER
 SPLITTABLE_ERROR_CODES = frozenset({"InvalidArgumentException", "ValidationException"})
 
 
-class KinesisProducer:
+class KinesisProducer(Producer):
     """Writes user records to one Kinesis data stream with KPL aggregation.
 
     Use it as an async context manager (or call :meth:`start` and :meth:`close`)::
@@ -168,15 +171,11 @@ class KinesisProducer:
         self._bytes_put = 0
         #: Throttling or expiry since the last assessment: the measured rate is the capacity.
         self._saturated = False
-        #: (records, bytes) outstanding that Kinesis is expected to take within
-        #: OVERLOAD_SHARE of RecordTtl: admission refuses beyond (503 overloaded).
-        self.admission_bound = (cfg.max_outstanding_records, cfg.max_outstanding_bytes)
+        #: Admission against the limits, the status and the bound (:meth:`_assess`).
+        self.admission = Admission(cfg, self.metrics.admission)
         #: No answer from Kinesis lately (see _on_call_failed); with a spool, records go there.
         self._unreachable = False
-        self._spool: Spool | None = None
-        #: Records read back from the spool and not yet settled, with their segments.
-        self._replayed: dict[UserRecord, Segment] = {}
-        self._replayed_bytes = 0
+        self._spool: Spooling | None = None
 
     # Lifecycle ------------------------------------------------------------------------------
 
@@ -203,13 +202,14 @@ class KinesisProducer:
             )
         )
         if cfg.spool_dir:
-            self._spool = Spool(
+            spool = Spool(
                 cfg.spool_dir,
                 cfg.spool_max_bytes,
                 cfg.spool_fsync,
                 cfg.spool_fsync_interval_ms / 1000,
             )
-            self.metrics.watch_spool(lambda: self._spool.bytes if self._spool else 0)
+            self._spool = Spooling(spool, self.counts, self._ttl)
+            self.metrics.watch_spool(lambda: spool.bytes)
         self._shard_maps = ShardMapUpdater(self._client, self.stream_name, self._on_shard_map)
         # The stream is checked before any record is taken: a missing stream or a denied
         # ListShards refuses records (naming the error) until a later probe succeeds.
@@ -250,15 +250,13 @@ class KinesisProducer:
             timeout = 0  # nothing to wait for: what is left goes to the spool
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.flush(), timeout)
-        # Read back from the spool and not put: still in their segments, kept for the next
-        # start.
-        for record in list(self._replayed):
-            self._pending.pop(record, None)
-        self._replayed.clear()
-        abandoned = list(self._pending)
         if self._spool is not None:
-            self._spool_away([record for record in abandoned if record.future is None])
-            abandoned = list(self._pending)
+            # Read back from the spool and not put: still in their segments, kept for the
+            # next start.
+            for record in self._spool.keep_replayed():
+                self._pending.pop(record, None)
+            self._spool_away([record for record in self._pending if record.future is None])
+        abandoned = list(self._pending)
         if abandoned:
             log.error(
                 "records still outstanding when the producer closed",
@@ -277,16 +275,6 @@ class KinesisProducer:
         await self._stack.aclose()
         if self._spool is not None:
             self._spool.close()
-            if self._spool.bytes:
-                # Kept for the next start on this directory: lost only with the storage (a
-                # Fargate task's ephemeral storage goes with the task).
-                log.warning(
-                    "records left in the spool",
-                    extra={
-                        "spool_bytes": self._spool.bytes,
-                        "user_records_spooled": self.counts.spooled,
-                    },
-                )
         return len(abandoned)
 
     # State ----------------------------------------------------------------------------------
@@ -316,21 +304,22 @@ class KinesisProducer:
 
     @property
     def failed(self) -> bool:
-        """Always false here; true for a :class:`~producer.process.ProducerProcess` whose
+        """Always false here; true for a :class:`~producer.front.ProducerProcess` whose
         process died and could not be restarted."""
         return False
 
     @property
     def alive(self) -> bool:
         """Always true here (a hung event loop cannot answer at all); see
-        :class:`~producer.process.ProducerProcess`."""
+        :class:`~producer.front.ProducerProcess`."""
         return True
 
     @property
     def replayed_outstanding(self) -> tuple[int, int]:
         """(records, bytes) read back from the spool and not yet settled: part of the
         outstanding counts, but not admitted by anyone."""
-        return len(self._replayed), self._replayed_bytes
+        spool = self._spool
+        return (len(spool.replayed), spool.replayed_bytes) if spool is not None else (0, 0)
 
     @property
     def lost_records(self) -> int:
@@ -355,7 +344,14 @@ class KinesisProducer:
         future with :class:`UserRecordFailedError`, whose ``result`` has every attempt.
         """
         record = self._prepare(partition_key, data, explicit_hash_key, True)
-        self._admit(1, record.size)
+        self.admission.check(
+            self._outstanding_records,
+            self._outstanding_bytes,
+            1,
+            record.size,
+            self._closing,
+            self.status,
+        )
         self._accept(record)
         self.counts.received += 1
         assert record.future is not None
@@ -385,17 +381,24 @@ class KinesisProducer:
             try:
                 record = prepare(partition_key, data, explicit_hash_key, futures)
             except InvalidRecordError as error:
-                error.index = index  # type: ignore[attr-defined]
+                error.index = index
                 raise
             prepared.append(record)
             size += record.size
-        self._admit(len(prepared), size, not admitted)
+        self.admission.check(
+            self._outstanding_records,
+            self._outstanding_bytes,
+            len(prepared),
+            size,
+            self._closing,
+            None if admitted else self.status,
+        )
         # Kinesis is not answering: straight to disk, where a crash cannot lose them.
         if (
             not futures
             and self._unreachable
             and self._spool is not None
-            and self._spool_write(prepared)
+            and self._spool.write(prepared)
         ):
             self.counts.received += len(prepared)
             return []
@@ -417,7 +420,7 @@ class KinesisProducer:
         loop = self._loop
         if loop is None:
             raise RuntimeError("start() the producer before adding records")
-        key_bytes, data, size = self.metrics.admission.check(partition_key, data, explicit_hash_key)
+        key_bytes, data, size = self.admission.check_record(partition_key, data, explicit_hash_key)
         now = loop.time()
         return UserRecord(
             partition_key,
@@ -429,18 +432,6 @@ class KinesisProducer:
             now + self._ttl,
             loop.create_future() if future else None,
         )
-
-    def _admit(self, count: int, size: int, check_status: bool = True) -> None:
-        records, held = self._outstanding_records, self._outstanding_bytes
-        if self._closing or not fits(self.config, records, held, count, size):
-            raise self.metrics.admission.refusal(self.config, self._closing, (records, held), count)
-        if check_status:
-            status = self.status
-            if status.cause is not None:
-                raise self.metrics.admission.unavailable(status, count)
-            bound_records, bound_bytes = self.admission_bound
-            if records + count > bound_records or held + size > bound_bytes:
-                raise self.metrics.admission.overloaded(self.admission_bound, self._ttl, count)
 
     def _accept(self, record: UserRecord) -> None:
         if not self._pending:
@@ -791,8 +782,8 @@ class KinesisProducer:
             min(cfg.max_outstanding_records, int(record_rate * window)),
             min(cfg.max_outstanding_bytes, int(byte_rate * window)),
         )
-        if bound != self.admission_bound:
-            self.admission_bound = bound
+        if bound != self.admission.bound:
+            self.admission.bound = bound
             if self._on_bound is not None:
                 self._on_bound(bound)
         if self._spool is not None:
@@ -800,20 +791,12 @@ class KinesisProducer:
 
     # Spool ----------------------------------------------------------------------------------
 
-    def _spool_write(self, records: list[UserRecord]) -> bool:
-        assert self._spool is not None
-        if not self._spool.append(
-            [(r.partition_key, r.data, r.explicit_hash_key) for r in records]
-        ):
-            return False
-        self.counts.spooled += len(records)
-        return True
-
     def _spool_away(self, records: list[UserRecord]) -> bool:
         """Move records held in memory to the spool; the pipeline skips them from now on."""
         if not records:
             return True
-        if not self._spool_write(records):
+        assert self._spool is not None
+        if not self._spool.write(records):
             return False
         for record in records:
             self._release(record)
@@ -822,19 +805,13 @@ class KinesisProducer:
     def _spool_full(self) -> None:
         if self.status.cause is None:
             assert self._spool is not None
-            self._set_status(
-                Status(
-                    SPOOL_FULL,
-                    f"the spool holds {self._spool.bytes} of its {self._spool.max_bytes} bytes",
-                    confirmed=self.status.confirmed,
-                )
-            )
+            self._set_status(self._spool.full(self.status.confirmed))
 
     def _tend_spool(self) -> None:
         """Refuse records while the spool could not take every one held in memory; put
         spooled records again, oldest first, while Kinesis answers and has room."""
-        spool = self._spool
-        assert spool is not None
+        assert self._spool is not None
+        spool = self._spool.spool
         if not spool.room(self.config.spool_reserve):
             self._spool_full()
         elif self.status.cause == SPOOL_FULL:
@@ -843,20 +820,13 @@ class KinesisProducer:
             return
         if self._aggregate and self.shard_map is None:
             return
-        records = self.admission_bound[0] // 2 - self._outstanding_records
-        size = self.admission_bound[1] // 2 - self._outstanding_bytes
+        records = self.admission.bound[0] // 2 - self._outstanding_records
+        size = self.admission.bound[1] // 2 - self._outstanding_bytes
         if records <= 0 or size <= 0:
             return
         assert self._loop is not None
-        now = self._loop.time()
-        for segment, (key, data, hash_key) in spool.read(records, size):
-            key_bytes = key.encode()
-            length = len(data) + len(key_bytes)
-            record = UserRecord(key, key_bytes, data, hash_key, length, now, now + self._ttl, None)
-            self._replayed[record] = segment
-            self._replayed_bytes += record.size
+        for record in self._spool.read_back(records, size, self._loop.time()):
             self._accept(record)
-            self.counts.replayed += 1
 
     def _apply(self, outcome: Outcome) -> None:
         assert self._loop is not None
@@ -983,9 +953,10 @@ class KinesisProducer:
         self.counts.put += done
         self.counts.kinesis_put += 1
         self._bytes_put += size
-        if self._replayed:
+        spool = self._spool
+        if spool is not None and spool.replayed:
             for user_record in record.user_records:
-                self._settle_replayed(user_record)
+                spool.settle(user_record)
 
     def _fail(self, record: KinesisRecord, expired: bool = False) -> None:
         attempts = tuple(record.attempts)
@@ -1023,20 +994,14 @@ class KinesisProducer:
             # (fire and forget) should not also get asyncio's "exception never retrieved".
             future.exception()
 
-    def _settle_replayed(self, record: UserRecord) -> None:
-        segment = self._replayed.pop(record, None)
-        if segment is not None:
-            self._replayed_bytes -= record.size
-            assert self._spool is not None
-            self._spool.settled(segment)
-
     def _release(self, record: UserRecord) -> bool:
         try:
             del self._pending[record]
         except KeyError:
             return False
-        if self._replayed:
-            self._settle_replayed(record)
+        spool = self._spool
+        if spool is not None and spool.replayed:
+            spool.settle(record)
         self._outstanding_records -= 1
         self._outstanding_bytes -= record.size
         if not self._pending:

@@ -13,17 +13,6 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 
-from .config import ProducerConfig
-from .health import OVERLOADED, Status
-from .records import (
-    BackPressureError,
-    ProducerClosedError,
-    ProducerError,
-    RecordTooLargeError,
-    UnavailableError,
-    check_user_record,
-)
-
 _PREFIX = "kinesis_producer"
 
 #: Seconds; from 1 ms to 30 s (RecordTtl).
@@ -91,8 +80,8 @@ class _CountsCollector(Collector):
 
 
 class AdmissionMetrics:
-    """Admission of user records against the outstanding bounds, and what it reports:
-    refusals and what is outstanding.
+    """What admission reports (see :class:`~producer.admission.Admission`): refusals and
+    what is outstanding.
 
     The producer process's own copies are left out of the service's metrics page
     (:data:`ADMISSION_FAMILIES`): the HTTP process admits records and reports these itself.
@@ -120,61 +109,6 @@ class AdmissionMetrics:
         """Read the outstanding gauges from their owner when scraped."""
         self._outstanding_records.set_function(records)
         self._outstanding_bytes.set_function(size)
-
-    def check(
-        self, partition_key: str, data: bytes, explicit_hash_key: str | None
-    ) -> tuple[bytes, bytes, int]:
-        """:func:`~producer.records.check_user_record`, counting a record too large for
-        Kinesis as refused."""
-        try:
-            return check_user_record(partition_key, data, explicit_hash_key)
-        except RecordTooLargeError:
-            self.user_records_refused.labels("too_large").inc()
-            raise
-
-    def refusal(
-        self, config: ProducerConfig, closing: bool, outstanding: tuple[int, int], count: int
-    ) -> ProducerError:
-        """Count the refusal of ``count`` user records; return the error to raise.
-
-        ``outstanding`` is (records, bytes) at the time.
-        """
-        if closing:
-            self.user_records_refused.labels("closed").inc(count)
-            return ProducerClosedError("the producer is closing")
-        self.user_records_refused.labels("back_pressure").inc(count)
-        return back_pressure_error(config, *outstanding)
-
-    def overloaded(self, bound: tuple[int, int], ttl: float, count: int) -> UnavailableError:
-        """Count the refusal of ``count`` user records beyond the admission bound."""
-        self.user_records_refused.labels(OVERLOADED).inc(count)
-        return UnavailableError(
-            OVERLOADED,
-            f"Kinesis takes about {bound[0]} records ({bound[1]} bytes) in a quarter of the "
-            f"RecordTtl of {ttl:g} s, and that many are outstanding",
-        )
-
-    def unavailable(self, status: Status, count: int) -> UnavailableError:
-        """Count the refusal of ``count`` user records for ``status``; return the error."""
-        cause = status.cause or "unknown"
-        self.user_records_refused.labels(cause).inc(count)
-        return UnavailableError(cause, status.message, status.error_code)
-
-
-def fits(config: ProducerConfig, records: int, size: int, count: int, added: int) -> bool:
-    """Whether ``count`` more records of ``added`` bytes stay within the outstanding bounds,
-    with ``records`` records of ``size`` bytes outstanding."""
-    return (
-        records + count <= config.max_outstanding_records
-        and size + added <= config.max_outstanding_bytes
-    )
-
-
-def back_pressure_error(config: ProducerConfig, records: int, size: int) -> BackPressureError:
-    return BackPressureError(
-        f"{records} user records ({size} bytes) are outstanding; the bound is "
-        f"{config.max_outstanding_records} records and {config.max_outstanding_bytes} bytes"
-    )
 
 
 #: Names of the metric families :class:`AdmissionMetrics` reports.

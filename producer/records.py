@@ -50,12 +50,14 @@ class InvalidRecordError(ProducerError, ValueError):
     """A user record Kinesis would refuse; raised by ``add_user_record`` before buffering.
 
     ``field`` names the offending input (``partitionKey``, ``data`` or ``explicitHashKey``)
-    so that the HTTP layer can point at it.
+    so that the HTTP layer can point at it; ``index`` is the record's position in a batch
+    (``add_user_records`` sets it), None for a single record.
     """
 
-    def __init__(self, field_name: str, message: str) -> None:
+    def __init__(self, field_name: str, message: str, index: int | None = None) -> None:
         super().__init__(message)
         self.field = field_name
+        self.index = index
 
 
 class RecordTooLargeError(InvalidRecordError):

@@ -18,20 +18,22 @@ import asyncio
 import json
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, NoReturn, Protocol
+from collections.abc import Awaitable, Callable
+from typing import Any, NoReturn
 
 import orjson
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, CollectorRegistry, generate_latest
+from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
 from uuid_utils import uuid4
 
-from .config import ProducerConfig, Settings
+from .config import Settings
+from .cpus import wants_own_process
 from .emf import METRICS_LOG, EmfReporter
+from .front import ProducerProcess, ProducerStartError
 from .health import DRAINING, Status
-from .metrics import ServiceMetrics, back_pressure_error
+from .metrics import ServiceMetrics
 from .openapi import NDJSON_TYPES, openapi_document
-from .process import ProducerProcess, ProducerStartError, wants_own_process
+from .protocol import Producer
 from .records import (
     BackPressureError,
     InvalidRecordError,
@@ -179,50 +181,6 @@ def _invalid_record(error: InvalidRecordError, **where: Any) -> HttpError:
     return HttpError(
         400, code.get(error.field, "invalid_data"), str(error), field=error.field, **where
     )
-
-
-class Producer(Protocol):
-    """What the service needs of a producer: a :class:`~producer.core.KinesisProducer` (in
-    this process) or a :class:`~producer.process.ProducerProcess` (in its own)."""
-
-    config: ProducerConfig
-    registry: CollectorRegistry
-
-    @property
-    def outstanding_records(self) -> int: ...
-
-    @property
-    def outstanding_bytes(self) -> int: ...
-
-    @property
-    def shards(self) -> int | None: ...
-
-    @property
-    def failed(self) -> bool: ...
-
-    @property
-    def alive(self) -> bool: ...
-
-    @property
-    def lost_records(self) -> int: ...
-
-    status: Status
-
-    def add_user_record(
-        self, partition_key: str, data: bytes, explicit_hash_key: str | None = None
-    ) -> asyncio.Future[UserRecordResult]: ...
-
-    def add_user_record_nowait(
-        self, partition_key: str, data: bytes, explicit_hash_key: str | None = None
-    ) -> None: ...
-
-    def add_user_records(
-        self, records: Iterable[RecordInput], *, futures: bool = True
-    ) -> list[asyncio.Future[UserRecordResult]]: ...
-
-    async def refresh_metrics(self) -> None: ...
-
-    async def close(self, timeout: float | None = None) -> int: ...
 
 
 class ProducerService:
@@ -410,8 +368,7 @@ class ProducerService:
         try:
             futures = self.producer.add_user_records(records, futures=confirming)
         except InvalidRecordError as error:
-            index: int = getattr(error, "index", 0)
-            raise _invalid_record(error, line=line_numbers[index]) from None
+            raise _invalid_record(error, line=line_numbers[error.index or 0]) from None
         except (BackPressureError, ProducerClosedError, UnavailableError) as error:
             raise self._unavailable(error) from None
         return len(records), futures
@@ -464,18 +421,13 @@ class ProducerService:
         _bad_request("invalid_parameter", f"wait must be true or false, not {value!r}")
 
     def _back_pressure(self, reading: int) -> None:
+        """Refuse a request (at least one record) that the limits would refuse, counting the
+        bodies being read, with ``reading`` more bytes of this one."""
         producer = self.producer
-        config = producer.config
-        if (
-            producer.outstanding_records >= config.max_outstanding_records
-            or producer.outstanding_bytes + self._bytes_reading + reading
-            > config.max_outstanding_bytes
-        ):
-            raise self._unavailable(
-                back_pressure_error(
-                    config, producer.outstanding_records, producer.outstanding_bytes
-                )
-            )
+        admission = producer.admission
+        records, held = producer.outstanding_records, producer.outstanding_bytes
+        if not admission.fits(records, held + self._bytes_reading, 1, reading):
+            raise self._unavailable(admission.back_pressure_error(records, held))
 
     async def _read_body(self, request: web.Request, limit: int) -> bytes:
         """Read the body, at most ``limit`` bytes, within BODY_TIMEOUT_MS; refuse at once what

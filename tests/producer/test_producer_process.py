@@ -253,7 +253,7 @@ def test_available_cpus_are_capped_by_the_container_quota(
     v1: tuple[str, str] | None,
     expected: float | None,
 ) -> None:
-    from producer import process
+    from producer import cpus
 
     cpu_max = tmp_path / "cpu.max"
     v1_dir = tmp_path / "cpu"
@@ -263,12 +263,12 @@ def test_available_cpus_are_capped_by_the_container_quota(
         v1_dir.mkdir()
         (v1_dir / "cpu.cfs_quota_us").write_text(v1[0])
         (v1_dir / "cpu.cfs_period_us").write_text(v1[1])
-    monkeypatch.setattr(process, "CGROUP_CPU_MAX", cpu_max)
-    monkeypatch.setattr(process, "CGROUP_V1_CPU", v1_dir)
-    monkeypatch.setattr(process.os, "sched_getaffinity", lambda pid: {0, 1})
-    assert process.available_cpus() == (2.0 if expected is None else expected)
-    assert process.wants_own_process("auto") is ((expected or 2.0) >= 2)
-    assert process.wants_own_process("true") and not process.wants_own_process("false")
+    monkeypatch.setattr(cpus, "CGROUP_CPU_MAX", cpu_max)
+    monkeypatch.setattr(cpus, "CGROUP_V1_CPU", v1_dir)
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1})
+    assert cpus.available_cpus() == (2.0 if expected is None else expected)
+    assert cpus.wants_own_process("auto") is ((expected or 2.0) >= 2)
+    assert cpus.wants_own_process("true") and not cpus.wants_own_process("false")
 
 
 @pytest.mark.parametrize("own_process", ["true", "false"])

@@ -1,9 +1,10 @@
-"""A :class:`KinesisProducer` in a process of its own, used as if it were local.
+"""The front of a :class:`KinesisProducer` in a process of its own, used as if it were local.
 
 The Kinesis Producer Library splits the same way: a thin front in the application's process
 checks and hands over user records; aggregation, collection, rate limiting and retries run in
 a separate producer process. Here the front is the HTTP process, which then spends its core on
-HTTP alone; the producer process (``worker.py``) takes another one.
+HTTP alone; the producer process (:mod:`producer.process_main`) takes another one. The two
+talk over a channel (:mod:`producer.ipc`) in the messages of :mod:`producer.messages`.
 
 What stays in the front, so that it answers at once without a round trip:
 
@@ -43,10 +44,30 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 
+from .admission import Admission
 from .config import ProducerConfig
 from .health import PRODUCER_FAILED, PRODUCER_RESTARTING, PRODUCER_UNRESPONSIVE, Status
-from .ipc import ChannelClosed, StartRequest, frame, receive
-from .metrics import ADMISSION_FAMILIES, AdmissionMetrics, fits
+from .ipc import ChannelClosed, UnexpectedMessage, frame, receive
+from .messages import (
+    Add,
+    AddResults,
+    BoundChanged,
+    Close,
+    Closed,
+    Failed,
+    FetchMetrics,
+    Flush,
+    Flushed,
+    Message,
+    Metrics,
+    Ready,
+    Settled,
+    Start,
+    StartRequest,
+    StatusReport,
+)
+from .metrics import ADMISSION_FAMILIES, AdmissionMetrics
+from .protocol import Producer
 from .records import (
     Attempt,
     InvalidRecordError,
@@ -80,45 +101,6 @@ WATCHDOG_INTERVAL = 0.5
 _PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
 
 
-#: cgroup v2's CPU limit of this container: "<quota> <period>" in microseconds, or "max ...".
-CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
-#: cgroup v1's: cpu.cfs_quota_us (-1: no limit) and cpu.cfs_period_us.
-CGROUP_V1_CPU = Path("/sys/fs/cgroup/cpu")
-
-
-def available_cpus() -> float:
-    """CPUs this process may use: those of its affinity mask, capped by a cgroup CPU quota.
-
-    An ECS task's CPU units (512: half a CPU) arrive as such a quota. (``loky.cpu_count`` reads
-    the same; importing it costs the HTTP process about 10 MiB.)
-    """
-    cpus = float(len(os.sched_getaffinity(0)))
-    quota = _cgroup_cpu_quota()
-    return cpus if quota is None else min(cpus, quota)
-
-
-def _cgroup_cpu_quota() -> float | None:
-    try:
-        quota, period = CGROUP_CPU_MAX.read_text().split()
-        return None if quota == "max" else int(quota) / int(period)
-    except (OSError, ValueError):
-        pass
-    try:
-        quota_us = int((CGROUP_V1_CPU / "cpu.cfs_quota_us").read_text())
-        period_us = int((CGROUP_V1_CPU / "cpu.cfs_period_us").read_text())
-    except (OSError, ValueError):
-        return None
-    return None if quota_us <= 0 or period_us <= 0 else quota_us / period_us
-
-
-def wants_own_process(setting: str) -> bool:
-    """PRODUCER_PROCESS: ``true``, ``false``, or ``auto`` (with at least 2 CPUs available: a
-    second process gains nothing on one CPU, and costs its memory and the hand-over)."""
-    if setting == "auto":
-        return available_cpus() >= 2
-    return setting == "true"
-
-
 class ProducerStartError(ProducerError):
     """The producer process could not start; the message says why."""
 
@@ -133,7 +115,7 @@ class _RemoteFamilies(Collector):
         return iter(self.families)
 
 
-class ProducerProcess:
+class ProducerProcess(Producer):
     """Runs a :class:`~producer.core.KinesisProducer` in a child process.
 
     Same surface as the producer for what the HTTP service needs: :meth:`add_user_record`
@@ -157,6 +139,9 @@ class ProducerProcess:
         self.config = config or ProducerConfig()
         self.registry = registry if registry is not None else CollectorRegistry()
         self.metrics = AdmissionMetrics(self.registry)
+        #: Admission against the limits, the status and the bound the producer process
+        #: reports (what it expects Kinesis to take within a share of RecordTtl).
+        self.admission = Admission(self.config, self.metrics)
         self.metrics.watch_outstanding(
             lambda: self.outstanding_records, lambda: self.outstanding_bytes
         )
@@ -164,8 +149,7 @@ class ProducerProcess:
         self.registry.register(self._remote_families)
         self._start = StartRequest(stream_name, region, self.config, log_level, orphan_timeout)
         self._on_exit = on_exit
-        #: Shards in the map when the producer process started (None: not loaded yet).
-        self.shards: int | None = None
+        self._shards: int | None = None
 
         self._process: subprocess.Popen[bytes] | None = None
         self._writer: asyncio.StreamWriter | None = None
@@ -185,8 +169,7 @@ class ProducerProcess:
         self._closed_answer: asyncio.Future[int] | None = None
         self._closing = False
         self._closed = False
-        #: The producer process exited and could not be started again.
-        self.failed = False
+        self._failed = False
         self._heartbeat_timeout = heartbeat_timeout
         self._watchdog: asyncio.TimerHandle | None = None
         self._last_heard = 0.0
@@ -202,9 +185,6 @@ class ProducerProcess:
         self._child_lost = 0
         #: Records settled by producer processes that died (the current one counts from 0).
         self._settled_base = (0, 0)
-        #: What the producer process expects Kinesis to take within half of RecordTtl
-        #: (records, bytes): admission refuses beyond it (503 overloaded).
-        self._bound = (self.config.max_outstanding_records, self.config.max_outstanding_bytes)
 
     # Lifecycle ------------------------------------------------------------------------------
 
@@ -224,7 +204,7 @@ class ProducerProcess:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [_PACKAGE_ROOT, env.get("PYTHONPATH")]))
         with theirs:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "producer.worker", "--fd", str(theirs.fileno())],
+                [sys.executable, "-m", "producer.process_main", "--fd", str(theirs.fileno())],
                 pass_fds=(theirs.fileno(),),
                 stdin=subprocess.DEVNULL,
                 env=env,
@@ -233,7 +213,7 @@ class ProducerProcess:
                 start_new_session=True,
             )
         reader, self._writer = await asyncio.open_unix_connection(sock=ours)
-        self._writer.write(frame(("start", self._start)))
+        self._writer.write(frame(Start(self._start)))
         try:
             async with asyncio.timeout(START_TIMEOUT):
                 message = await receive(reader)
@@ -247,12 +227,20 @@ class ProducerProcess:
                 if status is not None
                 else f"the producer process did not start within {START_TIMEOUT} s ({error})"
             ) from None
-        if message[0] == "failed":
-            await self._reap(5.0)
-            raise ProducerStartError(message[1])
-        self.shards = message[1]
-        self._child_status = message[2]
-        self._bound = message[3]
+        match message:
+            case Ready(shards=shards, status=child_status, bound=bound):
+                self._shards = shards
+                self._child_status = child_status
+                self.admission.bound = bound
+            case Failed(message=why):
+                await self._reap(5.0)
+                raise ProducerStartError(why)
+            case _:
+                self._process.kill()
+                await self._reap(None)
+                raise ProducerStartError(
+                    f"the producer process did not start: {UnexpectedMessage(message)}"
+                )
         self._child_lost = 0
         self._last_heard = self._loop.time()
         self._closed_answer = self._loop.create_future()
@@ -272,7 +260,7 @@ class ProducerProcess:
 
         Raises :class:`ProducerClosedError` if the producer process is not running.
         """
-        await self._request("flush")
+        await self._request(Flush)
 
     async def close(self, timeout: float | None = None) -> int:
         """Refuse new records, let the producer process put what it holds, and stop it.
@@ -294,7 +282,7 @@ class ProducerProcess:
             log.error("the producer process is not responding; killing it")
             self._process.kill()
         elif not self.failed and not self._restarting:
-            self._write(("close", timeout))
+            self._write(Close(timeout))
             try:
                 # The producer process bounds its own wait; this covers a hung one.
                 grace = None if timeout is None else timeout + 15.0
@@ -336,6 +324,16 @@ class ProducerProcess:
     @property
     def closing(self) -> bool:
         return self._closing
+
+    @property
+    def shards(self) -> int | None:
+        """Shards in the map when the producer process started (None: not loaded yet)."""
+        return self._shards
+
+    @property
+    def failed(self) -> bool:
+        """The producer process exited and could not be started again."""
+        return self._failed
 
     @property
     def alive(self) -> bool:
@@ -383,7 +381,7 @@ class ProducerProcess:
         """Fetch the producer process's metrics, for the next scrape of :attr:`registry`."""
         try:
             async with asyncio.timeout(timeout):
-                families: list[Metric] = await self._request("metrics")
+                families: list[Metric] = await self._request(FetchMetrics)
         except (TimeoutError, ProducerClosedError):
             return  # the last ones fetched stand
         self._remote_families.families = [
@@ -408,7 +406,7 @@ class ProducerProcess:
         """
         if self._loop is None:
             raise RuntimeError("start() the producer process before adding records")
-        _, data, size = self.metrics.check(partition_key, data, explicit_hash_key)
+        _, data, size = self.admission.check_record(partition_key, data, explicit_hash_key)
         self._admit(1, size)
         self._batch.append((partition_key, data, explicit_hash_key))
         self._batch_bytes += size
@@ -424,9 +422,11 @@ class ProducerProcess:
         size = 0
         for index, (partition_key, data, explicit_hash_key) in enumerate(records):
             try:
-                _, data, record_size = self.metrics.check(partition_key, data, explicit_hash_key)
+                _, data, record_size = self.admission.check_record(
+                    partition_key, data, explicit_hash_key
+                )
             except InvalidRecordError as error:
-                error.index = index  # type: ignore[attr-defined]
+                error.index = index
                 raise
             prepared.append((partition_key, data, explicit_hash_key))
             size += record_size
@@ -441,15 +441,14 @@ class ProducerProcess:
         return []
 
     def _admit(self, count: int, size: int) -> None:
-        records = self._admitted_records - self._settled_records
-        held = self._admitted_bytes - self._settled_bytes
-        if self._closing or not fits(self.config, records, held, count, size):
-            raise self.metrics.refusal(self.config, self._closing, (records, held), count)
-        if self.status.cause is not None:
-            raise self.metrics.unavailable(self.status, count)
-        bound = self._bound
-        if records + count > bound[0] or held + size > bound[1]:
-            raise self.metrics.overloaded(bound, self.config.record_ttl_ms / 1000, count)
+        self.admission.check(
+            self._admitted_records - self._settled_records,
+            self._admitted_bytes - self._settled_bytes,
+            count,
+            size,
+            self._closing,
+            self.status,
+        )
         self._admitted_records += count
         self._admitted_bytes += size
 
@@ -463,7 +462,7 @@ class ProducerProcess:
         for offset, future in enumerate(futures):
             self._results[first_id + offset] = future
         self._send_now()
-        self._write(("add_results", records, size, first_id))
+        self._write(AddResults(records, size, first_id))
         return futures
 
     def _schedule_send(self) -> None:
@@ -479,22 +478,22 @@ class ProducerProcess:
             self._send_handle = None
         # While a new producer process starts, admitted records wait here for it.
         if self._batch and not self._restarting:
-            self._write(("add", self._batch, self._batch_bytes))
+            self._write(Add(self._batch, self._batch_bytes))
             self._batch = []
             self._batch_bytes = 0
 
-    def _write(self, message: tuple[Any, ...]) -> None:
+    def _write(self, message: Message) -> None:
         if self._writer is not None and not self._writer.is_closing():
             self._writer.write(frame(message))
 
-    async def _request(self, kind: str) -> Any:
+    async def _request(self, kind: type[Flush | FetchMetrics]) -> Any:
         if self.failed or self._restarting or self._loop is None or self._closed:
             raise ProducerClosedError("the producer process is not running")
         request = next(self._request_ids)
         future = self._loop.create_future()
         self._requests[request] = future
         self._send_now()
-        self._write((kind, request))
+        self._write(kind(request))
         try:
             return await future
         finally:
@@ -509,27 +508,33 @@ class ProducerProcess:
             while True:
                 message = await receive(reader)
                 self._last_heard = loop.time()
-                kind = message[0]
-                if kind == "settled":
-                    self._settle(message[1], message[2], message[3])
-                elif kind == "bound":
-                    self._bound = message[1]
-                elif kind == "status":
-                    self._child_status = message[1]
-                    self._child_lost = message[2]
-                    if self._unresponsive:
-                        self._unresponsive = False
-                        log.info("the producer process is responding again")
-                    self._update_status()
-                elif kind == "closed":
-                    self._child_lost = message[2]
-                    self._closed_answer.set_result(message[1])
-                    return
-                else:  # "flushed", "metrics": answers to requests
-                    future = self._requests.get(message[1])
-                    if future is not None and not future.done():
-                        future.set_result(message[2] if len(message) > 2 else None)
-        except ChannelClosed:
+                match message:
+                    case Settled(records=records, size=size, results=results):
+                        self._settle(records, size, results)
+                    case BoundChanged(bound=bound):
+                        self.admission.bound = bound
+                    case StatusReport(status=status, lost=lost):
+                        self._child_status = status
+                        self._child_lost = lost
+                        if self._unresponsive:
+                            self._unresponsive = False
+                            log.info("the producer process is responding again")
+                        self._update_status()
+                    case Closed(abandoned=abandoned, lost=lost):
+                        self._child_lost = lost
+                        self._closed_answer.set_result(abandoned)
+                        return
+                    case Flushed(request=request):
+                        self._answer(request, None)
+                    case Metrics(request=request, families=families):
+                        self._answer(request, families)
+                    case _:
+                        raise UnexpectedMessage(message)
+        except ChannelClosed as error:
+            if isinstance(error, UnexpectedMessage):
+                log.error("the producer process sent %s; stopping it", error)
+                assert self._process is not None
+                self._process.kill()
             if self._closing:
                 self._lost()
                 return
@@ -596,9 +601,14 @@ class ProducerProcess:
             else:
                 future.set_exception(UserRecordFailedError(result))
 
+    def _answer(self, request: int, answer: object) -> None:
+        future = self._requests.get(request)
+        if future is not None and not future.done():
+            future.set_result(answer)
+
     def _lost(self) -> None:
         """The producer process exited without being asked to: refuse records from now on."""
-        self.failed = True
+        self._failed = True
         self._closing = True
         self._fail_waiting("the producer process exited", PROCESS_EXITED)
         assert self._closed_answer is not None

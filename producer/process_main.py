@@ -1,9 +1,10 @@
 """The producer process: a :class:`KinesisProducer` fed over a channel by the HTTP process.
 
-Started by :class:`producer.process.ProducerProcess` as ``python -m producer.worker --fd N``
-(N: its end of the channel, see ``ipc.py``). Aggregation, collection, rate limiting and
-retries run here, on their own core, while the HTTP process only parses and admits records:
-the KPL's split between its Java front and its native producer process.
+Started by :class:`producer.front.ProducerProcess` as
+``python -m producer.process_main --fd N`` (N: its end of the channel; the messages are those
+of :mod:`producer.messages`). Aggregation, collection, rate limiting and retries run here, on
+their own core, while the HTTP process only parses and admits records: the KPL's split
+between its Java front and its native producer process.
 
 It ignores SIGINT and SIGTERM: the HTTP process decides when it stops (a Ctrl-C in a terminal
 reaches the whole process group, and the buffered records must outlive it). If the HTTP
@@ -29,8 +30,25 @@ from prometheus_client import disable_created_metrics
 
 from .core import KinesisProducer
 from .health import Status
-from .ipc import ChannelClosed, StartRequest, frame, receive
+from .ipc import ChannelClosed, UnexpectedMessage, frame, receive
 from .logs import configure_logging
+from .messages import (
+    Add,
+    AddResults,
+    BoundChanged,
+    Close,
+    Closed,
+    Failed,
+    FetchMetrics,
+    Flush,
+    Flushed,
+    Message,
+    Metrics,
+    Ready,
+    Settled,
+    Start,
+    StatusReport,
+)
 from .records import Attempt, ProducerError, RecordInput, UserRecordFailedError, UserRecordResult
 
 log = logging.getLogger(__name__)
@@ -47,7 +65,7 @@ def _failed(error_code: str, message: str) -> UserRecordResult:
     return UserRecordResult(False, attempts=(Attempt(0.0, False, error_code, message),))
 
 
-class Worker:
+class ProducerProcessMain:
     """One producer process's side of the channel."""
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -64,10 +82,14 @@ class Worker:
 
     async def run(self) -> int:
         try:
-            kind, start = await receive(self._reader)
-        except ChannelClosed:
+            match await receive(self._reader):
+                case Start(request=start):
+                    pass
+                case message:
+                    raise UnexpectedMessage(message)
+        except ChannelClosed as error:
+            log.error("no start request from the HTTP process", extra={"error": str(error)})
             return 1
-        assert kind == "start" and isinstance(start, StartRequest)
         configure_logging(start.log_level)
         producer = KinesisProducer(
             start.stream_name,
@@ -80,23 +102,15 @@ class Worker:
             await producer.start()
         except BotoCoreError as error:
             # e.g. no Region anywhere: REGION unset and no AWS SDK configuration.
-            self._send(("failed", f"cannot create the Kinesis client: {error}"))
+            self._send(Failed(f"cannot create the Kinesis client: {error}"))
             await self._writer.drain()
             return 2
         except OSError as error:
-            self._send(("failed", f"cannot open the spool: {error}"))
+            self._send(Failed(f"cannot open the spool: {error}"))
             await self._writer.drain()
             return 2
         self._producer = producer
-        shard_map = producer.shard_map
-        self._send(
-            (
-                "ready",
-                len(shard_map) if shard_map is not None else None,
-                producer.status,
-                producer.admission_bound,
-            )
-        )
+        self._send(Ready(producer.shards, producer.status, producer.admission.bound))
         ticker = asyncio.get_running_loop().call_later(REPORT_INTERVAL, self._tick)
         self._heartbeat_handle = asyncio.get_running_loop().call_later(
             HEARTBEAT_INTERVAL, self._heartbeat
@@ -104,10 +118,10 @@ class Worker:
         try:
             timeout = await self._serve()
             orphaned = False
-        except ChannelClosed:
+        except ChannelClosed as error:
             log.error(
                 "the HTTP process went away; putting the buffered records before exiting",
-                extra={"user_records": producer.outstanding_records},
+                extra={"user_records": producer.outstanding_records, "error": str(error)},
             )
             timeout = start.orphan_timeout
             orphaned = True
@@ -117,7 +131,7 @@ class Worker:
             self._heartbeat_handle.cancel()
         if not orphaned:
             self._report()
-            self._send(("closed", abandoned, self._lost()))
+            self._send(Closed(abandoned, self._lost()))
             await self._writer.drain()
         elif producer.lost_records:
             log.error(
@@ -128,45 +142,43 @@ class Worker:
         return 1 if abandoned or producer.lost_records else 0
 
     def _on_status(self, status: Status) -> None:
-        # Changes before "ready" travel in it.
+        # Changes before Ready travel in it.
         if self._producer is not None:
-            self._send(("status", status, self._lost()))
+            self._send(StatusReport(status, self._lost()))
 
     def _on_bound(self, bound: tuple[int, int]) -> None:
-        # Changes before "ready" travel in it.
+        # Changes before Ready travel in it.
         if self._producer is not None:
-            self._send(("bound", bound))
+            self._send(BoundChanged(bound))
 
     def _lost(self) -> int:
         return self._producer.lost_records if self._producer is not None else 0
 
     def _heartbeat(self) -> None:
         assert self._producer is not None
-        self._send(("status", self._producer.status, self._lost()))
+        self._send(StatusReport(self._producer.status, self._lost()))
         self._heartbeat_handle = asyncio.get_running_loop().call_later(
             HEARTBEAT_INTERVAL, self._heartbeat
         )
 
-    async def _serve(self) -> float:
-        """Handle messages until "close"; return its timeout."""
+    async def _serve(self) -> float | None:
+        """Handle messages until Close; return its timeout."""
         producer = self._producer
         assert producer is not None
         while True:
-            message = await receive(self._reader)
-            kind = message[0]
-            if kind == "add":
-                self._add(message[1], message[2], None)
-            elif kind == "add_results":
-                self._add(message[1], message[2], message[3])
-            elif kind == "flush":
-                self._spawn(self._flush(message[1]))
-            elif kind == "metrics":
-                self._send(("metrics", message[1], list(producer.registry.collect())))
-            elif kind == "close":
-                timeout: float = message[1]
-                return timeout
-            else:
-                raise ChannelClosed(f"unknown message {kind!r}")
+            match await receive(self._reader):
+                case Add(records=records, size=size):
+                    self._add(records, size, None)
+                case AddResults(records=records, size=size, first_id=first_id):
+                    self._add(records, size, first_id)
+                case Flush(request=request):
+                    self._spawn(self._flush(request))
+                case FetchMetrics(request=request):
+                    self._send(Metrics(request, list(producer.registry.collect())))
+                case Close(timeout=timeout):
+                    return timeout
+                case message:
+                    raise UnexpectedMessage(message)
 
     def _add(self, records: list[RecordInput], size: int, first_id: int | None) -> None:
         producer = self._producer
@@ -208,7 +220,7 @@ class Worker:
         assert self._producer is not None
         await self._producer.flush()
         self._report()
-        self._send(("flushed", request))
+        self._send(Flushed(request))
 
     def _schedule_report(self) -> None:
         if not self._report_soon:
@@ -233,9 +245,9 @@ class Worker:
             return
         self._reported = settled
         results, self._results = self._results, []
-        self._send(("settled", *settled, results))
+        self._send(Settled(*settled, results))
 
-    def _send(self, message: tuple[Any, ...]) -> None:
+    def _send(self, message: Message) -> None:
         if not self._writer.is_closing():
             self._writer.write(frame(message))
 
@@ -248,7 +260,7 @@ class Worker:
 async def _run(fd: int) -> int:
     sock = socket.socket(fileno=fd)
     reader, writer = await asyncio.open_unix_connection(sock=sock)
-    return await Worker(reader, writer).run()
+    return await ProducerProcessMain(reader, writer).run()
 
 
 def main(argv: list[str] | None = None) -> int:

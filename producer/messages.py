@@ -1,0 +1,154 @@
+"""The messages between the HTTP process and the producer process, one class each.
+
+Each is a frozen dataclass, framed by :mod:`producer.ipc`; each side dispatches on the class
+with a ``match`` statement and treats any other message as a broken channel
+(:class:`~producer.ipc.UnexpectedMessage`).
+
+HTTP process (:class:`~producer.front.ProducerProcess`) to producer process
+(:mod:`producer.process_main`)::
+
+    Start(request)                       once, first
+    Add(records, size)                   user records, fire and forget, and their size
+    AddResults(records, size, first_id)  user records whose results are awaited, numbered
+                                         first_id, first_id + 1, ... in order
+    Flush(request)                       put everything buffered, then answer Flushed
+    FetchMetrics(request)                answer with the producer's metric families
+    Close(timeout)                       close the producer, answer Closed, exit
+
+Producer process to HTTP process::
+
+    Ready(shards, status, bound)         started; shards in the map (None: not loaded), the
+                                         producer's status and admission bound. Changes of
+                                         either before Ready travel in it, not on their own.
+    Failed(message)                      could not start; exits with status 2
+    Settled(records, size, results)      totals of user records finished (put or failed) so
+                                         far, and (number, result) of awaited ones
+    StatusReport(status, lost)           the producer's status and the user records answered
+                                         200 and lost so far; on a change, and every half
+                                         second as the heartbeat
+    BoundChanged(bound)                  a new admission bound (records, bytes)
+    Flushed(request)                     the answer to Flush
+    Metrics(request, families)           the answer to FetchMetrics
+    Closed(abandoned, lost)              the answer to Close: user records not put, and lost
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from prometheus_client.metrics_core import Metric
+
+from .config import ProducerConfig
+from .health import Status
+from .records import RecordInput, UserRecordResult
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """What travels on the channel; :func:`producer.ipc.receive` refuses anything else."""
+
+    def __reduce__(self) -> tuple[type[Message], tuple[object, ...]]:
+        # The class and its fields in order: about half the cost of the dataclass's own
+        # pickling of frozen slotted classes (a state dict, set field by field).
+        names: tuple[str, ...] = self.__match_args__
+        return type(self), tuple([getattr(self, name) for name in names])
+
+
+# HTTP process to producer process ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StartRequest:
+    """What the producer process needs to start its :class:`~producer.core.KinesisProducer`."""
+
+    stream_name: str
+    region: str | None
+    config: ProducerConfig
+    log_level: str
+    #: Seconds to keep putting buffered records if the HTTP process goes away.
+    orphan_timeout: float
+
+
+@dataclass(frozen=True, slots=True)
+class Start(Message):
+    request: StartRequest
+
+
+@dataclass(frozen=True, slots=True)
+class Add(Message):
+    """The hot path: one per :data:`~producer.front.SEND_DELAY` or so, with many records."""
+
+    records: list[RecordInput]
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class AddResults(Message):
+    records: list[RecordInput]
+    size: int
+    first_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Flush(Message):
+    request: int
+
+
+@dataclass(frozen=True, slots=True)
+class FetchMetrics(Message):
+    request: int
+
+
+@dataclass(frozen=True, slots=True)
+class Close(Message):
+    timeout: float | None
+
+
+# Producer process to HTTP process ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Ready(Message):
+    shards: int | None
+    status: Status
+    bound: tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Failed(Message):
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Settled(Message):
+    records: int
+    size: int
+    results: list[tuple[int, UserRecordResult]]
+
+
+@dataclass(frozen=True, slots=True)
+class StatusReport(Message):
+    status: Status
+    lost: int
+
+
+@dataclass(frozen=True, slots=True)
+class BoundChanged(Message):
+    bound: tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Flushed(Message):
+    request: int
+
+
+@dataclass(frozen=True, slots=True)
+class Metrics(Message):
+    request: int
+    families: list[Metric]
+
+
+@dataclass(frozen=True, slots=True)
+class Closed(Message):
+    abandoned: int
+    lost: int

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from variables import ConfigError, RootVariables, load_variables
+from variables import RootVariables
+from vars_file import ConfigError, load_variables
 
 if TYPE_CHECKING:
     from cdktf import App

@@ -23,7 +23,7 @@ from deployments import (
     vars_files,
 )
 from modules.validation import describe_validation_error
-from variables import ConfigError
+from vars_file import ConfigError, variable_warnings
 
 
 def main() -> int:
@@ -34,7 +34,7 @@ def main() -> int:
         files = vars_files(os.environ.get("VARS_FILE"))
         deployments = load_deployments(files)
         for deployment in deployments:
-            for warning in deployment.variables.warnings():
+            for warning in variable_warnings(deployment.variables):
                 # On stdout too: the cdktf CLI shows all of stderr as [ERROR].
                 print(f"warning: {deployment.source}: {warning}")
         synthesize(deployments, outdir)

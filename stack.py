@@ -23,7 +23,7 @@ from modules.provider import aws_provider
 from modules.state import LOCAL_STATE
 from modules.test_client import TestClient
 from modules.vpc import Vpc
-from variables import (
+from stack_configs import (
     ConstructOutputs,
     alb_ecs_config,
     image_config,

@@ -1,38 +1,26 @@
-"""The root deployment's variables: the keys of a ``vars/*.tfvars.json`` file, and reading one.
+"""The root deployment's variables: the keys of a ``vars/*.tfvars.json`` file.
 
-``load_variables`` reads and validates a vars file before anything loads the provider
-bindings, so that a mistake is reported at once: the root variables, and every module
-configuration the stack builds from them (``vpc_config``, ``image_config``,
-``alb_ecs_config``, which ``stack.py`` uses too). ``main.py`` synthesizes the stack from the
-result.
+``vars_file.py`` reads and validates a vars file into ``RootVariables`` before anything loads
+the provider bindings; ``stack_configs.py`` builds the stack's module configurations from them.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import re
-from collections.abc import Callable
-from pathlib import Path
-from typing import Annotated, Any, Literal, NamedTuple
+from typing import Annotated, Literal
 
 from pydantic import (
     Field,
     Strict,
     StrictBool,
     StrictInt,
-    TypeAdapter,
-    ValidationError,
     field_validator,
     model_validator,
 )
 from pydantic.dataclasses import dataclass
 
-from modules.alb_ecs_object_variables import EcsService, PortListener, TargetGroup, TaskDefinition
-from modules.alb_ecs_variables import AlbEcsConfig
-from modules.docker_ecr_codebuild_variables import DockerEcrCodebuildConfig
 from modules.state import S3State
-from modules.test_client_variables import MAX_INSTANCES, TestClientConfig
+from modules.test_client_variables import MAX_INSTANCES
 from modules.validation import (
     MODULE_CONFIG,
     BucketName,
@@ -50,10 +38,7 @@ from modules.validation import (
     check_dashboard_name,
     check_not_fargate_on_outpost,
     dashboard_name,
-    describe_validation_error,
-    outposts_instance_warning,
 )
-from modules.vpc_variables import VpcConfig
 
 _SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
 # A KMS key as Kinesis takes it: alias name, alias ARN, key ARN, key id or multi-Region key id.
@@ -275,21 +260,6 @@ class RootVariables:
                 "vpc_name", self.name_prefix, built_from="vpc_name, vpc_suffix and Project"
             )
 
-    def warnings(self) -> list[str]:
-        """What is valid but probably not meant: one line each, naming the keys."""
-        found = []
-        public = len(self.public_subnets_cidr_list)
-        if 0 < public < self.number_AZ:
-            found.append(
-                f"number_AZ: {self.number_AZ}, but public_subnets_cidr_list has {public} "
-                "subnet(s): one NAT gateway serves every AZ instead of one per AZ; give "
-                "number_AZ public subnets for a NAT gateway in each"
-            )
-        if self.outposts_arn and self.enable_test_client:
-            client = outposts_instance_warning("ec2_instance_type", self.ec2_instance_type)
-            found += [client] if client else []
-        return found + module_configs(self).alb_ecs.warnings()
-
     @property
     def name_prefix(self) -> str:
         """Prefix of the dashboard's and the alarms' names."""
@@ -319,320 +289,3 @@ class RootVariables:
                 "terraform-backend-s3" if self.s3_backend else "terraform-backend-local"
             ),
         }
-
-
-class ConfigError(Exception):
-    """A vars file or a module configuration that cannot be deployed; the message says why."""
-
-
-class _DuplicateKey(Exception):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
-
-
-def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    # json.loads keeps the last of two equal keys; Terraform refuses the file.
-    seen: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in seen:
-            raise _DuplicateKey(key)
-        seen[key] = value
-    return seen
-
-
-_HCL_LINE = re.compile(r"^\s*[A-Za-z_][\w-]*\s*=")
-_YAML_LINE = re.compile(r"^\s*[A-Za-z_][\w-]*\s*:(\s|$)")
-_COMMENT_LINE = re.compile(r"^\s*(//|#|/\*)")
-
-
-def _not_json(text: str) -> str:
-    """What a file that is not JSON looks like, and what to do about it."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    if any(_COMMENT_LINE.match(line) for line in lines):
-        return 'has comments, which JSON does not allow; put a note in a "//" key instead'
-    first = next((line for line in lines if not _COMMENT_LINE.match(line)), "")
-    if _HCL_LINE.match(first):
-        return (
-            'looks like HCL (a .tfvars file); write it as JSON: {"key": value, ...} in a '
-            ".tfvars.json file"
-        )
-    if _YAML_LINE.match(first):
-        return 'looks like YAML; write it as JSON: {"key": value, ...}'
-    return "is not valid JSON"
-
-
-def read_vars_file(path: Path) -> dict[str, Any]:
-    """The variables of a vars file as a dictionary; a file that is not one is a ConfigError."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such vars file") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a folder, not a vars file") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read it ({exc.strerror})") from None
-    if not text.strip():
-        raise ConfigError(f"{path}: is empty; it must hold a JSON object of variables")
-    if text.startswith("\ufeff"):
-        raise ConfigError(
-            f"{path}: starts with a byte-order mark (BOM), which Terraform refuses; save it as "
-            "UTF-8 without one"
-        )
-    try:
-        data: Any = json.loads(text, object_pairs_hook=_refuse_duplicates)
-    except _DuplicateKey as exc:
-        raise ConfigError(
-            f"{path}: key {exc.key!r} appears twice, which Terraform refuses; keep one"
-        ) from None
-    except json.JSONDecodeError as exc:
-        raise ConfigError(
-            f"{path}: {_not_json(text)} ({exc.msg} at line {exc.lineno}, column {exc.colno})"
-        ) from None
-    if not isinstance(data, dict):
-        kind = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
-            type(data), "a number"
-        )
-        raise ConfigError(f"{path}: must hold a JSON object of variables, not {kind}")
-    # "//" is Terraform JSON's comment key.
-    data.pop("//", None)
-    return data
-
-
-def load_variables(path: str | Path) -> RootVariables:
-    """Read and validate a vars file, and the module configurations the stack builds from it;
-    every problem becomes a ``ConfigError``."""
-    path = Path(path)
-    data = read_vars_file(path)
-    try:
-        variables = TypeAdapter(RootVariables).validate_python(data)
-    except ValidationError as exc:
-        raise ConfigError(
-            describe_validation_error(
-                exc, str(path), fields=RootVariables.__dataclass_fields__, model=RootVariables
-            )
-        ) from None
-    placeholders = ConstructOutputs.placeholders(variables)
-    builders: dict[str, Callable[[], object]] = {
-        "vpc": lambda: vpc_config(variables),
-        "docker-ecr-codebuild": lambda: image_config(variables),
-        "alb-ecs": lambda: alb_ecs_config(variables, placeholders),
-        "test-client": lambda: test_client_config(variables, placeholders, "alb.example.com"),
-    }
-    for module, build in builders.items():
-        try:
-            build()
-        except ValidationError as exc:
-            raise ConfigError(describe_validation_error(exc, f"{path} (module {module})")) from None
-    return variables
-
-
-# ---------------------------------------------------------------------------------------------
-# The module configurations of the stack, from the root variables
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class ConstructOutputs:
-    """What the alb-ecs configuration takes from the other constructs of the stack.
-
-    ``stack.py`` gives the constructs' attributes (Terraform tokens, known at apply time);
-    ``load_variables`` gives placeholders of the same shape (one subnet id per CIDR block),
-    so that every check of the configuration runs before the provider bindings load.
-    """
-
-    vpc_id: str
-    public_subnet_ids: list[str]
-    private_subnet_ids: list[str]
-    outposts_subnet_ids: list[str]
-    nat_public_ips: list[str]
-    instance_profile: str
-    logging_bucket_name: str
-    ecr_name: str
-    image_tag: str
-    stream_arn: str
-    stream_key_arn: str
-
-    @classmethod
-    def placeholders(cls, v: RootVariables) -> ConstructOutputs:
-        def ids(kind: str, cidrs: list[str]) -> list[str]:
-            return [f"${{{kind}[{index}].id}}" for index in range(len(cidrs))]
-
-        return cls(
-            vpc_id="${vpc.id}",
-            public_subnet_ids=ids("subnet.public", v.public_subnets_cidr_list),
-            private_subnet_ids=ids("subnet.private", v.private_subnets_cidr_list),
-            outposts_subnet_ids=ids("subnet.outposts", v.outposts_subnets_cidr_list),
-            nat_public_ips=["${nat.public_ip}"],
-            instance_profile="${instance_profile.id}",
-            logging_bucket_name="${bucket.id}",
-            ecr_name=image_config(v).ecr_name,
-            image_tag="${image.tag}",
-            stream_arn="${stream.arn}",
-            stream_key_arn="${key.arn}" if v.kinesis_encryption_type == "KMS" else "",
-        )
-
-
-class ModuleConfigs(NamedTuple):
-    """The configurations of the stack's three modules."""
-
-    vpc: VpcConfig
-    image: DockerEcrCodebuildConfig
-    alb_ecs: AlbEcsConfig
-
-
-def module_configs(v: RootVariables, outputs: ConstructOutputs | None = None) -> ModuleConfigs:
-    """The three module configurations; ``outputs`` defaults to placeholders."""
-    return ModuleConfigs(
-        vpc_config(v),
-        image_config(v),
-        alb_ecs_config(v, outputs or ConstructOutputs.placeholders(v)),
-    )
-
-
-def vpc_config(v: RootVariables) -> VpcConfig:
-    """``test-vpc``: the sample's settings, plus NAT egress for the tasks in the Region."""
-    on_outpost = bool(v.outposts_arn)
-    return VpcConfig(
-        vpc_name=v.vpc_name,
-        vpc_suffix=v.vpc_suffix,
-        tags=v.common_tags,
-        vpc_main_cidr=v.vpc_main_cidr,
-        enable_ipv6=False,
-        enable_dns_hostnames=True,
-        enable_dns_support=True,
-        enable_internet_gateway=True,
-        enable_nat_gateway=True,
-        enable_ssm=True,
-        create_iam_role_ssm=True,
-        number_AZ=v.number_AZ,
-        endpoints_ha=True,
-        private_subnets_cidr_list=v.private_subnets_cidr_list,
-        tgw_subnets_cidr_list=v.tgw_subnets_cidr_list,
-        fw_subnets_cidr_list=v.fw_subnets_cidr_list,
-        public_subnets_cidr_list=v.public_subnets_cidr_list,
-        web_tier_subnets_cidr_list=v.web_tier_subnets_cidr_list,
-        pres_tier_subnets_cidr_list=v.pres_tier_subnets_cidr_list,
-        database_tier_subnets_cidr_list=v.database_tier_subnets_cidr_list,
-        outposts_subnets_cidr_list=v.outposts_subnets_cidr_list,
-        outposts_subnets_internet_access_nat_gw=True,
-        # In the Region the tasks live in the private subnets: NAT egress for them.
-        private_subnets_internet_access_nat_gw=not on_outpost,
-        outposts_arn=v.outposts_arn,
-        outposts_route_to_LGW_destination=v.outposts_route_to_LGW_destination,
-        outposts_local_gateway_id=v.outposts_local_gateway_id,
-        enable_flow_log=True,
-        create_flow_log_cloudwatch_log_group=True,
-        create_flow_log_cloudwatch_iam_role=True,
-        flow_log_cloudwatch_log_group_retention_in_days=v.log_retention_days,
-        flow_log_cloudwatch_log_group_kms_key_id=v.log_group_kms_key_id,
-        availability_zones=v.availability_zones,
-    )
-
-
-def image_config(v: RootVariables) -> DockerEcrCodebuildConfig:
-    """``ecs-docker-codebuild``: the image of this repository's producer."""
-    return DockerEcrCodebuildConfig(
-        tags=v.common_tags,
-        prefix_name=v.vpc_name + v.vpc_suffix,
-        image_tag=v.image_tag,
-        image_tag_mutability=v.image_tag_mutability,
-        log_retention_days=v.log_retention_days,
-        log_kms_key_id=v.log_group_kms_key_id,
-    )
-
-
-def alb_ecs_config(v: RootVariables, outputs: ConstructOutputs) -> AlbEcsConfig:
-    """``producer-outposts-ecs-alb``. Outpost: the ALB and the tasks in the first Outposts
-    subnet (as the sample). Region: the ALB in the public subnets, the tasks in the private
-    ones, one subnet per AZ each."""
-    clients = []
-    if v.outposts_arn:
-        alb_subnets, task_subnets = outputs.outposts_subnet_ids[:1], []
-    else:
-        alb_subnets = outputs.public_subnet_ids[: v.number_AZ]
-        task_subnets = outputs.private_subnet_ids[: v.number_AZ]
-        if v.enable_test_client:
-            # The test client reaches the internet-facing ALB from the NAT gateways' addresses.
-            clients = [f"{ip}/32" for ip in outputs.nat_public_ips]
-    return AlbEcsConfig(
-        tags=v.common_tags,
-        vpc_name=v.vpc_name + v.vpc_suffix,
-        vpc_id=outputs.vpc_id,
-        vpc_cidr_block=v.vpc_main_cidr,
-        alb_name="ALB-ECS",
-        subnets=alb_subnets,
-        ecs_subnets=task_subnets,
-        alb_enable_deletion_protection=v.alb_enable_deletion_protection,
-        enable_alb_access_logging=True,
-        logging_bucket_name=outputs.logging_bucket_name,
-        alb_access_logs_prefix=v.alb_access_logs_prefix,
-        port_listeners={
-            "port-1": PortListener(
-                port=80,
-                protocol="HTTP",
-                inbound_cidr_range=[v.vpc_main_cidr, *v.alb_inbound_cidr_range, *clients],
-                target_group=TargetGroup(
-                    port=8080, protocol="HTTP", health_check_path="/healthcheck"
-                ),
-            )
-        },
-        outposts_arn=v.outposts_arn,
-        ecs_cluster_name="producer-cluster",
-        ecs_container_insights=v.ecs_container_insights,
-        ecs_service=EcsService(
-            ecs_service_name="ecs-producer",
-            desired_count=v.ecs_autoscaling_min_capacity,
-            launch_type=v.ecs_launch_type,
-            container_name="producer",
-            task_definition=TaskDefinition(
-                family="producer",
-                cpu=512,
-                memory=1024,
-                port=8080,
-                # Liveness: a Region-side outage fails /healthcheck (the ALB's readiness check)
-                # but not /livez, so ECS does not replace every task while the link is down.
-                health_check_path="/livez",
-                spool_max_mib=v.producer_spool_max_mib if v.producer_spool else 0,
-            ),
-        ),
-        ecs_autoscaling_min_capacity=v.ecs_autoscaling_min_capacity,
-        ecs_autoscaling_max_capacity=v.ecs_autoscaling_max_capacity,
-        ecs_autoscaling_cpu_target=v.ecs_autoscaling_cpu_target,
-        ecs_autoscaling_requests_per_target=v.ecs_autoscaling_requests_per_target,
-        log_group_name="producer-log",
-        log_retention_days=v.log_retention_days,
-        log_group_kms_key_id=v.log_group_kms_key_id,
-        ecr_name=outputs.ecr_name,
-        image_tag=outputs.image_tag,
-        ec2_iam_instance_profile=outputs.instance_profile,
-        kinesis_stream_name=v.kinesis_stream_name,
-        kinesis_stream_arn=outputs.stream_arn,
-        kinesis_kms_key_arn=outputs.stream_key_arn,
-    )
-
-
-def test_client_config(
-    v: RootVariables, outputs: ConstructOutputs, alb_dns_name: str
-) -> TestClientConfig | None:
-    """``test-client`` with ``enable_test_client``: in the Outposts subnets on an Outpost, in
-    the private subnets (one per AZ) in the Region; None without it."""
-    if not v.enable_test_client:
-        return None
-    subnets = (
-        outputs.outposts_subnet_ids if v.outposts_arn else outputs.private_subnet_ids[: v.number_AZ]
-    )
-    return TestClientConfig(
-        name_prefix=v.name_prefix,
-        vpc_id=outputs.vpc_id,
-        subnets=subnets,
-        ec2_iam_instance_profile=outputs.instance_profile,
-        alb_dns_name=alb_dns_name,
-        number_EC2_instances=v.number_EC2_instances,
-        ec2_ami_id=v.ec2_ami_id,
-        ec2_instance_type=v.ec2_instance_type,
-        outposts_arn=v.outposts_arn,
-        tags=v.common_tags,
-    )

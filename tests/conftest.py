@@ -16,19 +16,6 @@ os.environ.setdefault("CHECKPOINT_DISABLE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def synth_deployment(vars_data: dict[str, Any]) -> dict[str, Any]:
-    """The Terraform JSON of the whole deployment for a vars dictionary."""
-    from cdktf import Testing
-    from pydantic import TypeAdapter
-
-    from stack import OutpostsEcsStack
-    from variables import RootVariables
-
-    variables = TypeAdapter(RootVariables).validate_python(vars_data)
-    stack = OutpostsEcsStack(Testing.app(), "test", variables)
-    return json.loads(Testing.synth(stack))
-
-
 @pytest.fixture(scope="session")
 def sample_vars() -> dict[str, Any]:
     return json.loads((ROOT / "vars" / "test.tfvars.json").read_text())
@@ -37,4 +24,7 @@ def sample_vars() -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def deployment(sample_vars: dict[str, Any]) -> dict[str, Any]:
     """The sample deployment (vars/test.tfvars.json), synthesized once per test session."""
+    # Imported here: the provider bindings load only for the tests that synthesize.
+    from tests.support import synth_deployment
+
     return synth_deployment(sample_vars)

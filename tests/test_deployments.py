@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 
 from deployments import Deployment, deployment_name, load_deployments
-from tests.conftest import ROOT, synth_deployment
-from variables import ConfigError
+from tests.conftest import ROOT
+from tests.support import synth_deployment
+from vars_file import ConfigError
 
 VARS_FILES = sorted((ROOT / "vars").glob("*.tfvars.json"))
 CDKTF = [str(ROOT / "node_modules" / ".bin" / "cdktf")]

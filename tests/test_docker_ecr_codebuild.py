@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
+from cdktf import TerraformStack
 from pydantic import ValidationError
 
 from modules.docker_ecr_codebuild import (
@@ -21,7 +22,7 @@ from modules.docker_ecr_codebuild import (
     source_digest,
 )
 from modules.validation import terraform_literal
-from tests.support import REGION, resources, synth, terraform_load
+from tests.support import REGION, resources, synthesize, terraform_load
 
 TAGS = {"Environment": "dev", "Project": "outposts-AoD", "Owner": "adf"}
 LOGS_KEY = "arn:aws:kms:us-west-2:111122223333:key/0123abcd-12ab-34cd-56ef-1234567890ab"
@@ -37,7 +38,7 @@ def _one(synthesized: dict[str, Any], resource_type: str) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def sample() -> dict[str, Any]:
     config = DockerEcrCodebuildConfig(tags=TAGS, prefix_name="outposts-AoD-challenge")
-    return synth(lambda stack: DockerEcrCodebuild(stack, "ecs-docker-codebuild", config))
+    return synthesize(lambda stack: DockerEcrCodebuild(stack, "ecs-docker-codebuild", config)).json
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +57,7 @@ def relaxed() -> dict[str, Any]:
         source_bucket_access_log_bucket="access-logs-111122223333",
         ecr_max_image_count=0,
     )
-    return synth(lambda stack: DockerEcrCodebuild(stack, "ecs-docker-codebuild", config))
+    return synthesize(lambda stack: DockerEcrCodebuild(stack, "ecs-docker-codebuild", config)).json
 
 
 def test_defaults_are_the_modules() -> None:
@@ -333,21 +334,19 @@ def test_relaxed_configuration(relaxed: dict[str, Any]) -> None:
 
 
 def test_construct_exposes_the_tag_to_run() -> None:
-    built: list[DockerEcrCodebuild] = []
     mutable = DockerEcrCodebuildConfig(
         tags=TAGS, prefix_name="p", image_tag="v1", image_tag_mutability="MUTABLE"
     )
 
-    def build(stack: Any) -> None:
-        built.append(
-            DockerEcrCodebuild(
-                stack, "by-digest", DockerEcrCodebuildConfig(tags=TAGS, prefix_name="p")
-            )
-        )
-        built.append(DockerEcrCodebuild(stack, "fixed", mutable))
+    def build(stack: TerraformStack) -> list[DockerEcrCodebuild]:
+        by_digest = DockerEcrCodebuildConfig(tags=TAGS, prefix_name="p")
+        return [
+            DockerEcrCodebuild(stack, "by-digest", by_digest),
+            DockerEcrCodebuild(stack, "fixed", mutable),
+        ]
 
     # Two repositories of one name would clash in AWS, not in a synth.
-    synth(build)
+    built = synthesize(build).built
     assert [b.image_tag for b in built] == [DIGEST, "v1"]
     assert built[0].source_digest == DIGEST
 

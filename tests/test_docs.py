@@ -140,25 +140,17 @@ def test_the_stack_makes_each_module_output_a_terraform_output(
 
 
 def test_the_test_client_outputs_are_its_attributes() -> None:
-    from cdktf import TerraformStack
-
     from modules.test_client import TestClient, TestClientConfig
-    from tests.support import synth
+    from tests.support import synthesize
 
-    built: list[TestClient] = []
-
-    def build(stack: TerraformStack) -> None:
-        config = TestClientConfig(
-            name_prefix="outposts-AoD",
-            vpc_id="vpc-0123456789abcdef0",
-            subnets=["subnet-0123456789abcdef0"],
-            ec2_iam_instance_profile="profile",
-            alb_dns_name="alb.example.com",
-        )
-        built.append(TestClient(stack, "test-client", config))
-
-    synth(build)
-    (client,) = built
+    config = TestClientConfig(
+        name_prefix="outposts-AoD",
+        vpc_id="vpc-0123456789abcdef0",
+        subnets=["subnet-0123456789abcdef0"],
+        ec2_iam_instance_profile="profile",
+        alb_dns_name="alb.example.com",
+    )
+    client = synthesize(lambda stack: TestClient(stack, "test-client", config)).built
     declared = [
         name for name in TestClient.__annotations__ if not name.startswith("_") and name != "config"
     ]

@@ -10,20 +10,10 @@ from __future__ import annotations
 
 import pytest
 
-from scripts.build_image import (
-    APT_HINT,
-    IMAGE,
-    WORK_DIR,
-    Buildah,
-    RunResult,
-    base_spec,
-    build_producer,
-    build_standin,
-    check,
-    free_port,
-    missing_requirements,
-    run_image,
-)
+from scripts.build_image import APT_HINT, build_producer, missing_requirements
+from scripts.image_buildah import IMAGE, WORK_DIR, Buildah
+from scripts.image_run import RunResult, check, free_port, run_image
+from scripts.image_standin import base_spec, build_standin
 
 # A cold build (debootstrap, then pip in the build) takes about 4 minutes on 2 cores.
 pytestmark = [pytest.mark.slow, pytest.mark.image, pytest.mark.timeout(1800)]

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import cdktf
 import pytest
 
-from modules.naming import PathNamedStack
 from modules.observability import Observability, dashboard_name
-from tests.conftest import ROOT, synth_deployment
-from tests.support import json_document, resources, terraform_load
-from variables import RootVariables, load_variables
+from tests.conftest import ROOT
+from tests.support import json_document, resources, synth_deployment, synthesize, terraform_load
+from variables import RootVariables
+from vars_file import load_variables
 
 ALB = "${aws_lb.producer-outposts-ecs-alb_alb.arn_suffix}"
 TARGET_GROUP = "${aws_lb_target_group.producer-outposts-ecs-alb_ecs_alb_tg_port-1.arn_suffix}"
@@ -212,21 +211,21 @@ def test_alarms_notify_the_topic(notified: dict[str, Any]) -> None:
 
 
 def test_one_unhealthy_hosts_alarm_per_target_group() -> None:
-    app = cdktf.Testing.app()
-    stack = PathNamedStack(app, "test")
-    built = Observability(
-        stack,
-        "observability",
-        name_prefix="p",
-        region="eu-west-1",
-        load_balancer="app/alb/1",
-        target_groups={"http": "targetgroup/a/1", "admin": "targetgroup/b/2"},
-        cluster_name="c",
-        service_name="s",
-        stream_name="k",
-        tags={},
-        dashboard=False,
-    )
+    built = synthesize(
+        lambda stack: Observability(
+            stack,
+            "observability",
+            name_prefix="p",
+            region="eu-west-1",
+            load_balancer="app/alb/1",
+            target_groups={"http": "targetgroup/a/1", "admin": "targetgroup/b/2"},
+            cluster_name="c",
+            service_name="s",
+            stream_name="k",
+            tags={},
+            dashboard=False,
+        )
+    ).built
     assert built.alarm_names == {
         "alb-target-5xx": "p-alb-target-5xx",
         "unhealthy-hosts-http": "p-unhealthy-hosts-http",
@@ -239,19 +238,20 @@ def test_one_unhealthy_hosts_alarm_per_target_group() -> None:
 
 
 def test_dashboard_name_is_checked() -> None:
-    stack = PathNamedStack(cdktf.Testing.app(), "test")
     with pytest.raises(ValueError, match=r"name_prefix: dashboard name 'a\.b-producer'"):
-        Observability(
-            stack,
-            "observability",
-            name_prefix="a.b",
-            region="eu-west-1",
-            load_balancer="app/alb/1",
-            target_groups={},
-            cluster_name="c",
-            service_name="s",
-            stream_name="k",
-            tags={},
+        synthesize(
+            lambda stack: Observability(
+                stack,
+                "observability",
+                name_prefix="a.b",
+                region="eu-west-1",
+                load_balancer="app/alb/1",
+                target_groups={},
+                cluster_name="c",
+                service_name="s",
+                stream_name="k",
+                tags={},
+            )
         )
 
 

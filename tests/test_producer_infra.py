@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, synth_deployment
-from tests.support import json_document, resources
+from tests.conftest import ROOT
+from tests.support import json_document, resources, synth_deployment
 
 TASK = "producer-outposts-ecs-alb_task_definition"
 TARGET_GROUP = "producer-outposts-ecs-alb_ecs_alb_tg_port-1"

@@ -9,8 +9,15 @@ from typing import Any
 import pytest
 
 from stack import IMAGE_TARGETS
-from tests.conftest import ROOT, synth_deployment
-from tests.support import addresses, data_sources, resources, target_closure, terraform_load
+from tests.conftest import ROOT
+from tests.support import (
+    addresses,
+    data_sources,
+    resources,
+    synth_deployment,
+    target_closure,
+    terraform_load,
+)
 
 ALB = "producer-outposts-ecs-alb"
 PUBLIC = ["${aws_subnet.test-vpc_subnet_public_0.id}", "${aws_subnet.test-vpc_subnet_public_1.id}"]

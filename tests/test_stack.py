@@ -10,12 +10,13 @@ import pytest
 
 from modules.docker_ecr_codebuild import source_digest
 from stack import ALB_ECS_OUTPUTS, IMAGE_OUTPUTS, IMAGE_TARGETS, VPC_OUTPUTS
-from tests.conftest import ROOT, synth_deployment
+from tests.conftest import ROOT
 from tests.support import (
     addresses,
     data_sources,
     json_document,
     resources,
+    synth_deployment,
     target_closure,
     terraform_load,
 )

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, synth_deployment
-from tests.support import resources, terraform_load
+from tests.conftest import ROOT
+from tests.support import resources, synth_deployment, terraform_load
 
 CLIENT = {"enable_test_client": True, "number_EC2_instances": 3}
 LISTENER = "producer-outposts-ecs-alb_alb_listener_in_port-1"

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from modules.test_client import TestClient, TestClientConfig
 from modules.validation import describe_validation_error, origin
-from tests.support import OUTPOSTS_ARN, REGION, data_sources, resources, synth, terraform_load
+from tests.support import OUTPOSTS_ARN, REGION, data_sources, resources, synthesize, terraform_load
 
 SUBNETS = ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]
 VPC_ID = "vpc-0123456789abcdef0"
@@ -40,7 +40,7 @@ REQUIRED: dict[str, Any] = {
 def _synth(**config: Any) -> dict[str, Any]:
     """A stack with the client, the ALB's DNS name a reference, the attributes as outputs."""
 
-    def build(stack: TerraformStack) -> None:
+    def build(stack: TerraformStack) -> TestClient:
         dns_name = DataAwsLb(stack, "alb", name="ALB-ECS").dns_name
         client = TestClient(
             stack, CLIENT, TestClientConfig(**{**REQUIRED, "alb_dns_name": dns_name, **config})
@@ -48,8 +48,9 @@ def _synth(**config: Any) -> dict[str, Any]:
         TerraformOutput(stack, "instance_ids", value=client.instance_ids)
         TerraformOutput(stack, "ssm_commands", value=client.ssm_start_session_commands)
         TerraformOutput(stack, "security_group_id", value=client.security_group_id)
+        return client
 
-    return synth(build)
+    return synthesize(build).json
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,9 @@ import botocore
 import pytest
 
 from modules.validation import OUTPOSTS_INSTANCE_FAMILIES, check_region, known_regions, origin
-from variables import ConfigError, RootVariables, load_variables, module_configs
+from stack_configs import module_configs
+from variables import RootVariables
+from vars_file import ConfigError, load_variables, variable_warnings
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = json.loads((ROOT / "vars" / "test.tfvars.json").read_text())
@@ -477,9 +479,9 @@ def test_a_comment_key_is_accepted(tmp_path: Path) -> None:
 
 
 def test_fewer_public_subnets_than_azs_is_a_warning(tmp_path: Path) -> None:
-    assert load_variables(_write(tmp_path, SAMPLE)).warnings() == []
+    assert variable_warnings(load_variables(_write(tmp_path, SAMPLE))) == []
     variables = load_variables(_write(tmp_path, {**SAMPLE, "number_AZ": 3}))
-    (warning,) = variables.warnings()
+    (warning,) = variable_warnings(variables)
     assert warning.startswith("number_AZ: 3, but public_subnets_cidr_list has 2 subnet(s)")
     assert "one NAT gateway serves every AZ" in warning
 
@@ -532,20 +534,20 @@ def test_a_region_of_another_partition_loads(tmp_path: Path) -> None:
 def test_an_instance_family_not_known_on_outposts_is_a_warning(tmp_path: Path) -> None:
     client = {"enable_test_client": True, "ec2_instance_type": "t3.micro"}
     variables = load_variables(_write(tmp_path, {**SAMPLE, **client}))
-    (warning,) = variables.warnings()
+    (warning,) = variable_warnings(variables)
     assert warning.startswith("ec2_instance_type: 't3.micro' is of the family t3")
     assert "docs/outposts-instance-types.md" in warning
     in_region = load_variables(_write(tmp_path, {**REGION, **client}))
-    assert in_region.warnings() == []
+    assert variable_warnings(in_region) == []
     # Without the test client the type is not used: nothing to warn about.
     unused = load_variables(_write(tmp_path, {**SAMPLE, "ec2_instance_type": "t3.micro"}))
-    assert unused.warnings() == []
+    assert variable_warnings(unused) == []
 
 
 @pytest.mark.parametrize("instance_type", ["m7i.2xlarge", "c7i.large", "c6id.8xlarge", "r5.xlarge"])
 def test_families_outposts_offer_give_no_warning(tmp_path: Path, instance_type: str) -> None:
     change = {"enable_test_client": True, "ec2_instance_type": instance_type}
-    assert load_variables(_write(tmp_path, {**SAMPLE, **change})).warnings() == []
+    assert variable_warnings(load_variables(_write(tmp_path, {**SAMPLE, **change}))) == []
 
 
 def _doc_families() -> dict[str, tuple[str, ...]]:
@@ -618,7 +620,7 @@ def test_main_reports_a_module_check_before_the_bindings_load(tmp_path: Path, ca
 
 _LOADED_BINDINGS = """
 import sys
-from variables import ConfigError, load_variables
+from vars_file import ConfigError, load_variables
 try:
     load_variables(sys.argv[1])
 except ConfigError as exc:

@@ -1,0 +1,224 @@
+"""The module configurations of the stack, from the root variables.
+
+``stack.py`` builds its modules from them with the constructs' attributes
+(``ConstructOutputs``); ``load_variables`` (``vars_file.py``) builds them with placeholders of
+the same shape, so that every module check runs before the provider bindings load.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, NamedTuple
+
+from modules.alb_ecs_object_variables import EcsService, PortListener, TargetGroup, TaskDefinition
+from modules.alb_ecs_variables import AlbEcsConfig
+from modules.docker_ecr_codebuild_variables import DockerEcrCodebuildConfig
+from modules.test_client_variables import TestClientConfig
+from modules.vpc_variables import VpcConfig
+
+if TYPE_CHECKING:
+    from variables import RootVariables
+
+
+@dataclasses.dataclass(frozen=True)
+class ConstructOutputs:
+    """What the alb-ecs configuration takes from the other constructs of the stack.
+
+    ``stack.py`` gives the constructs' attributes (Terraform tokens, known at apply time);
+    ``load_variables`` gives placeholders of the same shape (one subnet id per CIDR block),
+    so that every check of the configuration runs before the provider bindings load.
+    """
+
+    vpc_id: str
+    public_subnet_ids: list[str]
+    private_subnet_ids: list[str]
+    outposts_subnet_ids: list[str]
+    nat_public_ips: list[str]
+    instance_profile: str
+    logging_bucket_name: str
+    ecr_name: str
+    image_tag: str
+    stream_arn: str
+    stream_key_arn: str
+
+    @classmethod
+    def placeholders(cls, v: RootVariables) -> ConstructOutputs:
+        def ids(kind: str, cidrs: list[str]) -> list[str]:
+            return [f"${{{kind}[{index}].id}}" for index in range(len(cidrs))]
+
+        return cls(
+            vpc_id="${vpc.id}",
+            public_subnet_ids=ids("subnet.public", v.public_subnets_cidr_list),
+            private_subnet_ids=ids("subnet.private", v.private_subnets_cidr_list),
+            outposts_subnet_ids=ids("subnet.outposts", v.outposts_subnets_cidr_list),
+            nat_public_ips=["${nat.public_ip}"],
+            instance_profile="${instance_profile.id}",
+            logging_bucket_name="${bucket.id}",
+            ecr_name=image_config(v).ecr_name,
+            image_tag="${image.tag}",
+            stream_arn="${stream.arn}",
+            stream_key_arn="${key.arn}" if v.kinesis_encryption_type == "KMS" else "",
+        )
+
+
+class ModuleConfigs(NamedTuple):
+    """The configurations of the stack's three modules."""
+
+    vpc: VpcConfig
+    image: DockerEcrCodebuildConfig
+    alb_ecs: AlbEcsConfig
+
+
+def module_configs(v: RootVariables, outputs: ConstructOutputs | None = None) -> ModuleConfigs:
+    """The three module configurations; ``outputs`` defaults to placeholders."""
+    return ModuleConfigs(
+        vpc_config(v),
+        image_config(v),
+        alb_ecs_config(v, outputs or ConstructOutputs.placeholders(v)),
+    )
+
+
+def vpc_config(v: RootVariables) -> VpcConfig:
+    """``test-vpc``: the sample's settings, plus NAT egress for the tasks in the Region."""
+    on_outpost = bool(v.outposts_arn)
+    return VpcConfig(
+        vpc_name=v.vpc_name,
+        vpc_suffix=v.vpc_suffix,
+        tags=v.common_tags,
+        vpc_main_cidr=v.vpc_main_cidr,
+        enable_ipv6=False,
+        enable_dns_hostnames=True,
+        enable_dns_support=True,
+        enable_internet_gateway=True,
+        enable_nat_gateway=True,
+        enable_ssm=True,
+        create_iam_role_ssm=True,
+        number_AZ=v.number_AZ,
+        endpoints_ha=True,
+        private_subnets_cidr_list=v.private_subnets_cidr_list,
+        tgw_subnets_cidr_list=v.tgw_subnets_cidr_list,
+        fw_subnets_cidr_list=v.fw_subnets_cidr_list,
+        public_subnets_cidr_list=v.public_subnets_cidr_list,
+        web_tier_subnets_cidr_list=v.web_tier_subnets_cidr_list,
+        pres_tier_subnets_cidr_list=v.pres_tier_subnets_cidr_list,
+        database_tier_subnets_cidr_list=v.database_tier_subnets_cidr_list,
+        outposts_subnets_cidr_list=v.outposts_subnets_cidr_list,
+        outposts_subnets_internet_access_nat_gw=True,
+        # In the Region the tasks live in the private subnets: NAT egress for them.
+        private_subnets_internet_access_nat_gw=not on_outpost,
+        outposts_arn=v.outposts_arn,
+        outposts_route_to_LGW_destination=v.outposts_route_to_LGW_destination,
+        outposts_local_gateway_id=v.outposts_local_gateway_id,
+        enable_flow_log=True,
+        create_flow_log_cloudwatch_log_group=True,
+        create_flow_log_cloudwatch_iam_role=True,
+        flow_log_cloudwatch_log_group_retention_in_days=v.log_retention_days,
+        flow_log_cloudwatch_log_group_kms_key_id=v.log_group_kms_key_id,
+        availability_zones=v.availability_zones,
+    )
+
+
+def image_config(v: RootVariables) -> DockerEcrCodebuildConfig:
+    """``ecs-docker-codebuild``: the image of this repository's producer."""
+    return DockerEcrCodebuildConfig(
+        tags=v.common_tags,
+        prefix_name=v.vpc_name + v.vpc_suffix,
+        image_tag=v.image_tag,
+        image_tag_mutability=v.image_tag_mutability,
+        log_retention_days=v.log_retention_days,
+        log_kms_key_id=v.log_group_kms_key_id,
+    )
+
+
+def alb_ecs_config(v: RootVariables, outputs: ConstructOutputs) -> AlbEcsConfig:
+    """``producer-outposts-ecs-alb``. Outpost: the ALB and the tasks in the first Outposts
+    subnet (as the sample). Region: the ALB in the public subnets, the tasks in the private
+    ones, one subnet per AZ each."""
+    clients = []
+    if v.outposts_arn:
+        alb_subnets, task_subnets = outputs.outposts_subnet_ids[:1], []
+    else:
+        alb_subnets = outputs.public_subnet_ids[: v.number_AZ]
+        task_subnets = outputs.private_subnet_ids[: v.number_AZ]
+        if v.enable_test_client:
+            # The test client reaches the internet-facing ALB from the NAT gateways' addresses.
+            clients = [f"{ip}/32" for ip in outputs.nat_public_ips]
+    return AlbEcsConfig(
+        tags=v.common_tags,
+        vpc_name=v.vpc_name + v.vpc_suffix,
+        vpc_id=outputs.vpc_id,
+        vpc_cidr_block=v.vpc_main_cidr,
+        alb_name="ALB-ECS",
+        subnets=alb_subnets,
+        ecs_subnets=task_subnets,
+        alb_enable_deletion_protection=v.alb_enable_deletion_protection,
+        enable_alb_access_logging=True,
+        logging_bucket_name=outputs.logging_bucket_name,
+        alb_access_logs_prefix=v.alb_access_logs_prefix,
+        port_listeners={
+            "port-1": PortListener(
+                port=80,
+                protocol="HTTP",
+                inbound_cidr_range=[v.vpc_main_cidr, *v.alb_inbound_cidr_range, *clients],
+                target_group=TargetGroup(
+                    port=8080, protocol="HTTP", health_check_path="/healthcheck"
+                ),
+            )
+        },
+        outposts_arn=v.outposts_arn,
+        ecs_cluster_name="producer-cluster",
+        ecs_container_insights=v.ecs_container_insights,
+        ecs_service=EcsService(
+            ecs_service_name="ecs-producer",
+            desired_count=v.ecs_autoscaling_min_capacity,
+            launch_type=v.ecs_launch_type,
+            container_name="producer",
+            task_definition=TaskDefinition(
+                family="producer",
+                cpu=512,
+                memory=1024,
+                port=8080,
+                # Liveness: a Region-side outage fails /healthcheck (the ALB's readiness check)
+                # but not /livez, so ECS does not replace every task while the link is down.
+                health_check_path="/livez",
+                spool_max_mib=v.producer_spool_max_mib if v.producer_spool else 0,
+            ),
+        ),
+        ecs_autoscaling_min_capacity=v.ecs_autoscaling_min_capacity,
+        ecs_autoscaling_max_capacity=v.ecs_autoscaling_max_capacity,
+        ecs_autoscaling_cpu_target=v.ecs_autoscaling_cpu_target,
+        ecs_autoscaling_requests_per_target=v.ecs_autoscaling_requests_per_target,
+        log_group_name="producer-log",
+        log_retention_days=v.log_retention_days,
+        log_group_kms_key_id=v.log_group_kms_key_id,
+        ecr_name=outputs.ecr_name,
+        image_tag=outputs.image_tag,
+        ec2_iam_instance_profile=outputs.instance_profile,
+        kinesis_stream_name=v.kinesis_stream_name,
+        kinesis_stream_arn=outputs.stream_arn,
+        kinesis_kms_key_arn=outputs.stream_key_arn,
+    )
+
+
+def test_client_config(
+    v: RootVariables, outputs: ConstructOutputs, alb_dns_name: str
+) -> TestClientConfig | None:
+    """``test-client`` with ``enable_test_client``: in the Outposts subnets on an Outpost, in
+    the private subnets (one per AZ) in the Region; None without it."""
+    if not v.enable_test_client:
+        return None
+    subnets = (
+        outputs.outposts_subnet_ids if v.outposts_arn else outputs.private_subnet_ids[: v.number_AZ]
+    )
+    return TestClientConfig(
+        name_prefix=v.name_prefix,
+        vpc_id=outputs.vpc_id,
+        subnets=subnets,
+        ec2_iam_instance_profile=outputs.instance_profile,
+        alb_dns_name=alb_dns_name,
+        number_EC2_instances=v.number_EC2_instances,
+        ec2_ami_id=v.ec2_ami_id,
+        ec2_instance_type=v.ec2_instance_type,
+        outposts_arn=v.outposts_arn,
+        tags=v.common_tags,
+    )

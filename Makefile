@@ -153,13 +153,13 @@ e2e: $(VENV)/.dev-installed node_modules/.installed ## README's deployment in ev
 image: $(VENV)/.dev-installed ## build the producer image with buildah on a stand-in base, run it and check it
 	$(PY) scripts/build_image.py
 
-docs: $(VENV)/.app-installed ## regenerate the tables in README.md and docs/modules/ (variables, inputs, outputs)
+docs: $(VENV)/.app-installed ## regenerate the tables in README.md, docs/modules/ and docs/benchmarks.md
 	$(PY) scripts/gen_docs.py --write
 
-bench-synth: $(VENV)/.dev-installed ## benchmark synthesis against the import floor
+bench-synth: $(VENV)/.dev-installed ## benchmark synthesis against the import floor (records benchmarks/results/synth.json)
 	$(PY) benchmarks/bench_synth.py
 
-bench-producer: $(VENV)/.dev-installed ## benchmark the producer service against moto
+bench-producer: $(VENV)/.dev-installed ## benchmark the producer service against moto (records benchmarks/results/producer.json)
 	$(PY) benchmarks/bench_producer.py
 
 local: $(VENV)/.dev-installed ## run the producer against a local Kinesis-compatible server

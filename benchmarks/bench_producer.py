@@ -12,17 +12,21 @@ Compares, on this machine and in one run:
     the HTTP layer.
 
 Load comes from ``wrk`` when installed (Debian: ``apt-get install -y wrk``), else from the
-Python load client in this file, run in a second process. Latency at a fixed rate (half of
-(a)'s saturated rate) always comes from the Python client, which is open-loop: it sends on a
-schedule and measures from the scheduled time, so a slow answer cannot hide the wait it causes;
-(c) is measured at the same rate. Where allowed (as root), that client runs ahead of moto and the
-producer process in priority, so that its own waits for a CPU do not count as the server's
-latency. Peak RSS and CPU per request count every process of a server.
+Python load client (``load_generators.py``), run in a second process. Latency at a fixed rate
+(half of (a)'s saturated rate) always comes from the Python client, which is open-loop: it
+sends on a schedule and measures from the scheduled time, so a slow answer cannot hide the wait
+it causes; (c) is measured at the same rate. Where allowed (as root), that client runs ahead of
+moto and the producer process in priority, so that its own waits for a CPU do not count as the
+server's latency. Peak RSS and CPU per request count every process of a server.
 
 On ``POST /``, each server's HTTP process runs on a CPU of its own, and the load client, moto
 and the producer process share the others (:class:`Placement`), so that the load does not
 preempt the server it measures. (a) and (c) alternate for ``--rounds`` rounds; (a)'s share
 of (c) is the median of the rounds' ratios, each taken from runs seconds apart.
+
+The servers (b) and (c) are ``baseline_servers.py``; the runner that starts the servers and
+their load is ``bench.py``, measuring with ``harness.py``. The tables printed at the end are
+recorded in ``benchmarks/results/producer.json`` and rendered into ``docs/benchmarks.md``.
 
 Every record sent is verified in the stream afterwards: read back, deaggregated, each unique,
 as many as the server accepted and at least as many as the client saw acknowledged.
@@ -32,20 +36,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import json
 import os
-import re
 import shutil
-import signal
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
-import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,488 +51,16 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-REGION = "us-east-1"
-DATA_BYTES = 40
-AWS_ENV = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": REGION,
-}
-
-
-# Servers (b) and (c), run as: bench_producer.py --serve naive|noop --port N ------------------
-
-
-def serve(kind: str, port: int, stream: str) -> None:
-    """The comparison servers, in the producer's framework (aiohttp on uvloop)."""
-    import orjson
-    import uvloop
-    from aiobotocore.session import get_session
-    from aiohttp import web
-    from uuid_utils import uuid4
-
-    accepted = 0
-
-    def parse(body: bytes) -> bytes:
-        record = orjson.loads(body)
-        data = record["data"]
-        if not isinstance(data, str) or not data or record.keys() - {"data"}:
-            raise ValueError("bad record")
-        return data.encode()
-
-    async def main() -> None:
-        nonlocal accepted
-        client: Any = None
-        stack: Any = None
-        if kind == "naive":
-            from contextlib import AsyncExitStack
-
-            stack = AsyncExitStack()
-            client = await stack.enter_async_context(
-                get_session().create_client("kinesis", region_name=REGION)
-            )
-
-        async def put(request: web.Request) -> web.Response:
-            nonlocal accepted
-            try:
-                data = parse(await request.read())
-            except (ValueError, KeyError, TypeError):
-                return web.json_response({"error": "bad record"}, status=400)
-            if client is not None:
-                await client.put_record(StreamName=stream, Data=data, PartitionKey=str(uuid4()))
-            accepted += 1
-            return web.Response(body=b'{"accepted":1}', content_type="application/json")
-
-        async def count(request: web.Request) -> web.Response:
-            return web.json_response({"accepted": accepted})
-
-        app = web.Application()
-        app.router.add_post("/", put)
-        app.router.add_get("/count", count)
-        app.router.add_get("/healthcheck", count)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", port, backlog=1024).start()
-        stop = asyncio.Event()
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-        await stop.wait()
-        await runner.cleanup()
-        if stack is not None:
-            await stack.aclose()
-
-    uvloop.run(main())
-
-
-#: Niceness of the fixed-rate load client when it may raise its priority (as root).
-CLIENT_NICE = -15
-
-
-# The Python load client, run as: bench_producer.py --load JSON ----------------------------
-
-
-def record_data(tag: str, number: int, width: int = DATA_BYTES) -> str:
-    """A unique record of exactly ``width`` bytes."""
-    prefix = f"{tag}-"
-    return prefix + str(number).zfill(width - len(prefix))
-
-
-async def load(spec: dict[str, Any]) -> dict[str, Any]:
-    """Send POST requests and measure; open-loop at spec["rate"], else closed-loop."""
-    host, port, path = "127.0.0.1", spec["port"], spec["path"]
-    rate: float | None = spec.get("rate")
-    duration: float = spec["duration"]
-    batch: int = spec.get("batch", 1)
-    tag: str = spec["tag"]
-    width: int = spec.get("width", DATA_BYTES)
-    content_type = "application/x-ndjson" if batch > 1 else "application/json"
-    latencies: list[float] = []
-    statuses: dict[str, int] = {}
-    acknowledged: list[int] = []  # first record number of each acknowledged request
-    counter = 0
-    clock = time.perf_counter
-    queue: asyncio.Queue[tuple[float, int]] = asyncio.Queue()
-    loop = asyncio.get_running_loop()
-    start = loop.time()
-    end = start + duration
-    cpu_started = time.process_time()
-
-    def body(first: int) -> bytes:
-        if batch == 1:
-            return b'{"data":"%s"}' % record_data(tag, first, width).encode()
-        return b"".join(
-            b'{"data":"%s"}\n' % record_data(tag, first + i, width).encode() for i in range(batch)
-        )
-
-    async def connection() -> None:
-        try:
-            await exchange()
-        except (OSError, asyncio.IncompleteReadError, IndexError, ValueError):
-            # The server went away or answered garbage: counted, and this connection ends.
-            statuses["connection error"] = statuses.get("connection error", 0) + 1
-
-    async def exchange() -> None:
-        reader, writer = await asyncio.open_connection(host, port)
-        try:
-            while True:
-                if rate is None:
-                    nonlocal counter
-                    if loop.time() >= end:
-                        return
-                    scheduled, first = clock(), counter
-                    counter += batch
-                else:
-                    scheduled, first = await queue.get()
-                    # The schedule is in loop time (millisecond ticks on uvloop); measure from
-                    # the scheduled moment on the finer clock.
-                    scheduled = clock() - (loop.time() - scheduled)
-                payload = body(first)
-                writer.write(
-                    b"POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\n"
-                    b"Content-Length: %d\r\n\r\n%s"
-                    % (path.encode(), host.encode(), content_type.encode(), len(payload), payload)
-                )
-                status_line = await reader.readline()
-                length = 0
-                while (line := await reader.readline()) not in (b"\r\n", b""):
-                    if line.lower().startswith(b"content-length:"):
-                        length = int(line.split(b":")[1])
-                await reader.readexactly(length)
-                status = status_line.split()[1].decode()
-                latencies.append(clock() - scheduled)
-                statuses[status] = statuses.get(status, 0) + 1
-                if status == "200":
-                    acknowledged.append(first)
-        finally:
-            writer.close()
-
-    async def schedule() -> None:
-        assert rate is not None
-        sent = 0
-        while True:
-            now = loop.time()
-            if now >= end:
-                break
-            due = int((now - start) * rate) + 1
-            for _ in range(due - sent):
-                queue.put_nowait((start + sent / rate, sent * batch))
-                sent += 1
-            await asyncio.sleep(0.001)
-
-    workers = [asyncio.create_task(connection()) for _ in range(spec["connections"])]
-    if rate is not None:
-        await schedule()
-        # Let what was scheduled finish (unless every connection failed), then stop.
-        while not queue.empty() and not all(worker.done() for worker in workers):
-            await asyncio.sleep(0.01)
-        await asyncio.sleep(0.5)
-        for worker in workers:
-            worker.cancel()
-    await asyncio.gather(*workers, return_exceptions=True)
-    elapsed = loop.time() - start
-    latencies.sort()
-    return {
-        "requests_per_s": len(latencies) / elapsed,
-        "p50_ms": 1000 * latencies[len(latencies) // 2] if latencies else None,
-        "p99_ms": 1000 * latencies[int(len(latencies) * 0.99)] if latencies else None,
-        "statuses": statuses,
-        "acknowledged": len(acknowledged),
-        "batch": batch,
-        "client_cpu": (time.process_time() - cpu_started) / elapsed,
-    }
-
-
-def run_load_process(spec: dict[str, Any]) -> dict[str, Any]:
-    """Run the Python load client in its own process (so it does not share a core's GIL)."""
-    with tempfile.TemporaryDirectory() as directory:
-        out = Path(directory, "result.json")
-        subprocess.run(
-            [sys.executable, __file__, "--load", json.dumps(spec), "--out", str(out)],
-            check=True,
-            timeout=spec["duration"] + 120,
-        )
-        loaded: dict[str, Any] = json.loads(out.read_text())
-    return loaded
-
-
-# wrk -----------------------------------------------------------------------------------------
-
-WRK_SCRIPT = """
-local counter = 0
-local tag = nil
-local batch = %(batch)d
-local path = "%(path)s"
-local content_type = "%(content_type)s"
-local width = %(width)d
-
-function setup(thread)
-  thread:set("id", tostring(math.random(100, 999)) .. tostring(os.time() %% 100000))
-end
-
-function init(args)
-  tag = "%(tag)s" .. id .. "-"
-end
-
-local function data(n)
-  local suffix = tostring(n)
-  return tag .. string.rep("0", width - #tag - #suffix) .. suffix
-end
-
-function request()
-  local parts = {}
-  for i = 1, batch do
-    counter = counter + 1
-    if batch == 1 then
-      parts[i] = '{"data":"' .. data(counter) .. '"}'
-    else
-      parts[i] = '{"data":"' .. data(counter) .. '"}\\n'
-    end
-  end
-  return wrk.format("POST", path, {["Content-Type"] = content_type}, table.concat(parts))
-end
-"""
-
-
-def run_wrk(
-    port: int, path: str, tag: str, duration: int, connections: int, batch: int, width: int
-) -> dict[str, Any]:
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(
-            WRK_SCRIPT
-            % {
-                "batch": batch,
-                "path": path,
-                "content_type": "application/x-ndjson" if batch > 1 else "application/json",
-                "width": width,
-                "tag": tag,
-            }
-        )
-    output = subprocess.run(
-        [
-            "wrk",
-            "-t1",
-            f"-c{connections}",
-            f"-d{duration}s",
-            "--latency",
-            "-s",
-            script.name,
-            f"http://127.0.0.1:{port}{path}",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=duration + 60,
-    ).stdout
-    os.unlink(script.name)
-
-    def find(pattern: str) -> str:
-        match = re.search(pattern, output)
-        if match is None:
-            raise RuntimeError(f"unexpected wrk output:\n{output}")
-        return match.group(1)
-
-    def ms(text: str) -> float:
-        match = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", text)
-        if match is None:
-            raise RuntimeError(f"unexpected latency {text!r} in wrk output:\n{output}")
-        value, unit = match.groups()
-        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1e3, "m": 6e4, "h": 3.6e6}[unit]
-
-    requests = int(find(r"(\d+) requests in"))
-    non_2xx_match = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    non_2xx = int(non_2xx_match.group(1)) if non_2xx_match else 0
-    errors = re.search(r"Socket errors: (.*)", output)
-    return {
-        "requests_per_s": float(find(r"Requests/sec:\s+([\d.]+)")),
-        "p50_ms": ms(find(r"(?m)^\s*50%\s+(\S+)")),
-        "p99_ms": ms(find(r"(?m)^\s*99%\s+(\S+)")),
-        "ok": requests - non_2xx,
-        "non_2xx": non_2xx,
-        "socket_errors": errors.group(1) if errors else "",
-        "batch": batch,
-    }
-
-
-# Harness -------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def get_json(url: str) -> Any:
-    with urllib.request.urlopen(url, timeout=10) as response:
-        return json.loads(response.read())
-
-
-def metrics(port: int) -> dict[str, float]:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
-        values = {}
-        for line in response.read().decode().splitlines():
-            if line and not line.startswith("#"):
-                name, value = line.rsplit(" ", 1)
-                values[name] = float(value)
-        return values
-
-
-def wait_healthy(port: int, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}")
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthcheck", timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("server did not start")
-
-
-def _status_value(pid: int, key: str) -> int:
-    """A figure of /proc/PID/status (VmRSS in KiB, nonvoluntary_ctxt_switches, ...); 0 once
-    the process is gone."""
-    try:
-        text = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return 0
-    for line in text.splitlines():
-        if line.startswith(key + ":"):
-            return int(line.split()[1])
-    return 0
-
-
-def _status_mib(pid: int, key: str) -> float:
-    """A memory figure of /proc/PID/status (VmRSS, VmHWM), in MiB."""
-    return _status_value(pid, key) / 1024
-
-
-def preempted(pid: int) -> int:
-    """Involuntary context switches of a process's main thread so far."""
-    return _status_value(pid, "nonvoluntary_ctxt_switches")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time of a process so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _tree(pid: int) -> list[int]:
-    """The process and its children (the producer process of the service)."""
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        return [pid]
-    return [pid, *(int(child) for child in children)]
-
-
-class PeakRss:
-    """The largest resident set of a server's processes together, sampled every 10 ms while
-    it runs (never less than any one process's own peak, VmHWM)."""
-
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
-        self.sampled = 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.wait(0.01):
-            total = sum(_status_mib(pid, "VmRSS") for pid in _tree(self.pid))
-            self.sampled = max(self.sampled, total)
-
-    def mib(self) -> float:
-        """The peak so far (read while the processes still run)."""
-        own = max(_status_mib(pid, "VmHWM") for pid in _tree(self.pid))
-        return max(self.sampled, own)
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
-class Placement:
-    """Which CPUs the processes of the ``POST /`` comparison run on.
-
-    Left to the scheduler, the load client, moto and the producer process often wake on the
-    CPU that the server's HTTP process is saturating and preempt it (hundreds of involuntary
-    context switches per 1,000 requests measured here, against one or two when placed), which
-    makes the (a)-to-(c) ratio a measure of the scheduler's choices. So while (a), (a) in one
-    process and (c) are measured on ``POST /``, every server's HTTP process has the first CPU
-    to itself, and this benchmark, the load client, moto and the producer process share the
-    others, as in a deployment, where the load and Kinesis are elsewhere and the producer
-    process runs on the task's other CPU. The other rows, whose bottleneck is the producer
-    process rather than the HTTP process, leave every process to the scheduler. With one CPU,
-    or with --no-placement, nothing is placed.
-    """
-
-    def __init__(self, enabled: bool) -> None:
-        cpus = sorted(os.sched_getaffinity(0))
-        self.enabled = enabled and len(cpus) >= 2
-        self.all = set(cpus)
-        self.front = set(cpus[:1])
-        self.rest = set(cpus[1:])
-        self.placed: list[int] = []
-
-    def describe(self) -> str:
-        if not self.enabled:
-            return "no CPU placement"
-        return (
-            f"POST / comparison: HTTP processes on CPU {min(self.front)}; load client, moto and "
-            f"producer process on CPU {', '.join(map(str, sorted(self.rest)))}"
-        )
-
-    @staticmethod
-    def _set(pid: int, cpus: set[int]) -> None:
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            with contextlib.suppress(ProcessLookupError):  # a thread that just ended
-                os.sched_setaffinity(int(task.name), cpus)
-
-    def place(self, front: list[int], others: list[int]) -> None:
-        """``front`` processes on the first CPU, ``others`` and this process (and so what it
-        starts from now on) on the rest."""
-        if not self.enabled:
-            return
-        for pid in front:
-            self._set(pid, self.front)
-        for pid in [os.getpid(), *others]:
-            self._set(pid, self.rest)
-        self.placed = [*front, *others]
-
-    def release(self) -> None:
-        """Every process placed, and this one, back on every CPU."""
-        for pid in [os.getpid(), *self.placed]:
-            with contextlib.suppress(FileNotFoundError):  # a server already stopped
-                self._set(pid, self.all)
-        self.placed = []
-
-
-class StolenTime:
-    """The share of this virtual machine's CPU time that the host gave to others (the
-    "steal" of /proc/stat) from construction to :meth:`percent`; what makes runs minutes
-    apart differ."""
-
-    def __init__(self) -> None:
-        self.start = self._read()
-
-    @staticmethod
-    def _read() -> tuple[int, int]:
-        fields = [
-            int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]
-        ]
-        return sum(fields), fields[7]
-
-    def percent(self) -> float:
-        total, stolen = self._read()
-        elapsed = total - self.start[0]
-        return (stolen - self.start[1]) / elapsed * 100 if elapsed else 0.0
-
-
-def peak_rss_mib(process: subprocess.Popen[bytes]) -> float:
-    sampler: PeakRss = process.peak_rss  # type: ignore[attr-defined]
-    return sampler.mib()
+from benchmarks import report  # noqa: E402
+from benchmarks.bench import Bench  # noqa: E402
+from benchmarks.harness import (  # noqa: E402
+    DATA_BYTES,
+    Placement,
+    get_json,
+    metrics,
+    peak_rss_mib,
+    process_tree,
+)
 
 
 @dataclass
@@ -556,187 +81,6 @@ class Result:
     round_ratios: list[float] = field(default_factory=list)
     verified: str = ""
     notes: list[str] = field(default_factory=list)
-
-
-class Bench:
-    def __init__(
-        self, duration: int, connections: int, use_wrk: bool, placement: Placement
-    ) -> None:
-        self.duration = duration
-        self.connections = connections
-        self.use_wrk = use_wrk
-        self.placement = placement
-        self.processes: list[subprocess.Popen[bytes]] = []
-        self.servers: dict[int, subprocess.Popen[bytes]] = {}
-        os.environ.update(AWS_ENV)
-        self.kinesis_port = free_port()
-        self.endpoint = f"http://127.0.0.1:{self.kinesis_port}"
-        os.environ["AWS_ENDPOINT_URL_KINESIS"] = self.endpoint
-        from producer.local import kinesis_server_command
-
-        # moto, answering one request at a time: its threaded server loses concurrent puts.
-        moto = self.spawn(kinesis_server_command(self.kinesis_port))
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{self.endpoint}/moto-api/", timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or moto.poll() is not None:
-                    raise RuntimeError("moto server did not start") from None
-                time.sleep(0.1)
-        from producer.consume import make_client
-
-        self.client = make_client(REGION, self.endpoint)
-
-    def spawn(self, command: list[str], env: dict[str, str] | None = None) -> Any:
-        """Start a server; its output goes to a log file kept for when something fails."""
-        log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed with the process
-            "wb", prefix="bench-producer-", suffix=".log", delete=False
-        )
-        process = subprocess.Popen(
-            command,
-            env={**os.environ, **(env or {})},
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        process.log_path = log.name  # type: ignore[attr-defined]
-        log.close()
-        self.processes.append(process)
-        return process
-
-    def stop(self, process: subprocess.Popen[bytes]) -> None:
-        sampler = getattr(process, "peak_rss", None)
-        if sampler is not None:
-            sampler.stop()
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-    def close(self) -> None:
-        for process in reversed(self.processes):
-            self.stop(process)
-
-    def stream(self, shards: int) -> str:
-        name = f"bench-{uuid.uuid4().hex[:8]}"
-        self.client.create_stream(StreamName=name, ShardCount=shards)
-        return name
-
-    def start(self, kind: str, stream: str, **env: str) -> tuple[Any, int]:
-        port = free_port()
-        if kind == "producer":
-            command = [sys.executable, "-m", "producer"]
-            env = {
-                "STREAM_NAME": stream,
-                "REGION": REGION,
-                "PORT": str(port),
-                "HOST": "127.0.0.1",
-                "PYTHONPATH": str(ROOT),
-                # The split, whatever this machine's CPUs (the default, auto, decides by them).
-                "PRODUCER_PROCESS": "true",
-                **env,
-            }
-        else:
-            command = [
-                sys.executable,
-                __file__,
-                "--serve",
-                kind,
-                "--port",
-                str(port),
-                "--stream",
-                stream,
-            ]
-        process = self.spawn(command, env)
-        wait_healthy(port, process)
-        process.peak_rss = PeakRss(process.pid)
-        self.servers[port] = process
-        return process, port
-
-    def saturate(
-        self, port: int, path: str, tag: str, batch: int = 1, width: int = DATA_BYTES
-    ) -> dict[str, Any]:
-        """Load at full speed; also the server's CPU time per request, per process."""
-        server = self.servers[port]
-        before = {pid: cpu_seconds(pid) for pid in _tree(server.pid)}
-        switches = preempted(server.pid)
-        steal = StolenTime()
-        result = self._saturate(port, path, tag, batch, width)
-        requests = result["ok"] or 1
-        result["cpu_us"] = [
-            (cpu_seconds(pid) - used) / requests * 1e6 for pid, used in before.items()
-        ]
-        result["stolen_pct"] = steal.percent()
-        result["preempted_per_1k"] = (preempted(server.pid) - switches) / requests * 1_000
-        return result
-
-    def _saturate(self, port: int, path: str, tag: str, batch: int, width: int) -> dict[str, Any]:
-        if self.use_wrk:
-            return run_wrk(port, path, tag, self.duration, self.connections, batch, width)
-        result = run_load_process(
-            {
-                "port": port,
-                "path": path,
-                "duration": self.duration,
-                "tag": tag,
-                "connections": self.connections,
-                "batch": batch,
-                "width": width,
-            }
-        )
-        result["ok"] = result["statuses"].get("200", 0)
-        return result
-
-    def fixed_rate(self, port: int, rate: float, tag: str) -> dict[str, Any]:
-        steal = StolenTime()
-        result = run_load_process(
-            {
-                "port": port,
-                "path": "/",
-                "duration": self.duration,
-                "tag": tag,
-                "connections": 64,
-                "rate": rate,
-            }
-        )
-        result["ok"] = result["statuses"].get("200", 0)
-        result["stolen_pct"] = steal.percent()
-        return result
-
-    def verify(
-        self,
-        stream: str,
-        accepted: int,
-        acknowledged: int,
-        tags: list[str],
-        width: int = DATA_BYTES,
-    ) -> str:
-        """Every record the server accepted is in the stream, once, and well formed."""
-        from producer.consume import read_stream
-
-        seen: set[bytes] = set()
-        duplicates = 0
-        for record in read_stream(self.client, stream):
-            if record.data in seen:
-                duplicates += 1
-            seen.add(record.data)
-            if len(record.data) != width or not record.data.decode().startswith(tuple(tags)):
-                raise AssertionError(f"unexpected record {record.data!r}")
-        problems = []
-        if duplicates:
-            problems.append(f"{duplicates} duplicated")
-        if len(seen) != accepted:
-            problems.append(f"{len(seen)} in the stream but {accepted} accepted")
-        if len(seen) < acknowledged:
-            problems.append(f"{acknowledged - len(seen)} acknowledged records missing")
-        if problems:
-            raise AssertionError("; ".join(problems))
-        return f"{len(seen):,} records verified"
 
 
 def drain(port: int, timeout: float = 120) -> dict[str, float]:
@@ -802,7 +146,7 @@ def bench_producer(bench: Bench, shards: int, rounds: int) -> tuple[Result, Resu
     inline_process, inline_port = bench.start("producer", inline_stream, PRODUCER_PROCESS="false")
     noop_process, noop_port = bench.start("noop", bench.stream(1))
     servers = [process.pid, inline_process.pid, noop_process.pid]
-    bench.placement.place(servers, [*_tree(process.pid)[1:], bench.processes[0].pid])
+    bench.placement.place(servers, [*process_tree(process.pid)[1:], bench.processes[0].pid])
     a_runs, i_runs, c_runs = [], [], []
     for round_ in range(rounds):
         c_runs.append(bench.saturate(noop_port, "/", f"c{round_}"))
@@ -942,7 +286,9 @@ def bench_spool(bench: Bench, shards: int) -> Result:
     stream = bench.stream(shards)
     with tempfile.TemporaryDirectory(prefix="bench-spool-") as spool_dir:
         process, port = bench.start("producer", stream, SPOOL_DIR=spool_dir)
-        bench.placement.place([process.pid], [*_tree(process.pid)[1:], bench.processes[0].pid])
+        bench.placement.place(
+            [process.pid], [*process_tree(process.pid)[1:], bench.processes[0].pid]
+        )
         saturated = bench.saturate(port, "/", "s")
         result.requests_per_s = saturated["requests_per_s"]
         result.p50_ms, result.p99_ms = saturated["p50_ms"], saturated["p99_ms"]
@@ -1029,25 +375,46 @@ def fmt(value: float | None, digits: int = 1) -> str:
     return "n/a" if value is None else f"{value:,.{digits}f}"
 
 
-def table(results: list[Result]) -> str:
-    header = (
-        "| server | requests/s (records/s for /records) | p50 ms | p99 ms "
-        "| p99 ms at half rate | peak RSS MiB | user records per PutRecords "
-        "| Kinesis records per 10,000 | CPU µs per request | verified |"
-    )
-    lines = [header, "| --- " * 10 + "|"]
+def table(results: list[Result]) -> report.Table:
+    columns = [
+        "server",
+        "requests/s (records/s for /records)",
+        "p50 ms",
+        "p99 ms",
+        "p99 ms at half rate",
+        "peak RSS MiB",
+        "user records per PutRecords",
+        "Kinesis records per 10,000",
+        "CPU µs per request",
+        "verified",
+    ]
+    rows = []
     for r in results:
         half = (
             "n/a"
             if r.half_p99_ms is None
             else (f"{fmt(r.half_p99_ms)} (at {r.half_rate:,.0f}/s; p50 {fmt(r.half_p50_ms)})")
         )
-        lines.append(
-            f"| {r.name} | {r.requests_per_s:,.0f} | {fmt(r.p50_ms)} | {fmt(r.p99_ms)} | {half} "
-            f"| {r.peak_rss_mib:,.0f} | {r.records_per_put_call} | {r.kinesis_per_10k} "
-            f"| {r.cpu_us} | {r.verified}{'; ' + '; '.join(r.notes) if r.notes else ''} |"
+        rows.append(
+            [
+                r.name,
+                f"{r.requests_per_s:,.0f}",
+                fmt(r.p50_ms),
+                fmt(r.p99_ms),
+                half,
+                f"{r.peak_rss_mib:,.0f}",
+                r.records_per_put_call,
+                r.kinesis_per_10k,
+                r.cpu_us,
+                r.verified + ("; " + "; ".join(r.notes) if r.notes else ""),
+            ]
         )
-    return "\n".join(lines)
+    return report.Table(columns, rows)
+
+
+def rows(results: list[Result]) -> str:
+    """Rows of the results table, without its header: progress while the run goes on."""
+    return "\n".join(table(results).markdown().splitlines()[2:])
 
 
 def main() -> int:
@@ -1067,37 +434,7 @@ def main() -> int:
         help="let the scheduler place every process (default: HTTP processes get a CPU)",
     )
     parser.add_argument("--python-client", action="store_true", help="do not use wrk")
-    parser.add_argument("--serve", choices=["naive", "noop"], help=argparse.SUPPRESS)
-    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--stream", help=argparse.SUPPRESS)
-    parser.add_argument("--load", help=argparse.SUPPRESS)
-    parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve:
-        serve(args.serve, args.port, args.stream)
-        return 0
-    if args.load:
-        import gc
-
-        import uvloop
-
-        # A short-lived client: no cycle collections pausing it and skewing its latencies.
-        gc.disable()
-        spec = json.loads(args.load)
-        prioritized = False
-        if spec.get("rate"):
-            # At a fixed rate the client measures from each request's scheduled moment, so any
-            # wait of its own for a CPU counts as the server's latency. It shares its CPU with
-            # moto and the producer process; ahead of them, it measures the server instead.
-            try:
-                os.setpriority(os.PRIO_PROCESS, 0, CLIENT_NICE)
-                prioritized = True
-            except PermissionError:
-                pass  # not privileged: the client runs at the others' priority
-        result = uvloop.run(load(spec))
-        result["prioritized"] = prioritized
-        Path(args.out).write_text(json.dumps(result))
-        return 0
 
     use_wrk = not args.python_client and shutil.which("wrk") is not None
     if not use_wrk and not args.python_client:
@@ -1106,29 +443,31 @@ def main() -> int:
             "wrk); using the Python load client instead.",
             file=sys.stderr,
         )
-    print(
-        f"load: {'wrk' if use_wrk else 'Python client'}, {args.connections} connections, "
-        f"{args.duration} s per run; {os.cpu_count()} CPUs; load average "
-        f"{os.getloadavg()[0]:.2f}"
-    )
     placement = Placement(not args.no_placement)
-    print(placement.describe())
-    print(f"hand-over to the producer process, alone: {handover_us():.2f} µs of CPU per record")
+    handover = handover_us()
+    settings = (
+        f"load from {'wrk' if use_wrk else 'the Python client'}, {args.connections} "
+        f"connections, {args.duration} s per run, {args.rounds} rounds, {args.shards} shards; "
+        f"{placement.describe()}; hand-over to the producer process alone: {handover:.2f} µs "
+        "of CPU per record"
+    )
+    circumstances = report.start("producer", settings)
+    print(f"{os.cpu_count()} CPUs, load average {circumstances['load_average']:.2f}; {settings}")
     bench = Bench(args.duration, args.connections, use_wrk, placement)
     try:
         naive = bench_other(bench, "naive", "(b) naive PutRecord per request")
-        print(table([naive]), flush=True)
+        print(table([naive]).markdown(), flush=True)
         producer, inline, batch, noop = bench_producer(bench, args.shards, args.rounds)
-        print("\n".join(table([producer, inline, noop, batch]).splitlines()[-4:]), flush=True)
+        print(rows([producer, inline, noop, batch]), flush=True)
         spooling = bench_spool(bench, args.shards)
-        print(table([spooling]).splitlines()[-1], flush=True)
+        print(rows([spooling]), flush=True)
         by_count = bench_back_pressure(bench, DATA_BYTES, "record-count")
         by_bytes = bench_back_pressure(bench, 1_024, "byte")
     finally:
         bench.close()
     results = [producer, inline, spooling, batch, by_count, by_bytes, naive, noop]
     print()
-    print(table(results))
+    print(table(results).markdown())
     print()
     ratio = statistics.median(producer.round_ratios)
     checks = [
@@ -1165,8 +504,10 @@ def main() -> int:
             f"{by_bytes.peak_rss_mib:.0f} MiB (byte bound)",
         ),
     ]
-    for name, met, value in checks:
-        print(f"{'met   ' if met else 'MISSED'}  {name}: {value}")
+    notes = [f"{'met' if met else 'MISSED'}: {name}: {value}" for name, met, value in checks]
+    print("\n".join(notes))
+    path = report.record(circumstances, [table(results)], notes)
+    print(f"recorded in {path.relative_to(ROOT)}")
     return 0
 
 

@@ -26,6 +26,10 @@ from pathlib import Path
 import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import report  # noqa: E402  (needs the path above)
+
 PROVIDER_PACKAGES = ("cdktf_cdktf_provider_aws",)
 
 
@@ -66,6 +70,11 @@ def main() -> int:
     args = parser.parse_args()
 
     modules = provider_imports()
+    circumstances = report.start(
+        "synth",
+        f"{len(modules)} provider submodules in the floor, {args.rounds} rounds, "
+        f"`{args.vars_file}` for synth",
+    )
     floor_code = "".join(f"import {m}\n" for m in modules)
     env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
     vars_files = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "vars").glob("*.tfvars.json"))
@@ -97,16 +106,31 @@ def main() -> int:
 
     floor_time = statistics.median(t for t, _ in runs["floor"])
     floor_rss = statistics.median(m for _, m in runs["floor"])
-    print(f"Provider submodules imported by the floor: {len(modules)}; rounds: {args.rounds}")
-    print()
-    print("| process | wall time (s) | peak RSS (MiB) | time / floor | RSS / floor |")
-    print("|---|---|---|---|---|")
+    table = report.Table(
+        ["process", "wall time (s)", "peak RSS (MiB)", "time / floor", "RSS / floor"]
+    )
     for name, samples in runs.items():
         wall = statistics.median(t for t, _ in samples)
         rss = statistics.median(m for _, m in samples)
-        print(
-            f"| {name} | {wall:.2f} | {rss:.0f} | {wall / floor_time:.2f} | {rss / floor_rss:.2f} |"
+        table.rows.append(
+            [
+                name,
+                f"{wall:.2f}",
+                f"{rss:.0f}",
+                f"{wall / floor_time:.2f}",
+                f"{rss / floor_rss:.2f}",
+            ]
         )
+    synth_ratio = statistics.median(t for t, _ in runs["synth"]) / floor_time
+    notes = [
+        f"{'met' if synth_ratio <= 1.25 else 'MISSED'}: synth within 125% of the floor "
+        f"({synth_ratio:.0%})"
+    ]
+    print()
+    print(table.markdown())
+    print()
+    print("\n".join(notes))
+    print(f"recorded in {report.record(circumstances, [table], notes).relative_to(ROOT)}")
     return 0
 
 

@@ -6,7 +6,8 @@ For Outpost mode, Region mode with EC2 tasks and Region mode with FARGATE tasks:
 promised outputs, an empty re-plan (``-detailed-exitcode`` 0), the producer round trip against
 the deployed stream, ``destroy``, and nothing left in the emulator. Then once ``cdktf deploy``
 and ``cdktf destroy`` (Outpost mode) from a temporary copy of the project, so the checkout
-gets no state file. Prints a table of the steps' times. Nothing leaves the machine: the
+gets no state file. Prints a table of the steps' times, recorded (for a run of everything) in
+``benchmarks/results/e2e.json`` for docs/benchmarks.md. Nothing leaves the machine: the
 emulator listens on 127.0.0.1 and the credentials are dummies.
 """
 
@@ -25,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import report  # noqa: E402
 from scripts.terraform_cli import find_provider_mirror, find_terraform, run, terraform_env  # noqa: E402
 from tests.e2e.emulator import Emulator, free_port  # noqa: E402
 from tests.e2e.workflow import (  # noqa: E402
@@ -186,17 +188,17 @@ def run_cdktf(mode: Mode, base: Path) -> dict[str, float]:
     return timings
 
 
-def table(rows: dict[str, dict[str, float]], counts: dict[str, int]) -> str:
+def table(rows: dict[str, dict[str, float]], counts: dict[str, int]) -> report.Table:
     steps = ["synth", *STEPS, "producer"]
-    columns = [*steps, "resources"]
-    lines = [
-        "| mode | " + " | ".join(columns) + " |",
-        "| --- | " + " | ".join("---:" for _ in columns) + " |",
+    cells = [
+        [
+            name,
+            *(f"{timings[step]:.0f} s" if step in timings else "" for step in steps),
+            str(counts.get(name, "")),
+        ]
+        for name, timings in rows.items()
     ]
-    for name, timings in rows.items():
-        cells = [f"{timings[step]:.0f} s" if step in timings else "" for step in steps]
-        lines.append(f"| {name} | " + " | ".join(cells) + f" | {counts.get(name, '')} |")
-    return "\n".join(lines)
+    return report.Table(["mode", *steps, "resources"], cells)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -214,6 +216,10 @@ def main(argv: list[str] | None = None) -> int:
             "TF_PROVIDER_MIRROR (terraform providers mirror DIR makes one)"
         )
         return 2
+    complete = sorted(args.modes) == sorted(modes()) and not args.no_cdktf
+    circumstances = report.start(
+        "e2e", "every mode, then cdktf deploy and destroy of Outpost mode, against moto server"
+    )
     base = Path(tempfile.mkdtemp(prefix="e2e-"))
     rows: dict[str, dict[str, float]] = {}
     counts: dict[str, int] = {}
@@ -228,10 +234,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"working folders kept in {base}")
         else:
             shutil.rmtree(base, ignore_errors=True)
-    print(table(rows, counts))
-    for step, seconds in cdktf.items():
-        print(f"{step} (outpost): {seconds:.0f} s")
-    print(f"total: {time.monotonic() - started:.0f} s")
+    timings = table(rows, counts)
+    notes = [f"{step} (outpost): {seconds:.0f} s" for step, seconds in cdktf.items()]
+    notes.append(f"the whole run: {time.monotonic() - started:.0f} s")
+    print(timings.markdown())
+    print("\n".join(notes))
+    if complete:
+        # Only a run of everything stands for the table in docs/benchmarks.md.
+        print(f"recorded in {report.record(circumstances, [timings], notes).relative_to(ROOT)}")
     return 0
 
 

@@ -2,6 +2,8 @@
 
 README.md                 the root deployment's variables   (block ``variables``)
 docs/modules/<module>.md  the module's inputs and outputs    (blocks ``inputs``, ``outputs``)
+docs/benchmarks.md        each benchmark's recorded run      (blocks ``bench-<benchmark>``,
+                          from ``benchmarks/results/<benchmark>.json``)
 
 python scripts/gen_docs.py --write   # rewrite every generated block
 python scripts/gen_docs.py --check   # exit 1 when any generated block is stale
@@ -26,11 +28,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 MODULE_DOCS = Path("docs") / "modules"
+BENCHMARKS_DOC = Path("docs") / "benchmarks.md"
 SCRIPT = "scripts/gen_docs.py"
 
 sys.path.insert(0, str(ROOT))
 
-from modules.validation import origin  # noqa: E402  (needs the path above)
+from benchmarks import report  # noqa: E402  (needs the path above)
+from modules.validation import origin  # noqa: E402
 
 
 @dataclasses.dataclass(frozen=True)
@@ -193,11 +197,19 @@ def readme_blocks() -> dict[str, str]:
     return {"variables": f"{heading}\n\n{variables_tables(RootVariables)}"}
 
 
+def benchmark_blocks(results: Path = report.RESULTS) -> dict[str, str]:
+    """The generated blocks of docs/benchmarks.md: each benchmark's recorded run."""
+    return {
+        f"bench-{name}": report.load(name, results).markdown() for name in report.recorded(results)
+    }
+
+
 def blocks() -> dict[Path, dict[str, str]]:
     """Every generated block, by file (relative to the repository root) and block name."""
     found = {Path("README.md"): readme_blocks()}
     for module in MODULES:
         found[module.doc] = module_blocks(module)
+    found[BENCHMARKS_DOC] = benchmark_blocks()
     return found
 
 

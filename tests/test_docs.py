@@ -19,6 +19,7 @@ from modules import (
     vpc_variables,
 )
 from scripts.gen_docs import (
+    BENCHMARKS_DOC,
     MODULE_DOCS,
     MODULES,
     begin,
@@ -36,6 +37,7 @@ def _docs_tree(tmp_path: Path) -> Path:
     """A copy of the files the generator writes."""
     shutil.copy(ROOT / "README.md", tmp_path / "README.md")
     shutil.copytree(ROOT / MODULE_DOCS, tmp_path / MODULE_DOCS)
+    shutil.copy(ROOT / BENCHMARKS_DOC, tmp_path / BENCHMARKS_DOC)
     return tmp_path
 
 

@@ -13,13 +13,18 @@ in this order:
 * ``overloaded`` (:class:`UnavailableError`) beyond the admission bound: what Kinesis is
   expected to take within a share of RecordTtl, measured by the producer.
 
-Each refusal is counted in ``user_records_refused_total{reason}``.
+Each refusal is counted in ``user_records_refused_total{reason}``. The bound itself is
+:func:`admission_bound`, computed by the producer from what it measured (:class:`Delivery`).
 """
 
 from __future__ import annotations
 
+from collections import deque
+from dataclasses import dataclass
+
 from .config import ProducerConfig
 from .health import OVERLOADED, Status
+from .limiter import MIN_SHARE, SHARD_BYTES_PER_SECOND, SHARD_RECORDS_PER_SECOND
 from .metrics import AdmissionMetrics
 from .records import (
     BackPressureError,
@@ -108,3 +113,93 @@ class Admission:
             return ProducerClosedError("the producer is closing")
         self.metrics.user_records_refused.labels("back_pressure").inc(count)
         return self.back_pressure_error(records, held)
+
+
+# The bound ------------------------------------------------------------------------------------
+
+#: Seconds between the producer's assessments of its backlog against what Kinesis takes.
+ASSESS_INTERVAL = 0.25
+#: Assessments over which the delivery rate is measured.
+RATE_SAMPLES = 8
+#: Admission refuses a record once the backlog ahead of it would take longer than this share
+#: of RecordTtl to put (the rest is left for retries and the put itself).
+OVERLOAD_SHARE = 0.25
+
+
+class DeliveryRate:
+    """What a producer put lately: records and bytes per second over the last
+    :data:`RATE_SAMPLES` assessments.
+
+    The rate is taken over the whole span even while the samples fill: a first burst that the
+    limiter lets through at once is not a rate.
+    """
+
+    def __init__(self) -> None:
+        self._samples: deque[tuple[int, int]] = deque(maxlen=RATE_SAMPLES)
+
+    def sample(self, records_put: int, bytes_put: int) -> tuple[float, float]:
+        """Add the totals put so far; returns (records, bytes) per second."""
+        samples = self._samples
+        samples.append((records_put, bytes_put))
+        span = (RATE_SAMPLES - 1) * ASSESS_INTERVAL
+        return (
+            (samples[-1][0] - samples[0][0]) / span,
+            (samples[-1][1] - samples[0][1]) / span,
+        )
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What a producer knows at an assessment of what Kinesis takes."""
+
+    #: Open shards of the stream.
+    shards: int
+    #: The share of the shards' limits that the limiter lets through now (1.0: all of them,
+    #: less while shards throttle), times the configured RateLimit.
+    share: float
+    #: (records, bytes) put per second lately (:class:`DeliveryRate`).
+    put_rate: tuple[float, float]
+    #: Throttling, expiry or every connection busy since the last assessment.
+    saturated: bool
+    #: Seconds the oldest outstanding record has waited.
+    lag: float
+    #: Records go to the spool, not to Kinesis (it does not answer, and there is a spool):
+    #: nothing waits in memory for Kinesis, and the limits stand.
+    spooling: bool = False
+
+
+def admission_bound(config: ProducerConfig, delivery: Delivery) -> tuple[int, int]:
+    """The (records, bytes) outstanding that Kinesis is expected to take within
+    :data:`OVERLOAD_SHARE` of RecordTtl: admission refuses beyond it, so that overload turns
+    into back-pressure (503) instead of expiry.
+
+    What Kinesis takes is what the producer put lately, at least a floor (the share of the
+    limits a producer sharing its shards falls back to) while nothing says it takes less, and
+    at most the limits. Throttling, expiry, busy connections or a backlog older than half the
+    window say it takes less: then the floor goes. A backlog older than the window also shows
+    that the estimate ran ahead of Kinesis: the bound shrinks in proportion until the backlog
+    catches up. (Aggregated, records are not limited by count: only bytes bind.)
+    """
+    window = config.record_ttl_ms / 1000 * OVERLOAD_SHARE
+    byte_rate = delivery.shards * SHARD_BYTES_PER_SECOND * delivery.share
+    aggregated = config.aggregation_enabled
+    record_rate = (
+        float(config.max_outstanding_records)
+        if aggregated
+        else delivery.shards * SHARD_RECORDS_PER_SECOND * delivery.share
+    )
+    if not delivery.spooling:
+        lag = delivery.lag
+        saturated = delivery.saturated or lag > window / 2
+        put_records, put_bytes = delivery.put_rate
+        floor = 0.0 if saturated else MIN_SHARE
+        byte_rate = min(byte_rate, max(put_bytes, byte_rate * floor))
+        if not aggregated:
+            record_rate = min(record_rate, max(put_records, record_rate * floor))
+        if lag > window:
+            byte_rate *= window / lag
+            record_rate *= window / lag
+    return (
+        min(config.max_outstanding_records, int(record_rate * window)),
+        min(config.max_outstanding_bytes, int(byte_rate * window)),
+    )

@@ -19,7 +19,6 @@ import asyncio
 import contextlib
 import logging
 from collections import Counter as Tally
-from collections import deque
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +27,7 @@ from aiobotocore.config import AioConfig
 from aiobotocore.session import AioSession, get_session
 from prometheus_client import CollectorRegistry
 
-from .admission import Admission
+from .admission import ASSESS_INTERVAL, Admission, Delivery, DeliveryRate, admission_bound
 from .aggregator import Aggregator
 from .collector import Collector
 from .config import ProducerConfig
@@ -40,7 +39,7 @@ from .health import (
     STARTING,
     Status,
 )
-from .limiter import MIN_SHARE, SHARD_BYTES_PER_SECOND, SHARD_RECORDS_PER_SECOND, ShardLimiter
+from .limiter import ShardLimiter
 from .metrics import ProducerMetrics
 from .protocol import Producer
 from .records import (
@@ -76,13 +75,6 @@ log = logging.getLogger(__name__)
 _ROUTE_BATCH = 256
 #: Seconds between probes of the stream (ListShards) while records are refused because of it.
 PROBE_INTERVAL = 1.0
-#: Seconds between assessments of the backlog against what Kinesis takes (admission).
-ASSESS_INTERVAL = 0.25
-#: Assessments over which the delivery rate is measured.
-_RATE_SAMPLES = 8
-#: Admission refuses a record once the backlog ahead of it would take longer than this share
-#: of RecordTtl to put (the rest is left for retries and the put itself).
-OVERLOAD_SHARE = 0.25
 #: Failures that send a record answered 200 to the spool (when there is one) instead of
 #: failing it: waiting can cure them. (A record Kinesis refuses for itself is not spooled.)
 _SPOOLED_ERRORS = RETRYABLE_ERROR_CODES | FATAL_ERROR_CODES | {EXPIRED, PRODUCER_CLOSED}
@@ -166,8 +158,8 @@ class KinesisProducer(Producer):
         self._closed = False
         self._prober: asyncio.Task[None] | None = None
         self._assess_handle: asyncio.TimerHandle | None = None
-        #: (records put, bytes put, outstanding records) at the last assessments.
-        self._samples: deque[tuple[int, int, int]] = deque(maxlen=_RATE_SAMPLES)
+        #: What was put lately, for the admission bound (:meth:`_assess`).
+        self._delivery_rate = DeliveryRate()
         self._bytes_put = 0
         #: Throttling or expiry since the last assessment: the measured rate is the capacity.
         self._saturated = False
@@ -734,54 +726,23 @@ class KinesisProducer(Producer):
         self._start_prober()
 
     def _assess(self) -> None:
-        """Bound what is outstanding by what Kinesis takes within a share of RecordTtl, so
-        that overload turns into back-pressure (503) instead of expiry.
-
-        What Kinesis takes is what this producer put lately, at least a floor (the share of
-        the limits a producer sharing its shards falls back to) while nothing says it takes
-        less, and at most the limits. Throttling, expiry, busy connections or a backlog
-        older than the window say it takes less: then the floor goes. A backlog older than
-        the window also shows the estimate ran ahead of Kinesis: the bound shrinks in
-        proportion until the backlog catches up.
-        """
+        """Set the admission bound from what Kinesis took lately (see :func:`admission_bound`),
+        so that overload turns into back-pressure (503) instead of expiry."""
         assert self._loop is not None
         now = self._loop.time()
         self._assess_handle = self._loop.call_later(ASSESS_INTERVAL, self._assess)
-        samples = self._samples
-        samples.append((self.counts.put, self._bytes_put, self._outstanding_records))
-        cfg = self.config
-        window = self._ttl * OVERLOAD_SHARE
         oldest = next(iter(self._pending), None)
-        lag = now - oldest.arrival if oldest is not None else 0.0
-        saturated, self._saturated = self._saturated or lag > window / 2, False
-        # What the limiter lets through now: less than the limits while shards throttle.
-        scale = cfg.rate_limit / 100 * self._limiter.mean_share(now)
-        shards = self.shards or 1
-        byte_rate = shards * SHARD_BYTES_PER_SECOND * scale
-        record_rate = (
-            float(cfg.max_outstanding_records)
-            if self._aggregate
-            else shards * SHARD_RECORDS_PER_SECOND * scale
+        saturated, self._saturated = self._saturated, False
+        delivery = Delivery(
+            shards=self.shards or 1,
+            # What the limiter lets through now: less than the limits while shards throttle.
+            share=self.config.rate_limit / 100 * self._limiter.mean_share(now),
+            put_rate=self._delivery_rate.sample(self.counts.put, self._bytes_put),
+            saturated=saturated,
+            lag=now - oldest.arrival if oldest is not None else 0.0,
+            spooling=self._unreachable and self._spool is not None,
         )
-        if not (self._unreachable and self._spool is not None):
-            # Over the whole span even while it fills: a first burst that the limiter lets
-            # through at once is not a rate.
-            span = (_RATE_SAMPLES - 1) * ASSESS_INTERVAL
-            put_records = (samples[-1][0] - samples[0][0]) / span
-            put_bytes = (samples[-1][1] - samples[0][1]) / span
-            floor = 0.0 if saturated else MIN_SHARE
-            byte_rate = min(byte_rate, max(put_bytes, byte_rate * floor))
-            if not self._aggregate:
-                record_rate = min(record_rate, max(put_records, record_rate * floor))
-            if lag > window:
-                byte_rate *= window / lag
-                record_rate *= window / lag
-        # (With a spool and no answer from Kinesis, records go straight to the spool: nothing
-        # waits in memory for Kinesis, and the limits stand.)
-        bound = (
-            min(cfg.max_outstanding_records, int(record_rate * window)),
-            min(cfg.max_outstanding_bytes, int(byte_rate * window)),
-        )
+        bound = admission_bound(self.config, delivery)
         if bound != self.admission.bound:
             self.admission.bound = bound
             if self._on_bound is not None:

@@ -139,77 +139,10 @@ class AlbEcs(Construct):
     definition, log group, roles), ``alb_ecs_service`` (cluster, service, scaling) and the
     shared ``interface_endpoints`` builder.
 
-    AWS provider 6: the cluster's capacity providers are an ``aws_ecs_cluster_capacity_providers``
-    resource; the Region is the stack provider's, known at synth time (no ``aws_region`` lookup,
-    whose attribute differs between provider 5 and 6); the user data is rendered in
-    Python from ``templates/ecs_user_data.sh`` (no template provider); HTTPS listeners use
-    ``ELBSecurityPolicy-TLS13-1-2-2021-06`` instead of the sample's 2018 forward-secrecy policy.
-
-    Departures from the sample (most of them fix a defect):
-
-    - The VPC comes by id (``vpc_id``, ``vpc_cidr_block``): no lookup by Name tag, which fails
-      before the VPC exists.
-    - One CoIP ingress rule per listener port (the sample keyed them by a constant, so only
-      one port was ever opened to the pool). The ALB-to-ECS egress and ECS ingress rules are
-      one per distinct target port, since two listeners forwarding to the same container port
-      would otherwise ask EC2 for the same rule twice.
-    - The local gateway lookup exists only with an Outpost (the sample ran it always and failed
-      in the Region); the outpost and local gateway lookups feed the route table lookup.
-    - An ingress rule is made only for listeners with CIDRs (an empty list is a rule AWS
-      refuses).
-    - Access logs are configured only when enabled (no block with an empty bucket name).
-    - The service waits for the listeners (a target group without a load balancer is refused by
-      ECS) and for the cluster's capacity providers. It runs on its capacity provider (the
-      module's with EC2, ``FARGATE`` with FARGATE) through a capacity provider strategy, not
-      ``launch_type``: ECS refuses both at once, and only tasks placed through the strategy
-      drive managed scaling.
-    - Capacity provider settings are applied on change (the sample ignored every change). The
-      capacity provider is named ``<ecs_asg_name_prefix>-<ecs_cluster_name>``, known at plan
-      time, not after the group's generated name: a strategy naming a value unknown at plan
-      time fails the service's first apply (a provider defect). A new ``ecs_asg_name_prefix``
-      replaces the group and the capacity provider under new names.
-    - Target group names end in 4 hex digits of a digest of what forces their replacement
-      (VPC, port, protocol, target type) instead of a random suffix that never changed, so a
-      replacement (create before destroy) does not collide with the old group's name, and no
-      ``random`` provider is needed.
-    - The task role is scoped: Kinesis writes (and ``DescribeStreamSummary``) on the stream,
-      CloudWatch Logs actions on the log group; ``kinesis:ListStreams`` (account-wide, not
-      needed to write to a known stream) is left out. The task role trusts
-      ``ecs-tasks.amazonaws.com`` only. The policy documents are ``aws_iam_policy_document``
-      data sources.
-    - The image is pinned to ``image_tag``; the container's environment and log settings use
-      the container definition's documented key names. Besides REGION and STREAM_NAME the
-      container gets PRODUCER_PROCESS, from the task's CPU units (:func:`producer_process`).
-    - The cluster is tagged and makes the capacity provider its default strategy.
-
-    Hardening, each behind its variable (defaults on):
-
-    - The load balancer drops headers with invalid names (``alb_drop_invalid_header_fields``).
-      Deletion protection stays ``alb_enable_deletion_protection``, off by default so that a
-      test deployment can be destroyed.
-    - The cluster has Container Insights (``ecs_container_insights``).
-    - The ECS security group lets instances and tasks out on ``ecs_egress_ports`` only (TCP
-      443 for the AWS APIs, 80 for the AMI's package repositories) instead of all traffic
-      (``ecs_egress_all_traffic`` restores the sample's rule). Every group and rule has a
-      description.
-    - The launch template encrypts every EBS volume of ``block_device_mappings`` unless told
-      otherwise, and without mappings gives the instances an encrypted gp2 root volume
-      (``encrypt_root_volume``).
-    - The containers' log group is KMS-encrypted with ``log_group_kms_key_id`` (the key's
-      policy must let CloudWatch Logs use it).
-    - The execution role's permissions are an inline policy naming the repository and the log
-      group, instead of the managed AmazonECSTaskExecutionRolePolicy (``*`` everywhere); only
-      ``ecr:GetAuthorizationToken`` keeps ``*``. With ``kinesis_kms_key_arn`` the task role may
-      generate data keys with that key (writing to a KMS-encrypted stream needs it);
-      ``cloudwatch:PutMetricData`` is limited to ``metrics_namespace``.
-
-    Outputs are the sample's, as attributes: ``ecs_task_definition_id`` is the imported ARN
-    with ``import_aws_ecs_task_definition``, when ``ecs_iam_execution_role``,
-    ``ecs_iam_task_role`` and ``ecs_cw_log_group`` are ``None`` (the sample failed there).
-    ``alb_dns_name``, ``ecs_cluster_name`` and ``ecs_service_name`` are added for the root
-    deployment's outputs; ``alb_arn_suffix`` and ``target_group_arn_suffixes`` (the metric
-    dimensions), ``ecs_capacity_provider_name`` (``None`` with FARGATE) and
-    ``ecs_autoscaling_target_id`` (``None`` without autoscaling) for its dashboard and alarms.
+    Outputs are the sample's, as attributes, and the ones the root deployment's outputs,
+    dashboard and alarms need. The departures from the sample (most of them fix a defect), the
+    hardening behind its variables, the AWS provider 6 translations, and the generated inputs
+    and outputs are in ``docs/modules/alb-ecs.md``.
     """
 
     alb_id: str

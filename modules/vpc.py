@@ -90,47 +90,10 @@ class Vpc(Construct):
       instance managed policies plus read access to the SSM regional buckets) and its
       instance profile. An S3 gateway endpoint with ``enable_ssm`` or ``enable_s3_endpoint``.
 
-    Provider 6 translation: EIPs use ``domain = "vpc"``. The Region is the stack provider's,
-    known at synth time: no ``aws_region`` lookup, whose Region attribute is ``name`` in
-    provider 5 and ``region`` in provider 6.
-
-    Fixes of the sample's defects:
-
-    - The fw tier's NAT route follows ``fw_subnets_internet_access_nat_gw`` (not the tgw flag).
-    - ``instance_tenancy`` reaches the VPC.
-    - ``outposts_local_gateway_id``, when given, is the target of the local-gateway routes and
-      no local gateway is looked up; empty, the Outpost's local gateway is looked up.
-    - ``flow_log_cloudwatch_log_group_name_prefix`` prefixes the created log group's name.
-    - ``endpoints_ha`` uses the first two private subnets only when they exist and sit in two
-      AZs (``number_AZ`` >= 2); otherwise the endpoints go to the first private subnet.
-    - NAT routes pick from the NAT gateways that exist: the sample chose between the one-AZ and
-      the per-AZ gateways on "exactly one public subnet", which broke when ``number_AZ`` was 1
-      or exceeded a public subnet count above one.
-    - The public ``::/0`` route exists only when the internet gateway does.
-    - Subnets inside a secondary CIDR block wait for that block's association.
-
-    - ``flow_log_log_format`` reaches AWS literally: its ``${field}`` placeholders are escaped
-      from Terraform interpolation (a Terraform variable's value was never interpolated).
-    - The EC2 endpoint's Name tag is ``<vpc_name>-EC2-ENDPOINT`` (the sample doubled the dash).
-
-    Hardening, each behind its variable: the VPC's default security group is stripped of every
-    rule (``manage_default_security_group``), so nothing that falls back on it can talk; the
-    AZ lookup can be pinned to named zones (``availability_zones``); the created flow-log
-    group can be KMS-encrypted (``flow_log_cloudwatch_log_group_kms_key_id``; the key's policy
-    must let CloudWatch Logs use it). The flow-log role may only write to the flow log's own
-    group (and list the account's groups), instead of ``logs:*``-style rights on ``*``; every
-    policy is an ``aws_iam_policy_document``. The security group has a description, as does its
-    rule.
-
-    Other differences: the CoIP pool is looked up only with ``coip_auto_assign`` (an Outpost
-    in direct VPC routing mode has no pool); NAT gateways depend on the internet gateway; the
-    egress-only internet gateway and the local-gateway route table association carry the tags
-    and a Name; the flow-log role trusts ``vpc-flow-logs.amazonaws.com`` only for this
-    account's flow logs; the SSM role reads (``s3:GetObject``) the SSM buckets rather than
-    having ``s3:*`` on them. Outputs of resources that do not exist are ``None`` (the sample
-    returned ``""``). Configurations the sample accepted but could not apply (NAT without public
-    subnets or internet gateway, Outposts settings without ``outposts_arn``, flow logs without a
-    destination or role, IAM names AWS refuses) are refused by :class:`VpcConfig`.
+    Configurations the sample accepted but could not apply are refused by :class:`VpcConfig`.
+    The fixes of the sample's defects, the hardening behind its variables, the provider 6
+    translation, the other differences, and the generated inputs and outputs are in
+    ``docs/modules/vpc.md``.
     """
 
     vpc_id: str

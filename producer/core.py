@@ -11,6 +11,10 @@ Everything runs on one asyncio event loop and no stage blocks, so the stages nee
 Accepted records are routed to their aggregators in batches; aggregators and the collector are
 flushed together when the oldest buffered record has waited RecordMaxBufferedTime: one
 ``PutRecords`` call then carries everything buffered, across shards.
+
+The ``PutRecords`` calls (:mod:`producer.put_records`), how records end
+(:mod:`producer.completion`) and the periodic assessment (:mod:`producer.assessment`) are
+base classes of :class:`KinesisProducer`, kept in modules of their own.
 """
 
 from __future__ import annotations
@@ -18,49 +22,33 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import Counter as Tally
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-import botocore.exceptions
 from aiobotocore.config import AioConfig
 from aiobotocore.session import AioSession, get_session
 from prometheus_client import CollectorRegistry
 
-from .admission import ASSESS_INTERVAL, Admission, Delivery, DeliveryRate, admission_bound
+from .admission import Admission, DeliveryRate
 from .aggregator import Aggregator
+from .assessment import Assessment
 from .collector import Collector
 from .config import ProducerConfig
-from .health import (
-    FATAL_ERROR_CODES,
-    KINESIS_ERROR,
-    KINESIS_UNREACHABLE,
-    SPOOL_FULL,
-    STARTING,
-    Status,
-)
+from .health import KINESIS_ERROR, KINESIS_UNREACHABLE, STARTING, Status
 from .limiter import ShardLimiter
 from .metrics import ProducerMetrics
 from .protocol import Producer
+from .put_records import PutRecordsCalls
 from .records import (
-    EXPIRED,
     PRODUCER_CLOSED,
     Attempt,
     InvalidRecordError,
     KinesisRecord,
     RecordInput,
     UserRecord,
-    UserRecordFailedError,
     UserRecordResult,
 )
-from .retrier import (
-    RETRYABLE_ERROR_CODES,
-    THROTTLING_ERROR_CODES,
-    Outcome,
-    Retrier,
-    RetryPolicy,
-    classify_exception,
-)
+from .retrier import Retrier, RetryPolicy, classify_exception
 from .shard_map import ShardMap, ShardMapUpdater
 from .spool import Spool
 from .spooling import Spooling
@@ -75,15 +63,9 @@ log = logging.getLogger(__name__)
 _ROUTE_BATCH = 256
 #: Seconds between probes of the stream (ListShards) while records are refused because of it.
 PROBE_INTERVAL = 1.0
-#: Failures that send a record answered 200 to the spool (when there is one) instead of
-#: failing it: waiting can cure them. (A record Kinesis refuses for itself is not spooled.)
-_SPOOLED_ERRORS = RETRYABLE_ERROR_CODES | FATAL_ERROR_CODES | {EXPIRED, PRODUCER_CLOSED}
-#: Request-level errors of a PutRecords call caused by one of its entries: the call is split
-#: to find it, instead of failing every entry.
-SPLITTABLE_ERROR_CODES = frozenset({"InvalidArgumentException", "ValidationException"})
 
 
-class KinesisProducer(Producer):
+class KinesisProducer(PutRecordsCalls, Assessment, Producer):
     """Writes user records to one Kinesis data stream with KPL aggregation.
 
     Use it as an async context manager (or call :meth:`start` and :meth:`close`)::
@@ -532,145 +514,6 @@ class KinesisProducer(Producer):
         if batch is not None:
             self._dispatch(batch)
 
-    def _dispatch(self, batch: list[KinesisRecord]) -> None:
-        self._spawn(self._put_records(batch))
-
-    def _spawn(self, coroutine: Any) -> None:
-        assert self._loop is not None
-        task = self._loop.create_task(coroutine)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _put_records(self, batch: list[KinesisRecord]) -> None:
-        assert self._loop is not None and self._client is not None
-        loop = self._loop
-        if self._connections.locked():
-            # Every connection busy: Kinesis takes less than is sent, whatever the limits say.
-            self._saturated = True
-        async with self._connections:
-            now = loop.time()
-            live = []
-            expired = 0
-            pending = self._pending
-            for record in batch:
-                if self._spool is not None and not any(
-                    user in pending for user in record.user_records
-                ):
-                    continue  # spooled meanwhile: sent from the spool later
-                if record.deadline <= now:
-                    expired += len(record.user_records)
-                    self._fail(record, expired=True)
-                else:
-                    live.append(record)
-                    if not record.attempts:
-                        self.metrics.buffering_seconds.observe(now - record.oldest_arrival)
-            if expired:
-                log.warning(
-                    "user records expired before their put",
-                    extra={"stream": self.stream_name, "user_records": expired},
-                )
-            if not live:
-                return
-            entries: Any = [record.entry() for record in live]
-            cfg = self.config
-            started = loop.time()
-            try:
-                # botocore's timeouts apply per socket operation; this bounds the whole call.
-                async with asyncio.timeout(
-                    (cfg.connect_timeout_ms + cfg.request_timeout_ms) / 1000
-                ):
-                    response = await self._client.put_records(
-                        StreamName=self.stream_name, Records=entries
-                    )
-            except Exception as exc:
-                finished = loop.time()
-                self.metrics.put_records_calls.labels("error").inc()
-                if self._split(live, exc, finished - started):
-                    return
-                outcome = self._retrier.on_exception(live, exc, finished - started, finished)
-                self._on_call_failed(exc)
-            else:
-                finished = loop.time()
-                self.metrics.put_records_calls.labels("success").inc()
-                outcome = self._retrier.on_response(live, response, finished - started, finished)
-                self._on_answer(outcome)
-            self.metrics.put_records_seconds.observe(finished - started)
-            self.metrics.user_records_per_put_records.observe(
-                sum(len(record.user_records) for record in live)
-            )
-        self._apply(outcome)
-
-    def _split(self, batch: list[KinesisRecord], exc: BaseException, duration: float) -> bool:
-        """A request-level InvalidArgument names no entry: put the halves of the call apart
-        (and the user records of a lone aggregate one by one) until the offending record is
-        alone, so that it fails by itself instead of with its neighbours."""
-        if not isinstance(exc, botocore.exceptions.ClientError):
-            return False
-        code = classify_exception(exc)[0]
-        if code not in SPLITTABLE_ERROR_CODES:
-            return False
-        if len(batch) > 1:
-            middle = len(batch) // 2
-            parts = [batch[:middle], batch[middle:]]
-        elif batch[0].aggregated:
-            parts = [
-                [KinesisRecord.single(user, batch[0].shard_id)] for user in batch[0].user_records
-            ]
-        else:
-            return False
-        self.metrics.split_calls.inc()
-        for part in parts:
-            self._dispatch(part)
-        return True
-
-    def _on_call_failed(self, exc: BaseException) -> None:
-        code, message, retryable = classify_exception(exc)
-        if code in FATAL_ERROR_CODES:
-            self._kinesis_error(code, message)
-        elif (
-            retryable
-            and not isinstance(exc, botocore.exceptions.ClientError)
-            and self.status.cause is None
-            and not self._unreachable
-        ):
-            # No answer at all: the service link or the Region is down. Without a spool,
-            # refuse records (they could not be put within their TTL) until a probe of the
-            # stream succeeds; with one, spool what is held and what comes. (An answered 5xx
-            # or throttling is only retried.)
-            self._unreachable = True
-            if self._spool is None:
-                confirmed = self.status.confirmed
-                self._set_status(Status(KINESIS_UNREACHABLE, f"{code}: {message}", code, confirmed))
-            elif not self._spool_away([r for r in self._pending if r.future is None]):
-                self._spool_full()
-            log.warning(
-                "Kinesis does not answer",
-                extra={"error": f"{code}: {message}", "spool": self._spool is not None},
-            )
-            self._start_prober()
-
-    def _on_answer(self, outcome: Outcome) -> None:
-        for record in outcome.failed:
-            code = record.attempts[-1].error_code
-            if code in FATAL_ERROR_CODES:
-                self._kinesis_error(code or "", record.attempts[-1].error_message or "")
-                return
-        if outcome.retry:
-            self._saturated = True
-        if outcome.succeeded:
-            self._unreachable = False
-            if self.status.cause == KINESIS_UNREACHABLE or not self.status.confirmed:
-                self._set_status(Status())
-
-    def _kinesis_error(self, code: str, message: str) -> None:
-        if self.status.cause != KINESIS_ERROR:
-            log.error(
-                "Kinesis refused the stream; refusing records until a probe succeeds",
-                extra={"stream": self.stream_name, "error_code": code, "error": message},
-            )
-        self._set_status(Status(KINESIS_ERROR, f"{code}: {message}", code, confirmed=False))
-        self._start_prober()
-
     # Status ---------------------------------------------------------------------------------
 
     def _set_status(self, status: Status) -> None:
@@ -725,150 +568,6 @@ class KinesisProducer(Producer):
             self._set_status(Status(KINESIS_ERROR, f"{code}: {message}", code, confirmed=False))
         self._start_prober()
 
-    def _assess(self) -> None:
-        """Set the admission bound from what Kinesis took lately (see :func:`admission_bound`),
-        so that overload turns into back-pressure (503) instead of expiry."""
-        assert self._loop is not None
-        now = self._loop.time()
-        self._assess_handle = self._loop.call_later(ASSESS_INTERVAL, self._assess)
-        oldest = next(iter(self._pending), None)
-        saturated, self._saturated = self._saturated, False
-        delivery = Delivery(
-            shards=self.shards or 1,
-            # What the limiter lets through now: less than the limits while shards throttle.
-            share=self.config.rate_limit / 100 * self._limiter.mean_share(now),
-            put_rate=self._delivery_rate.sample(self.counts.put, self._bytes_put),
-            saturated=saturated,
-            lag=now - oldest.arrival if oldest is not None else 0.0,
-            spooling=self._unreachable and self._spool is not None,
-        )
-        bound = admission_bound(self.config, delivery)
-        if bound != self.admission.bound:
-            self.admission.bound = bound
-            if self._on_bound is not None:
-                self._on_bound(bound)
-        if self._spool is not None:
-            self._tend_spool()
-
-    # Spool ----------------------------------------------------------------------------------
-
-    def _spool_away(self, records: list[UserRecord]) -> bool:
-        """Move records held in memory to the spool; the pipeline skips them from now on."""
-        if not records:
-            return True
-        assert self._spool is not None
-        if not self._spool.write(records):
-            return False
-        for record in records:
-            self._release(record)
-        return True
-
-    def _spool_full(self) -> None:
-        if self.status.cause is None:
-            assert self._spool is not None
-            self._set_status(self._spool.full(self.status.confirmed))
-
-    def _tend_spool(self) -> None:
-        """Refuse records while the spool could not take every one held in memory; put
-        spooled records again, oldest first, while Kinesis answers and has room."""
-        assert self._spool is not None
-        spool = self._spool.spool
-        if not spool.room(self.config.spool_reserve):
-            self._spool_full()
-        elif self.status.cause == SPOOL_FULL:
-            self._set_status(Status(confirmed=self.status.confirmed))
-        if self._unreachable or self.status.cause not in (None, SPOOL_FULL) or spool.empty:
-            return
-        if self._aggregate and self.shard_map is None:
-            return
-        records = self.admission.bound[0] // 2 - self._outstanding_records
-        size = self.admission.bound[1] // 2 - self._outstanding_bytes
-        if records <= 0 or size <= 0:
-            return
-        assert self._loop is not None
-        for record in self._spool.read_back(records, size, self._loop.time()):
-            self._accept(record)
-
-    def _apply(self, outcome: Outcome) -> None:
-        assert self._loop is not None
-        for record, shard_id, sequence_number in outcome.succeeded:
-            if record.shard_id is not None and shard_id != record.shard_id:
-                self.metrics.misplaced_kinesis_records.inc()
-                if record.aggregated:
-                    self._spawn(self._resolve_misplaced(record, shard_id, sequence_number))
-                    continue
-                # Kinesis routed a lone record by its own key: it is where it belongs, but
-                # the map is stale.
-                self._refresh_shard_map()
-            self._succeed(record, shard_id, sequence_number)
-        now = self._loop.time()
-        for record, delay in outcome.retry:
-            code = record.attempts[-1].error_code or "Unknown"
-            self.metrics.retries.labels(code).inc()
-            if code in THROTTLING_ERROR_CODES and record.shard_id is not None:
-                self._limiter.throttled(record.shard_id, now)
-            self._loop.call_later(delay, self._retry, record)
-        if outcome.failed:
-            codes = Tally(record.attempts[-1].error_code for record in outcome.failed)
-            log.warning(
-                "user records failed",
-                extra={
-                    "stream": self.stream_name,
-                    "user_records": sum(len(r.user_records) for r in outcome.failed),
-                    "error_codes": dict(codes),
-                    "error_message": outcome.failed[0].attempts[-1].error_message,
-                },
-            )
-            for record in outcome.failed:
-                self._fail(record)
-
-    def _retry(self, record: KinesisRecord) -> None:
-        if self._closed:
-            return
-        assert self._loop is not None
-        if record.deadline <= self._loop.time():
-            self._fail(record, expired=True)
-            return
-        self._to_limiter(record)
-        # With the next flush, not alone: the throttled tail of a full call would otherwise
-        # make a call of its own, one or two entries long.
-        if self._flush_handle is None:
-            self._flush_handle = self._loop.call_later(self._buffer_time(), self._flush_now)
-
-    async def _resolve_misplaced(
-        self, record: KinesisRecord, shard_id: str, sequence_number: str
-    ) -> None:
-        """An aggregate landed in another shard than predicted: the stream was resharded.
-
-        Its user records that belong to the shard it landed in are done. The others are put
-        again under the new shard map; consumers that, like the KCL, drop user records outside
-        their shard's hash-key range read each of them once, in the right shard.
-        """
-        shard_map = await self._refresh_shard_map()
-        shard = shard_map.get(shard_id) if shard_map is not None else None
-        attempts = tuple(record.attempts)
-        put = 0
-        for index, user_record in enumerate(record.user_records):
-            if user_record not in self._pending:
-                continue
-            if shard is not None and user_record.hash_key in shard:
-                self._finish_succeeded(
-                    user_record, UserRecordResult(True, shard_id, sequence_number, index, attempts)
-                )
-                put += 1
-            else:
-                self._route(user_record)
-        self.counts.put += put
-        log.info(
-            "aggregated record landed in an unexpected shard; re-sending what belongs elsewhere",
-            extra={
-                "predicted_shard": record.shard_id,
-                "actual_shard": shard_id,
-                "user_records_done": put,
-                "user_records_resent": len(record.user_records) - put,
-            },
-        )
-
     # Shard map ------------------------------------------------------------------------------
 
     def _refresh_shard_map(self) -> asyncio.Task[ShardMap | None]:
@@ -888,83 +587,3 @@ class KinesisProducer(Producer):
 
     async def _load_shard_map(self) -> ShardMap | None:
         return await self._refresh_shard_map()
-
-    # Completion -----------------------------------------------------------------------------
-
-    def _succeed(self, record: KinesisRecord, shard_id: str, sequence_number: str) -> None:
-        attempts = tuple(record.attempts)
-        pending = self._pending
-        done = 0
-        size = 0
-        for index, user_record in enumerate(record.user_records):
-            if user_record not in pending:
-                continue  # already finished (closed meanwhile)
-            del pending[user_record]
-            done += 1
-            size += user_record.size
-            future = user_record.future
-            if future is not None and not future.done():
-                future.set_result(
-                    UserRecordResult(True, shard_id, sequence_number, index, attempts)
-                )
-        self._outstanding_records -= done
-        self._outstanding_bytes -= size
-        if not pending:
-            self._idle.set()
-        self.counts.put += done
-        self.counts.kinesis_put += 1
-        self._bytes_put += size
-        spool = self._spool
-        if spool is not None and spool.replayed:
-            for user_record in record.user_records:
-                spool.settle(user_record)
-
-    def _fail(self, record: KinesisRecord, expired: bool = False) -> None:
-        attempts = tuple(record.attempts)
-        if expired:
-            self._saturated = True
-        if expired and not attempts:
-            attempts = (Attempt(0.0, False, EXPIRED, "RecordTtl ran out before a put"),)
-        if self._spool is not None and (expired or attempts[-1].error_code in _SPOOLED_ERRORS):
-            pending = self._pending
-            # Answered 200 and not put in time: to the spool, to be put again later.
-            waiting = [u for u in record.user_records if u.future is None and u in pending]
-            if not self._spool_away(waiting):
-                self._spool_full()
-        for user_record in record.user_records:
-            self._finish_failed(user_record, attempts)
-
-    def _finish_succeeded(self, record: UserRecord, result: UserRecordResult) -> int:
-        if not self._release(record):
-            return 0
-        if record.future is not None and not record.future.done():
-            record.future.set_result(result)
-        return 1
-
-    def _finish_failed(self, record: UserRecord, attempts: tuple[Attempt, ...]) -> None:
-        if not self._release(record):
-            return
-        result = UserRecordResult(False, attempts=attempts)
-        self.metrics.user_records_failed.labels(result.error_code or "Unknown").inc()
-        future = record.future
-        if future is None:
-            self.counts.lost += 1
-        elif not future.done():
-            future.set_exception(UserRecordFailedError(result))
-            # Failures are counted and logged here; a caller that never looks at the future
-            # (fire and forget) should not also get asyncio's "exception never retrieved".
-            future.exception()
-
-    def _release(self, record: UserRecord) -> bool:
-        try:
-            del self._pending[record]
-        except KeyError:
-            return False
-        spool = self._spool
-        if spool is not None and spool.replayed:
-            spool.settle(record)
-        self._outstanding_records -= 1
-        self._outstanding_bytes -= record.size
-        if not self._pending:
-            self._idle.set()
-        return True

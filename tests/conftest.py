@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -28,3 +30,22 @@ def deployment(sample_vars: dict[str, Any]) -> dict[str, Any]:
     from tests.support import synth_deployment
 
     return synth_deployment(sample_vars)
+
+
+@pytest.fixture(scope="session")
+def synthesized(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """``main.py`` as ``make synth`` runs it without ``VARS_FILE``: every vars file, once per
+    test session; the output folder and what it printed."""
+    # A folder whose parents do not exist yet, as cdktf.out/all in a fresh clone.
+    outdir = tmp_path_factory.mktemp("out") / "cdktf.out" / "all"
+    result = subprocess.run(
+        [sys.executable, "main.py"],
+        cwd=ROOT,
+        env={**os.environ, "CDKTF_OUTDIR": str(outdir), "VARS_FILE": ""},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "deprecat" not in (result.stdout + result.stderr).lower()
+    return outdir, result.stdout

@@ -6,7 +6,6 @@ import hashlib
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,24 +18,6 @@ from vars_file import ConfigError
 
 VARS_FILES = sorted((ROOT / "vars").glob("*.tfvars.json"))
 CDKTF = [str(ROOT / "node_modules" / ".bin" / "cdktf")]
-
-
-@pytest.fixture(scope="module")
-def synthesized(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """``main.py`` as ``make synth`` runs it without ``VARS_FILE``: every vars file."""
-    # A folder whose parents do not exist yet, as cdktf.out/all in a fresh clone.
-    outdir = tmp_path_factory.mktemp("out") / "cdktf.out" / "all"
-    result = subprocess.run(
-        [sys.executable, "main.py"],
-        cwd=ROOT,
-        env={**os.environ, "CDKTF_OUTDIR": str(outdir), "VARS_FILE": ""},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    assert "deprecat" not in (result.stdout + result.stderr).lower()
-    return outdir, result.stdout
 
 
 def _stack(outdir: Path, name: str) -> dict[str, Any]:

@@ -26,22 +26,23 @@ SNAPSHOTS = ROOT / "tests" / "snapshots"
 DIGEST_PLACEHOLDER = "<producer source digest>"
 
 
-def synthesized(outdir: Path) -> dict[str, str]:
-    """The normalized JSON of every vars file's stack, by deployment name."""
+def normalized(stack_folders: list[Path]) -> dict[str, str]:
+    """The JSON of each stack, the producer's source digest masked, by deployment name."""
     sys.path.insert(0, str(ROOT))
-    from deployments import synthesize_all
     from modules.docker_ecr_codebuild import source_digest
 
     digest = source_digest(ROOT / "producer")
     return {
         stack.name: (stack / "cdk.tf.json").read_text().replace(digest, DIGEST_PLACEHOLDER)
-        for stack in synthesize_all(outdir)
+        for stack in stack_folders
     }
 
 
 @pytest.fixture(scope="module")
-def stacks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    return synthesized(tmp_path_factory.mktemp("snapshots"))
+def stacks(synthesized: tuple[Path, str]) -> dict[str, str]:
+    """The stacks ``main.py`` wrote for every vars file (the session's one synthesis)."""
+    outdir, _ = synthesized
+    return normalized(sorted((outdir / "stacks").iterdir()))
 
 
 def test_every_vars_file_has_a_snapshot(stacks: dict[str, str]) -> None:
@@ -69,7 +70,10 @@ def test_the_synthesized_json_is_its_snapshot(stacks: dict[str, str], name: str)
 
 
 if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    from deployments import synthesize_all
+
     with tempfile.TemporaryDirectory() as outdir:
-        for name, text in synthesized(Path(outdir)).items():
+        for name, text in normalized(synthesize_all(Path(outdir))).items():
             (SNAPSHOTS / f"{name}.tf.json").write_text(text)
             print(f"tests/snapshots/{name}.tf.json written")

@@ -22,39 +22,46 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 # synth ([ERROR] in the cdktf CLI's log); the call is jsii's, not ours.
 export NODE_OPTIONS := $(strip $(NODE_OPTIONS) --disable-warning=DEP0044)
 
-.PHONY: help install synth plan deploy destroy output node-lts test test-fast lint typecheck pytest stacks scan validate e2e image docs bench-synth bench-producer local clean
+.PHONY: help lock install synth plan deploy destroy output node-lts test test-fast lint typecheck pytest stacks scan validate e2e image docs bench-synth bench-producer local clean
 
 help:
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 NEEDS_PY311 := import sys; sys.exit(sys.version_info < (3, 11))
 
-# Which interpreter made the venv: another one (an upgrade, or PYTHON=...) rebuilds it.
+# What the venv was made from: the interpreter and the app and dev locks. Any other (a Python
+# upgrade, PYTHON=..., a changed lock) rebuilds it, so that it holds exactly what the locks say.
 PYTHON_ID := $(shell $(PYTHON) -c 'import sys; print(sys.implementation.cache_tag, *sys.version_info[:3], sep="-")' 2>/dev/null)
+LOCKS_ID := $(shell cat requirements.lock requirements-dev.lock | sha256sum | cut -c1-12)
+# pip installs exactly the locked distributions, each checked against its hashes.
+PIP_LOCKED := -m pip install --quiet --progress-bar off --no-deps --require-hashes -r
 
-$(VENV)/.python-$(PYTHON_ID):
+$(VENV)/.python-$(PYTHON_ID)-$(LOCKS_ID):
 	@$(PYTHON) -c '$(NEEDS_PY311)' || { echo "error: Python 3.11 or later is needed, and $(PYTHON) is $$($(PYTHON) --version 2>&1); run make PYTHON=/path/to/python3.11" >&2; exit 1; }
-	@if test -d $(VENV); then echo ">> $(VENV) was not made with $(PYTHON) ($(PYTHON_ID)): recreating it"; rm -rf $(VENV); fi
+	@if test -d $(VENV); then echo ">> $(VENV) was not made with $(PYTHON) ($(PYTHON_ID)) from today's locks: recreating it"; rm -rf $(VENV); fi
 	@echo ">> creating $(VENV) with $(PYTHON) ($(PYTHON_ID))"
 	@$(PYTHON) -m venv $(VENV)
 	@touch $@
 
-$(VENV)/.app-installed: requirements.txt $(VENV)/.python-$(PYTHON_ID)
-	@echo ">> installing the app's Python packages into $(VENV) (about a minute)"
-	@$(PY) -m pip install --quiet --upgrade pip
-	@$(PY) -m pip install --quiet --progress-bar off -r requirements.txt
+$(VENV)/.app-installed: $(VENV)/.python-$(PYTHON_ID)-$(LOCKS_ID)
+	@echo ">> installing the app's Python packages from requirements.lock into $(VENV) (about a minute)"
+	@$(PY) $(PIP_LOCKED) requirements.lock
 	@touch $@
 
-$(VENV)/.dev-installed: $(VENV)/.app-installed requirements-dev.txt producer/requirements.txt
-	@echo ">> installing test, lint and producer packages into $(VENV)"
-	@$(PY) -m pip install --quiet --progress-bar off -r requirements-dev.txt
+# The dev lock holds the app's and the producer's packages at their own locks' versions.
+$(VENV)/.dev-installed: $(VENV)/.app-installed
+	@echo ">> installing test, lint and producer packages from requirements-dev.lock into $(VENV)"
+	@$(PY) $(PIP_LOCKED) requirements-dev.lock
+	@$(PY) -m pip check --quiet >/dev/null || { $(PY) -m pip check; exit 1; }
 	@touch $@
 
-$(SCAN_VENV)/.installed: requirements-scan.txt
-	@echo ">> creating $(SCAN_VENV) with the checkov scanner"
-	@test -x $(SCAN_VENV)/bin/python || $(PYTHON) -m venv $(SCAN_VENV)
-	@$(SCAN_VENV)/bin/python -m pip install --quiet --upgrade pip
-	@$(SCAN_VENV)/bin/python -m pip install --quiet --progress-bar off -r requirements-scan.txt
+SCAN_ID := $(shell cat requirements-scan.lock | sha256sum | cut -c1-12)
+
+$(SCAN_VENV)/.installed-$(SCAN_ID):
+	@rm -rf $(SCAN_VENV)
+	@echo ">> creating $(SCAN_VENV) with the checkov scanner from requirements-scan.lock"
+	@$(PYTHON) -m venv $(SCAN_VENV)
+	@$(SCAN_VENV)/bin/python $(PIP_LOCKED) requirements-scan.lock
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -62,7 +69,11 @@ node_modules/.installed: package.json package-lock.json
 	@npm ci --no-fund --no-audit --ignore-scripts --loglevel=error
 	@touch $@
 
-install: $(VENV)/.dev-installed $(SCAN_VENV)/.installed node_modules/.installed ## install everything
+# UPGRADE=1: the newest versions the inputs allow; otherwise what the locks hold stays.
+lock: $(VENV)/.dev-installed ## re-resolve every lock (requirements*.lock, producer/, package-lock.json) from its inputs
+	$(PY) scripts/locks.py $(if $(UPGRADE),--upgrade)
+
+install: $(VENV)/.dev-installed $(SCAN_VENV)/.installed-$(SCAN_ID) node_modules/.installed ## install everything
 
 # The cdktf CLI's log goes to a temporary file, shown in full when the synth fails.
 define cdktf_synth
@@ -109,7 +120,7 @@ test-fast: lint typecheck $(VENV)/.dev-installed ## lint, mypy and the quick tes
 	$(PY) -m pytest -m "not image and not e2e and not slow" --ignore=tests/test_scan.py $(PYTEST_ARGS)
 
 # The image build (minutes, cold) runs in make e2e and make image, not in make test.
-pytest: $(VENV)/.dev-installed $(SCAN_VENV)/.installed node_modules/.installed
+pytest: $(VENV)/.dev-installed $(SCAN_VENV)/.installed-$(SCAN_ID) node_modules/.installed
 	$(PY) -m pytest -m "not image" $(PYTEST_ARGS)
 
 STACK_DIRS = $(patsubst vars/%.tfvars.json,$(ALL_OUT)/stacks/%,$(wildcard vars/*.tfvars.json))
@@ -118,7 +129,7 @@ stacks: $(VENV)/.app-installed node_modules/.installed ## cdktf synth of every v
 	@echo ">> cdktf synth of every vars/*.tfvars.json into $(ALL_OUT)"
 	$(call cdktf_synth,$(ALL_OUT),VARS_FILE=)
 
-scan: $(VENV)/.dev-installed $(SCAN_VENV)/.installed stacks ## checkov on the stack of every vars file, against the baseline
+scan: $(VENV)/.dev-installed $(SCAN_VENV)/.installed-$(SCAN_ID) stacks ## checkov on the stack of every vars file, against the baseline
 	$(PY) scripts/scan.py $(addprefix --stack ,$(STACK_DIRS))
 
 validate: $(VENV)/.app-installed stacks ## terraform init and validate the stack of every vars file

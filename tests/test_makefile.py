@@ -53,3 +53,19 @@ def test_the_same_interpreter_keeps_the_venv() -> None:
     planned = _make("-n", "synth").stdout
     assert "-m venv" not in planned
     assert "rm -rf .venv" not in planned
+
+
+def test_make_installs_each_venv_from_its_lock_with_hashes() -> None:
+    planned = _make("-n", "-B", "install").stdout
+    for lock in ("requirements.lock", "requirements-dev.lock", "requirements-scan.lock"):
+        lines = [line for line in planned.splitlines() if line.endswith(f" -r {lock}")]
+        assert lines, f"{lock} is not installed"
+        assert all("--no-deps --require-hashes" in line for line in lines), lines
+    assert "npm ci " in planned
+    assert "pip install --upgrade" not in planned
+
+
+def test_a_changed_lock_rebuilds_the_venv() -> None:
+    planned = _make("-n", "synth", "LOCKS_ID=000000000000").stdout
+    assert "rm -rf .venv" in planned
+    assert "-m venv .venv" in planned

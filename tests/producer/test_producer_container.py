@@ -14,6 +14,8 @@ import pytest
 from packaging.utils import canonicalize_name
 from producer_support import run_to_exit
 
+from scripts.locks import read_lock
+
 PRODUCER = Path(__file__).resolve().parents[2] / "producer"
 DOCKERFILE = PRODUCER / "Dockerfile"
 
@@ -53,6 +55,11 @@ def pins(path: Path) -> dict[str, str]:
     return found
 
 
+def image_pins() -> dict[str, str]:
+    """What the image installs: the producer lock's entries for Linux on CPython 3.11."""
+    return {entry.name: entry.version for entry in read_lock(PRODUCER / "requirements.lock")}
+
+
 def test_multi_stage_build_on_an_exactly_pinned_slim_python() -> None:
     parsed = instructions()
     args = dict(rest.split("=", 1) for keyword, rest in parsed if keyword == "ARG" and "=" in rest)
@@ -85,23 +92,25 @@ def test_dependencies_come_from_the_pinned_requirement_files() -> None:
     parsed = instructions()
     installs = [rest for keyword, rest in parsed if keyword == "RUN" and "pip install" in rest]
     assert len(installs) == 1
-    assert "-r /tmp/requirements.txt" in installs[0]
-    assert "-c /tmp/constraints.txt" in installs[0]
+    assert "-r /tmp/requirements.lock" in installs[0]
+    assert "--no-deps --require-hashes" in installs[0]
     assert "--only-binary=:all:" in installs[0]
     copied = " ".join(rest for keyword, rest in parsed if keyword == "COPY")
-    assert "requirements.txt" in copied and "constraints.txt" in copied
+    assert "requirements.lock" in copied
+    ignored = (PRODUCER / ".dockerignore").read_text().split()
+    assert "!requirements.lock" in ignored
     requirements = pins(PRODUCER / "requirements.txt")
-    constraints = pins(PRODUCER / "constraints.txt")
+    locked = image_pins()
     for name, pinned in requirements.items():
-        assert constraints.get(name) == pinned, name
+        assert locked.get(name) == pinned, name
     # The tests ran with exactly these versions.
-    for name, pinned in constraints.items():
+    for name, pinned in locked.items():
         assert version(name) == pinned, name
 
 
 def test_every_third_party_import_is_a_dependency_of_the_image() -> None:
     owners = packages_distributions()
-    constraints = pins(PRODUCER / "constraints.txt")
+    constraints = image_pins()
     stdlib = sys.stdlib_module_names
     for source in PRODUCER.glob("*.py"):
         for node in ast.walk(ast.parse(source.read_text())):

@@ -22,7 +22,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 # synth ([ERROR] in the cdktf CLI's log); the call is jsii's, not ours.
 export NODE_OPTIONS := $(strip $(NODE_OPTIONS) --disable-warning=DEP0044)
 
-.PHONY: help lock install synth plan deploy destroy output node-lts test test-fast lint typecheck pytest stacks scan validate e2e image docs bench-synth bench-producer local clean
+.PHONY: help lock install plugin-cache pytest-e2e pytest-rest test-serial synth plan deploy destroy output node-lts test test-fast lint typecheck pytest stacks scan validate e2e image docs bench-synth bench-ci bench-producer local clean
 
 help:
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -120,8 +120,21 @@ test-fast: lint typecheck $(VENV)/.dev-installed ## lint, mypy and the quick tes
 	$(PY) -m pytest -m "not image and not e2e and not slow" --ignore=tests/test_scan.py $(PYTEST_ARGS)
 
 # The image build (minutes, cold) runs in make e2e and make image, not in make test.
-pytest: $(VENV)/.dev-installed $(SCAN_VENV)/.installed-$(SCAN_ID) node_modules/.installed
+pytest: $(VENV)/.dev-installed $(SCAN_VENV)/.installed-$(SCAN_ID) node_modules/.installed ## every test but the image build's (pytest-e2e's and pytest-rest's, one after the other)
 	$(PY) -m pytest -m "not image" $(PYTEST_ARGS)
+
+# The Outpost-mode deployment applied to the emulator: minutes, most of them spent in the AWS
+# provider's own waiters (docs/benchmarks.md), so it runs beside the rest in make test.
+pytest-e2e: $(VENV)/.dev-installed node_modules/.installed plugin-cache
+	$(PY) -m pytest -m "e2e and not image" -p no:cacheprovider $(PYTEST_ARGS)
+
+pytest-rest: $(VENV)/.dev-installed $(SCAN_VENV)/.installed-$(SCAN_ID) node_modules/.installed plugin-cache
+	$(PY) -m pytest -m "not image and not e2e" $(PYTEST_ARGS)
+
+# Terraform does not promise that parallel inits may install into one plugin cache: the
+# provider goes in once, before the lanes start, and each init then only links it.
+plugin-cache: $(VENV)/.app-installed
+	@$(PY) scripts/terraform_cli.py warm-plugin-cache
 
 STACK_DIRS = $(patsubst vars/%.tfvars.json,$(ALL_OUT)/stacks/%,$(wildcard vars/*.tfvars.json))
 
@@ -132,7 +145,7 @@ stacks: $(VENV)/.app-installed node_modules/.installed ## cdktf synth of every v
 scan: $(VENV)/.dev-installed $(SCAN_VENV)/.installed-$(SCAN_ID) stacks ## checkov on the stack of every vars file, against the baseline
 	$(PY) scripts/scan.py $(addprefix --stack ,$(STACK_DIRS))
 
-validate: $(VENV)/.app-installed stacks ## terraform init and validate the stack of every vars file
+validate: $(VENV)/.app-installed stacks plugin-cache ## terraform init and validate the stack of every vars file
 	$(PY) scripts/validate.py $(addprefix --stack ,$(STACK_DIRS))
 
 # The Node.js LTS the README recommends, from the npm registry's node package, for node-lts.
@@ -155,9 +168,19 @@ node-lts: $(VENV)/.app-installed node_modules/.installed $(NODE_LTS_DIR)/.instal
 		if grep -qiE 'end-of-life|not supported|deprecat' "$$log"; then cat "$$log"; rm -f "$$log"; echo "error: warnings under Node.js $(NODE_LTS)"; exit 1; fi; \
 		grep -o 'Synthesized.*' "$$log"; rm -f "$$log"
 
-test: lint typecheck pytest stacks scan validate node-lts ## everything CI runs
+# make test: the installs, then three jobs at a time, each one's output shown as it ends. The
+# end-to-end test (mostly waiting) and the other tests hold a slot each from the start; the
+# static checks and the stacks take the third, one after another, and the freed slots after.
+# The same work one step after another: make test-serial.
+TEST_STEPS := pytest-e2e pytest-rest lint typecheck stacks scan validate node-lts
 
-e2e: $(VENV)/.dev-installed node_modules/.installed ## README's deployment in every mode against a local AWS emulator, then the image
+test: install ## everything CI runs (three jobs at a time; see test-serial)
+	@echo ">> make test: $(TEST_STEPS), three at a time (each one's output shown when it ends)"
+	@$(MAKE) --no-print-directory -j3 --output-sync=target $(TEST_STEPS)
+
+test-serial: lint typecheck pytest stacks scan validate node-lts ## what make test runs, one step after another
+
+e2e: $(VENV)/.dev-installed node_modules/.installed plugin-cache ## README's deployment in every mode against a local AWS emulator, then the image
 	$(PY) scripts/e2e.py
 	$(PY) -m pytest -m image tests/test_image_build.py
 
@@ -169,6 +192,9 @@ docs: $(VENV)/.app-installed ## regenerate the tables in README.md, docs/modules
 
 bench-synth: $(VENV)/.dev-installed ## benchmark synthesis against the import floor (records benchmarks/results/synth.json)
 	$(PY) benchmarks/bench_synth.py
+
+bench-ci: $(VENV)/.dev-installed ## time make test's steps one by one and make test itself (records benchmarks/results/ci.json; FIRST_RUN=1 adds a fresh clone's install)
+	$(PY) benchmarks/bench_ci.py $(if $(FIRST_RUN),--first-run)
 
 bench-producer: $(VENV)/.dev-installed ## benchmark the producer service against moto (records benchmarks/results/producer.json)
 	$(PY) benchmarks/bench_producer.py

@@ -17,10 +17,12 @@ working folder links the provider binary (700 MB for hashicorp/aws) instead of c
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -142,3 +144,36 @@ def run(
             flush=True,
         )
     return result
+
+
+def warm_plugin_cache() -> None:
+    """Install the AWS provider into the plugin cache once, before Terraform runs in parallel.
+
+    Terraform does not promise that concurrent ``init`` runs may install into one cache; once
+    the provider is there, each ``init`` only links it. Without Terraform, nothing to do.
+    """
+    from modules.provider_versions import AWS_PROVIDER_VERSIONS
+
+    if find_terraform() is None:
+        print(">> no terraform on the PATH: the plugin cache stays as it is", file=sys.stderr)
+        return
+    with tempfile.TemporaryDirectory(prefix="plugin-cache-") as folder:
+        work = Path(folder) / "work"
+        work.mkdir()
+        required = {"aws": {"source": "hashicorp/aws", "version": AWS_PROVIDER_VERSIONS}}
+        (work / "main.tf.json").write_text(
+            json.dumps({"terraform": {"required_providers": required}})
+        )
+        env = terraform_env(work)
+        print(
+            f">> the AWS provider into the plugin cache {env['TF_PLUGIN_CACHE_DIR']}",
+            file=sys.stderr,
+        )
+        run(["init", "-no-color", "-backend=false"], work, env, quiet=True, timeout=600)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["warm-plugin-cache"]:
+        raise SystemExit("usage: python scripts/terraform_cli.py warm-plugin-cache")
+    sys.path.insert(0, str(ROOT))
+    warm_plugin_cache()

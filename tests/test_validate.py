@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from modules.provider import AWS_PROVIDER_VERSIONS
+from modules.provider_versions import AWS_PROVIDER_VERSIONS
 from scripts.terraform_cli import configured_cli_file, find_provider_mirror, find_terraform
 from scripts.validate import validate
 

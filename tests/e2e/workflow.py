@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scripts.terraform_cli import run, terraform_env
+from scripts.terraform_cli import TerraformError, run, terraform_env
 
 from .emulator import ROOT, Emulator
 
@@ -128,6 +128,8 @@ class Deployment:
     work: Path
     emulator: Emulator
     timings: dict[str, float] = field(default_factory=dict)
+    #: Seconds each resource took to create or destroy, as ``terraform apply -json`` reports.
+    resource_seconds: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @classmethod
     def from_stack(cls, stack: Path, work: Path, emulator: Emulator) -> Deployment:
@@ -173,12 +175,12 @@ class Deployment:
         with self._timed("targeted apply"):
             targets = [f"-target={target}" for target in IMAGE_TARGETS]
             self.terraform("plan", "-no-color", "-out=image.tfplan", *targets)
-            self.terraform("apply", "-no-color", "image.tfplan")
+            self._apply_json("targeted apply", "image.tfplan")
 
     def full_apply(self) -> None:
         with self._timed("full apply"):
             self.terraform("plan", "-no-color", "-out=all.tfplan")
-            self.terraform("apply", "-no-color", "all.tfplan")
+            self._apply_json("full apply", "all.tfplan")
 
     def replan(self) -> subprocess.CompletedProcess[str]:
         """``plan -detailed-exitcode``: exit 0 for no changes, 2 for changes."""
@@ -187,7 +189,19 @@ class Deployment:
 
     def destroy(self) -> None:
         with self._timed("destroy"):
-            self.terraform("destroy", "-no-color", "-auto-approve")
+            self._apply_json("destroy", "-destroy", "-auto-approve")
+
+    def _apply_json(self, step: str, *args: str) -> None:
+        """``terraform apply -json ARGS``: each resource's seconds into ``resource_seconds``;
+        a failure raises with Terraform's error diagnostics as text."""
+        result = self.terraform("apply", "-json", *args, ok_codes=(0, 1))
+        seconds, errors = apply_events(result.stdout)
+        self.resource_seconds[step] = seconds
+        if result.returncode != 0:
+            raise TerraformError(
+                f"terraform apply {' '.join(args)} exited {result.returncode} in {self.work}:\n"
+                + "\n".join(errors or [result.stderr[-3000:]])
+            )
 
     def state_list(self) -> list[str]:
         result = run(
@@ -231,6 +245,25 @@ class Deployment:
         containers = json.loads(definition["container_definitions"])
         (producer,) = (c for c in containers if c["name"] == "producer")
         return {item["name"]: item["value"] for item in producer.get("environment", [])}
+
+
+def apply_events(stdout: str) -> tuple[dict[str, float], list[str]]:
+    """From ``terraform apply -json``'s lines: seconds per resource address, and the error
+    diagnostics (summary and detail)."""
+    seconds: dict[str, float] = {}
+    errors: list[str] = []
+    for line in stdout.splitlines():
+        try:
+            event = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if event.get("type") in ("apply_complete", "apply_errored"):
+            hook = event["hook"]
+            seconds[hook["resource"]["addr"]] = float(hook.get("elapsed_seconds", 0))
+        elif event.get("type") == "diagnostic" and event["diagnostic"]["severity"] == "error":
+            diagnostic = event["diagnostic"]
+            errors.append(f"{diagnostic['summary']}: {diagnostic.get('detail', '')}".strip())
+    return seconds, errors
 
 
 def remaining_resources(emulator: Emulator) -> dict[str, list[str]]:

@@ -22,7 +22,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 # synth ([ERROR] in the cdktf CLI's log); the call is jsii's, not ours.
 export NODE_OPTIONS := $(strip $(NODE_OPTIONS) --disable-warning=DEP0044)
 
-.PHONY: help lock install plugin-cache pytest-e2e pytest-rest test-serial synth plan deploy destroy output node-lts test test-fast lint typecheck pytest stacks scan validate e2e image docs bench-synth bench-ci bench-producer local clean
+.PHONY: help lock install plugin-cache pytest-e2e pytest-rest test-serial synth plan deploy destroy output node-lts test test-fast lint typecheck pytest stacks scan validate e2e image docs bench-synth bench-ci bench-producer cdktn-check local clean
 
 help:
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -62,6 +62,17 @@ $(SCAN_VENV)/.installed-$(SCAN_ID):
 	@echo ">> creating $(SCAN_VENV) with the checkov scanner from requirements-scan.lock"
 	@$(PYTHON) -m venv $(SCAN_VENV)
 	@$(SCAN_VENV)/bin/python $(PIP_LOCKED) requirements-scan.lock
+	@touch $@
+
+CDKTN_VENV := .venv-cdktn
+CDKTN_ID := $(shell cat requirements-cdktn.lock | sha256sum | cut -c1-12)
+
+# CDK Terrain (cdktn), cdktf's continuation, in a venv of its own (it takes constructs < 10.8).
+$(CDKTN_VENV)/.installed-$(CDKTN_ID):
+	@rm -rf $(CDKTN_VENV)
+	@echo ">> creating $(CDKTN_VENV) with CDK Terrain (cdktn) from requirements-cdktn.lock (about a minute)"
+	@$(PYTHON) -m venv $(CDKTN_VENV)
+	@$(CDKTN_VENV)/bin/python $(PIP_LOCKED) requirements-cdktn.lock
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -180,7 +191,10 @@ test: install ## everything CI runs (three jobs at a time; see test-serial)
 
 test-serial: lint typecheck pytest stacks scan validate node-lts ## what make test runs, one step after another
 
-e2e: $(VENV)/.dev-installed node_modules/.installed plugin-cache ## README's deployment in every mode against a local AWS emulator, then the image
+cdktn-check: $(VENV)/.app-installed $(CDKTN_VENV)/.installed-$(CDKTN_ID) ## the app on CDK Terrain (cdktn): the same Terraform JSON as on cdktf, but for listed differences
+	$(PY) scripts/cdktn_check.py
+
+e2e: cdktn-check $(VENV)/.dev-installed node_modules/.installed plugin-cache ## README's deployment in every mode against a local AWS emulator, then the image
 	$(PY) scripts/e2e.py
 	$(PY) -m pytest -m image tests/test_image_build.py
 

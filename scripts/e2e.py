@@ -22,11 +22,19 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import report  # noqa: E402
+from scripts.cdktn_check import (  # noqa: E402
+    CDKTN_PYTHON,
+    ListedDifference,
+    compare_stack,
+    listed_differences,
+    synthesize_cdktn,
+)
 from scripts.terraform_cli import find_provider_mirror, find_terraform, run, terraform_env  # noqa: E402
 from tests.e2e.emulator import Emulator, free_port  # noqa: E402
 from tests.e2e.workflow import (  # noqa: E402
@@ -50,11 +58,23 @@ def check(condition: bool, message: str) -> None:
         raise AssertionError(message)
 
 
-def run_mode(mode: Mode, base: Path) -> tuple[dict[str, float], int]:
-    """The Terraform workflow of one mode; (step timings, resources applied)."""
+def run_mode(
+    mode: Mode, base: Path, cdktn_python: Path | None = None
+) -> tuple[dict[str, float], int]:
+    """The Terraform workflow of one mode; (step timings, resources applied). With
+    ``cdktn_python``, cdktn's JSON of the same vars is planned against the applied state too."""
     started = time.monotonic()
     stack = synthesize_mode(mode, base)
     synth_seconds = time.monotonic() - started
+    cdktn: dict[str, float] = {}
+    cdktn_stack = None
+    if cdktn_python is not None:
+        # Right after cdktf's synth, from the same vars file (and sources, as near as can be).
+        started = time.monotonic()
+        # workflow.synthesize wrote the mode's vars file there.
+        vars_file = base / f"{mode.name}.tfvars.json"
+        cdktn_stack = synthesize_cdktn_mode(mode, vars_file, stack, base / "cdktn", cdktn_python)
+        cdktn["cdktn synth"] = time.monotonic() - started
     with Emulator(free_port(), mode.region, base / "emulator.log", mode.outpost) as emulator:
         emulator.wait_ready()
         deployment = Deployment.from_stack(stack, base / "work", emulator)
@@ -79,6 +99,10 @@ def run_mode(mode: Mode, base: Path) -> tuple[dict[str, float], int]:
             replan.returncode == 0,
             f"{mode.name}: the re-plan after apply has changes:\n{replan.stdout[-6000:]}",
         )
+        if cdktn_stack is not None:
+            started = time.monotonic()
+            plan_cdktn(mode, deployment, cdktn_stack, base)
+            cdktn["cdktn plan"] = time.monotonic() - started
         started = time.monotonic()
         producer_round_trip(deployment, base)
         producer_seconds = time.monotonic() - started
@@ -86,8 +110,94 @@ def run_mode(mode: Mode, base: Path) -> tuple[dict[str, float], int]:
         check(deployment.state_list() == [], f"{mode.name}: state not empty after destroy")
         left = {kind: found for kind, found in remaining_resources(emulator).items() if found}
         check(not left, f"{mode.name}: left in the emulator after destroy: {left}")
-        timings = {"synth": synth_seconds, **deployment.timings, "producer": producer_seconds}
+        timings = {
+            "synth": synth_seconds,
+            **deployment.timings,
+            "producer": producer_seconds,
+            **cdktn,
+        }
         return timings, len(applied)
+
+
+def synthesize_cdktn_mode(
+    mode: Mode, vars_file: Path, stack: Path, folder: Path, python: Path
+) -> Path:
+    """cdktn's stack of ``vars_file``, checked against cdktf's (``stack``) as ``make
+    cdktn-check`` checks it."""
+    log(f"synthesizing {mode.name} with cdktn ({python})")
+    cdktn_stack = synthesize_cdktn(vars_file, folder, python)
+    # The provenance records the vars file's path from the app's folder: here one outside the
+    # checkout for cdktf, and vars/ of its copy of the app for cdktn. Terraform skips "//".
+    provenance = ListedDifference(
+        '$["//"].provenance.vars_file',
+        Path(os.path.relpath(vars_file, ROOT)).as_posix(),
+        f"vars/{vars_file.name}",
+        "the vars file's path, from two folders",
+    )
+    result = compare_stack(mode.name, stack, cdktn_stack, [*listed_differences(), provenance])
+    check(
+        not result.unexplained,
+        f"{mode.name}: cdktn's JSON differs from cdktf's:\n"
+        + "\n".join(d.describe() for d in result.unexplained),
+    )
+    return cdktn_stack
+
+
+#: What cdktn's stack folder as it is changes: its source archive's bytes differ from cdktf's
+#: (the entries' dates; the files are the same), so the object holding it is uploaded again.
+CDKTN_OWN_ARCHIVE_CHANGES = {
+    "aws_s3_object.ecs-docker-codebuild_source_object": (["update"], ["source_hash"])
+}
+
+
+def planned_changes(plan: dict[str, Any]) -> dict[str, tuple[list[str], list[str]]]:
+    """``terraform show -json`` of a plan: each changed resource's actions and the attributes
+    whose planned value is known and differs."""
+    found = {}
+    for resource in plan.get("resource_changes", []):
+        change = resource["change"]
+        if change["actions"] == ["no-op"]:
+            continue
+        before, after = change.get("before") or {}, change.get("after") or {}
+        unknown = change.get("after_unknown") or {}
+        attributes = sorted(
+            key
+            for key in before.keys() | after.keys()
+            if before.get(key) != after.get(key) and not unknown.get(key)
+        )
+        found[resource["address"]] = (change["actions"], attributes)
+    return found
+
+
+def plan_cdktn(mode: Mode, applied: Deployment, cdktn_stack: Path, base: Path) -> None:
+    """``terraform plan -detailed-exitcode`` of cdktn's JSON against the state that cdktf's JSON
+    of the same vars applied: 0, no change. Then cdktn's stack folder as it is (with its own
+    source archive): only the source object's upload changes."""
+    state = f"-backend-config=path={applied.work / 'terraform.tfstate'}"
+    log(f"{mode.name}: cdktn's JSON, with the applied assets, against the applied state")
+    same = Deployment(base / "work-cdktn", applied.emulator)
+    same.work.mkdir()
+    shutil.copy2(cdktn_stack / "cdk.tf.json", same.work / "cdk.tf.json")
+    shutil.copytree(applied.work / "assets", same.work / "assets")
+    same.terraform("init", "-no-color", state)
+    plan = same.terraform("plan", "-no-color", "-detailed-exitcode", ok_codes=(0, 2))
+    check(
+        plan.returncode == 0,
+        f"{mode.name}: cdktn's JSON plans changes against cdktf's state:\n{plan.stdout[-6000:]}",
+    )
+    log(f"{mode.name}: cdktn's stack folder as it is (its own source archive)")
+    own = Deployment.from_stack(cdktn_stack, base / "work-cdktn-own", applied.emulator)
+    own.terraform("init", "-no-color", state)
+    own.terraform("plan", "-no-color", "-detailed-exitcode", "-out=cdktn.tfplan", ok_codes=(0, 2))
+    shown = run(
+        ["show", "-json", "cdktn.tfplan"], own.work, own.env, quiet=True, timeout=COMMAND_TIMEOUT
+    )
+    changes = planned_changes(json.loads(shown.stdout))
+    check(
+        changes == CDKTN_OWN_ARCHIVE_CHANGES,
+        f"{mode.name}: cdktn's own stack folder plans {changes}, "
+        f"not only {CDKTN_OWN_ARCHIVE_CHANGES}",
+    )
 
 
 def copy_project(target: Path) -> Path:
@@ -205,6 +315,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--modes", nargs="+", choices=sorted(modes()), default=list(modes()))
     parser.add_argument("--no-cdktf", action="store_true", help="skip cdktf deploy/destroy")
+    parser.add_argument(
+        "--no-cdktn", action="store_true", help="skip the plan of cdktn's JSON (Outpost mode)"
+    )
+    parser.add_argument(
+        "--cdktn-python", type=Path, default=CDKTN_PYTHON, help="the Python that has cdktn"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the working folders")
     args = parser.parse_args(argv)
     if find_terraform() is None:
@@ -216,9 +332,17 @@ def main(argv: list[str] | None = None) -> int:
             "TF_PROVIDER_MIRROR (terraform providers mirror DIR makes one)"
         )
         return 2
-    complete = sorted(args.modes) == sorted(modes()) and not args.no_cdktf
+    if not args.no_cdktn and not args.cdktn_python.exists():
+        print(
+            f"error: {args.cdktn_python} is missing: make cdktn-check installs .venv-cdktn, "
+            "or run with --no-cdktn"
+        )
+        return 2
+    complete = sorted(args.modes) == sorted(modes()) and not (args.no_cdktf or args.no_cdktn)
     circumstances = report.start(
-        "e2e", "every mode, then cdktf deploy and destroy of Outpost mode, against moto server"
+        "e2e",
+        "every mode, the plan of cdktn's JSON against Outpost mode's state, then cdktf deploy "
+        "and destroy of Outpost mode, against moto server",
     )
     base = Path(tempfile.mkdtemp(prefix="e2e-"))
     rows: dict[str, dict[str, float]] = {}
@@ -227,7 +351,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for name in args.modes:
             log(f"mode {name}")
-            rows[name], counts[name] = run_mode(modes()[name], base / name)
+            cdktn_python = None if args.no_cdktn or name != "outpost" else args.cdktn_python
+            rows[name], counts[name] = run_mode(modes()[name], base / name, cdktn_python)
         cdktf = {} if args.no_cdktf else run_cdktf(modes()["outpost"], base / "cdktf")
     finally:
         if args.keep:
@@ -235,7 +360,13 @@ def main(argv: list[str] | None = None) -> int:
         else:
             shutil.rmtree(base, ignore_errors=True)
     timings = table(rows, counts)
-    notes = [f"{step} (outpost): {seconds:.0f} s" for step, seconds in cdktf.items()]
+    cdktn = {step: s for steps in rows.values() for step, s in steps.items() if "cdktn" in step}
+    notes = [f"{step} (outpost): {seconds:.0f} s" for step, seconds in {**cdktn, **cdktf}.items()]
+    if cdktn:
+        notes.append(
+            "cdktn's JSON planned no change against the state cdktf's JSON applied (its own "
+            "source archive: only the source object's source_hash)"
+        )
     notes.append(f"the whole run: {time.monotonic() - started:.0f} s")
     print(timings.markdown())
     print("\n".join(notes))

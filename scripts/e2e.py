@@ -52,17 +52,22 @@ from tests.e2e.workflow import (  # noqa: E402
 )
 from tests.e2e.workflow import synthesize as synthesize_mode  # noqa: E402
 
+#: How many of a mode's slowest resources (create or destroy) the run reports.
+SLOWEST_RESOURCES = 4
+#: What a run is made of, each a process of its own, run side by side: the modes, and the
+#: README's make deploy, output and destroy of Outpost mode.
+CDKTF_UNIT = "cdktf"
+
 
 def check(condition: bool, message: str) -> None:
     if not condition:
         raise AssertionError(message)
 
 
-def run_mode(
-    mode: Mode, base: Path, cdktn_python: Path | None = None
-) -> tuple[dict[str, float], int]:
-    """The Terraform workflow of one mode; (step timings, resources applied). With
-    ``cdktn_python``, cdktn's JSON of the same vars is planned against the applied state too."""
+def run_mode(mode: Mode, base: Path, cdktn_python: Path | None = None) -> dict[str, Any]:
+    """The Terraform workflow of one mode: its step timings, the resources applied and the
+    slowest resources of each apply. With ``cdktn_python``, cdktn's JSON of the same vars is
+    planned against the applied state too."""
     started = time.monotonic()
     stack = synthesize_mode(mode, base)
     synth_seconds = time.monotonic() - started
@@ -116,7 +121,15 @@ def run_mode(
             "producer": producer_seconds,
             **cdktn,
         }
-        return timings, len(applied)
+        slowest = sorted(
+            (
+                (address, seconds, step)
+                for step, resources in deployment.resource_seconds.items()
+                for address, seconds in resources.items()
+            ),
+            key=lambda row: -row[1],
+        )[:SLOWEST_RESOURCES]
+        return {"timings": timings, "resources": len(applied), "slowest": slowest}
 
 
 def synthesize_cdktn_mode(
@@ -311,6 +324,65 @@ def table(rows: dict[str, dict[str, float]], counts: dict[str, int]) -> report.T
     return report.Table(["mode", *steps, "resources"], cells)
 
 
+def run_unit(name: str, base: Path, cdktn_python: Path | None) -> dict[str, Any]:
+    """One unit of the run (a mode, or cdktf deploy and destroy), in ``base``."""
+    if name == CDKTF_UNIT:
+        return {"timings": run_cdktf(modes()["outpost"], base)}
+    return run_mode(modes()[name], base, cdktn_python if name == "outpost" else None)
+
+
+def run_units(units: list[str], base: Path, argv: list[str], jobs: int) -> dict[str, Any]:
+    """Each unit in a process of its own, ``jobs`` at a time; each one's log is shown as it
+    ends (the emulator and Terraform mostly wait, so the units overlap well on 2 cores)."""
+    results: dict[str, Any] = {}
+    pending = list(units)
+    running: dict[str, tuple[subprocess.Popen[bytes], float, Path]] = {}
+    failed: list[str] = []
+    try:
+        while pending or running:
+            while pending and len(running) < jobs:
+                unit = pending.pop(0)
+                folder = base / unit
+                folder.mkdir(parents=True)
+                command = [sys.executable, __file__, *argv, "--unit", unit, "--base", str(folder)]
+                with (folder / "unit.log").open("wb") as output:
+                    process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+                running[unit] = (process, time.monotonic(), folder)
+                log(f"{unit}: started")
+            time.sleep(1)
+            for unit, (process, started, folder) in list(running.items()):
+                if process.poll() is None:
+                    continue
+                del running[unit]
+                print((folder / "unit.log").read_text(errors="replace"), end="", flush=True)
+                elapsed = time.monotonic() - started
+                if process.returncode == 0:
+                    results[unit] = json.loads((folder / "result.json").read_text())
+                    log(f"{unit}: passed in {elapsed:.0f} s; running: {', '.join(running) or '-'}")
+                else:
+                    failed.append(unit)
+                    log(f"{unit}: FAILED (exit {process.returncode}) in {elapsed:.0f} s")
+    finally:
+        for process, _, _ in running.values():  # interrupted: stop what still runs
+            process.kill()
+    if failed:
+        raise SystemExit(f"error: make e2e failed in {', '.join(failed)}")
+    return results
+
+
+def slowest_table(results: dict[str, Any]) -> report.Table:
+    rows = [
+        [mode, address, step, f"{seconds:.0f} s"]
+        for mode, result in results.items()
+        for address, seconds, step in result.get("slowest", [])
+    ]
+    return report.Table(
+        ["mode", "resource", "step", "seconds"],
+        rows,
+        title="The slowest resources (terraform apply -json): the AWS provider's own waiters",
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--modes", nargs="+", choices=sorted(modes()), default=list(modes()))
@@ -321,8 +393,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--cdktn-python", type=Path, default=CDKTN_PYTHON, help="the Python that has cdktn"
     )
+    parser.add_argument(
+        "--jobs", type=int, default=4, help="units (modes, cdktf) run at once (default 4: all)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the working folders")
+    parser.add_argument("--unit", help=argparse.SUPPRESS)
+    parser.add_argument("--base", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.unit:
+        cdktn_python = None if args.no_cdktn else args.cdktn_python
+        result = run_unit(args.unit, args.base, cdktn_python)
+        (args.base / "result.json").write_text(json.dumps(result))
+        return 0
     if find_terraform() is None:
         print("error: terraform is not on the PATH (install Terraform 1.5 or later)")
         return 2
@@ -338,28 +420,31 @@ def main(argv: list[str] | None = None) -> int:
             "or run with --no-cdktn"
         )
         return 2
+    if args.jobs < 1:
+        print("error: --jobs must be 1 or more")
+        return 2
     complete = sorted(args.modes) == sorted(modes()) and not (args.no_cdktf or args.no_cdktn)
     circumstances = report.start(
         "e2e",
-        "every mode, the plan of cdktn's JSON against Outpost mode's state, then cdktf deploy "
-        "and destroy of Outpost mode, against moto server",
+        f"every mode and cdktf deploy and destroy of Outpost mode, {args.jobs} at a time, the "
+        "plan of cdktn's JSON against Outpost mode's state, against moto server",
     )
+    units = [*args.modes, *([] if args.no_cdktf else [CDKTF_UNIT])]
+    passed = [f"--cdktn-python={args.cdktn_python}", *(["--no-cdktn"] if args.no_cdktn else [])]
     base = Path(tempfile.mkdtemp(prefix="e2e-"))
-    rows: dict[str, dict[str, float]] = {}
-    counts: dict[str, int] = {}
     started = time.monotonic()
     try:
-        for name in args.modes:
-            log(f"mode {name}")
-            cdktn_python = None if args.no_cdktn or name != "outpost" else args.cdktn_python
-            rows[name], counts[name] = run_mode(modes()[name], base / name, cdktn_python)
-        cdktf = {} if args.no_cdktf else run_cdktf(modes()["outpost"], base / "cdktf")
+        results = run_units(units, base, passed, args.jobs)
     finally:
         if args.keep:
             print(f"working folders kept in {base}")
         else:
             shutil.rmtree(base, ignore_errors=True)
+    rows = {name: results[name]["timings"] for name in args.modes}
+    counts = {name: results[name]["resources"] for name in args.modes}
     timings = table(rows, counts)
+    slowest = slowest_table({name: results[name] for name in args.modes})
+    cdktf = results.get(CDKTF_UNIT, {}).get("timings", {})
     cdktn = {step: s for steps in rows.values() for step, s in steps.items() if "cdktn" in step}
     notes = [f"{step} (outpost): {seconds:.0f} s" for step, seconds in {**cdktn, **cdktf}.items()]
     if cdktn:
@@ -367,12 +452,18 @@ def main(argv: list[str] | None = None) -> int:
             "cdktn's JSON planned no change against the state cdktf's JSON applied (its own "
             "source archive: only the source object's source_hash)"
         )
-    notes.append(f"the whole run: {time.monotonic() - started:.0f} s")
+    serial = sum(sum(result["timings"].values()) for result in results.values())
+    notes.append(
+        f"the whole run: {time.monotonic() - started:.0f} s, {len(units)} units at most "
+        f"{args.jobs} at a time (their steps one after another: {serial:.0f} s)"
+    )
     print(timings.markdown())
+    print(slowest.markdown())
     print("\n".join(notes))
     if complete:
         # Only a run of everything stands for the table in docs/benchmarks.md.
-        print(f"recorded in {report.record(circumstances, [timings], notes).relative_to(ROOT)}")
+        path = report.record(circumstances, [timings, slowest], notes)
+        print(f"recorded in {path.relative_to(ROOT)}")
     return 0
 
 

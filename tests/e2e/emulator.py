@@ -50,6 +50,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 from .outposts import Outpost, OutpostsResponder
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -303,30 +305,51 @@ class Emulator:
     def __init__(
         self, port: int, region: str, log: Path, outpost: tuple[str, str] | None = None
     ) -> None:
-        self.port = port
         self.region = region
-        self.endpoint = f"http://127.0.0.1:{port}"
         self.log = log
+        self.outpost = outpost
+        self._start(port)
+
+    def _start(self, port: int) -> None:
+        self.port = port
+        self.endpoint = f"http://127.0.0.1:{port}"
         command = [sys.executable, "-m", "tests.e2e.emulator", "--port", str(port)]
-        if outpost is not None:
-            command += ["--outpost-arn", outpost[0], "--local-gateway-id", outpost[1]]
+        if self.outpost is not None:
+            command += ["--outpost-arn", self.outpost[0], "--local-gateway-id", self.outpost[1]]
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        with log.open("wb") as out:
+        with self.log.open("wb") as out:
             self.process = subprocess.Popen(
                 command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
             )
+
+    def _listening(self) -> bool:
+        """Whether this emulator's own process listens on its port: with emulators started
+        side by side, another one may have taken the port first and answer on it."""
+        try:
+            connections = psutil.Process(self.process.pid).net_connections(kind="tcp")
+        except psutil.Error:
+            return False
+        return any(
+            c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == self.port
+            for c in connections
+        )
 
     def wait_ready(self, timeout: float = 60) -> Emulator:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"the emulator exited:\n{self.log.read_text()[-3000:]}")
+                output = self.log.read_text(errors="replace")
+                if "Address already in use" in output:
+                    self._start(free_port())  # taken between free_port() and the bind
+                    continue
+                raise RuntimeError(f"the emulator exited:\n{output[-3000:]}")
             try:
                 with urllib.request.urlopen(f"{self.endpoint}/moto-api/", timeout=2) as answer:
-                    if answer.status == 200:
+                    if answer.status == 200 and self._listening():
                         return self
             except (urllib.error.URLError, OSError):
-                time.sleep(0.2)
+                pass
+            time.sleep(0.2)
         self.stop()
         raise RuntimeError(f"the emulator did not answer within {timeout} s")
 

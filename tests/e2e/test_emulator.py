@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -265,3 +266,18 @@ def test_other_requests_reach_moto_unchanged(emulator: Emulator) -> None:
     assert ec2.describe_vpcs(VpcIds=[vpc["VpcId"]])["Vpcs"][0]["Tags"] == [
         {"Key": "k", "Value": '"v"'}
     ]
+
+
+def test_an_emulator_whose_port_was_taken_answers_on_another(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """Emulators started side by side (make e2e's modes) may draw the same free port: the
+    later one must not take the earlier one's server for its own."""
+    with Emulator(emulator.port, REGION, tmp_path / "second.log") as second:
+        second.wait_ready()
+        assert second.port != emulator.port
+        emulator.client("s3").create_bucket(
+            Bucket="only-in-the-first",
+            CreateBucketConfiguration={"LocationConstraint": REGION},
+        )
+        assert second.client("s3").list_buckets()["Buckets"] == []

@@ -137,10 +137,14 @@ pytest: $(VENV)/.dev-installed $(SCAN_VENV)/.installed-$(SCAN_ID) node_modules/.
 # The Outpost-mode deployment applied to the emulator: minutes, most of them spent in the AWS
 # provider's own waiters (docs/benchmarks.md), so it runs beside the rest in make test.
 pytest-e2e: $(VENV)/.dev-installed node_modules/.installed plugin-cache
-	$(PY) -m pytest -m "e2e and not image" -p no:cacheprovider $(PYTEST_ARGS)
+	$(PY) -m pytest tests/e2e -m "e2e and not image" -p no:cacheprovider --junitxml=$(REPORTS)/$@.xml $(PYTEST_ARGS)
 
 pytest-rest: $(VENV)/.dev-installed $(SCAN_VENV)/.installed-$(SCAN_ID) node_modules/.installed plugin-cache
-	$(PY) -m pytest -m "not image and not e2e" $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not image and not e2e" --junitxml=$(REPORTS)/$@.xml $(PYTEST_ARGS)
+
+# Where the pytest lanes write their JUnit reports (make test sums them up; make bench-ci reads
+# the slowest tests there).
+REPORTS := cdktf.out/test-reports
 
 # Terraform does not promise that parallel inits may install into one plugin cache: the
 # provider goes in once, before the lanes start, and each init then only links it.
@@ -187,7 +191,9 @@ TEST_STEPS := pytest-e2e pytest-rest lint typecheck stacks scan validate node-lt
 
 test: install ## everything CI runs (three jobs at a time; see test-serial)
 	@echo ">> make test: $(TEST_STEPS), three at a time (each one's output shown when it ends)"
+	@rm -rf $(REPORTS)
 	@$(MAKE) --no-print-directory -j3 --output-sync=target $(TEST_STEPS)
+	@$(PY) scripts/test_summary.py $(REPORTS)/pytest-e2e.xml $(REPORTS)/pytest-rest.xml
 
 test-serial: lint typecheck pytest stacks scan validate node-lts ## what make test runs, one step after another
 

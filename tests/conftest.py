@@ -49,3 +49,15 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     assert result.returncode == 0, result.stderr
     assert "deprecat" not in (result.stdout + result.stderr).lower()
     return outdir, result.stdout
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """make test runs the e2e-marked tests from tests/e2e/ alone, beside the rest (which
+    leaves them out by marker): an e2e test elsewhere would run in neither lane."""
+    outside = [
+        item.nodeid
+        for item in items
+        if item.get_closest_marker("e2e") and not item.nodeid.startswith("tests/e2e/")
+    ]
+    if outside:
+        raise pytest.UsageError(f"e2e tests belong in tests/e2e/: {', '.join(outside)}")

@@ -40,40 +40,48 @@ def _copy_environment(tmp_path: Path, inputs: str, lock: str) -> tuple[Path, Pat
     return tmp_path / inputs, tmp_path / lock
 
 
-def test_a_pin_changed_in_an_input_is_found(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+PRODUCER = ("producer/requirements.txt", "producer/requirements.lock")
+
+
+@pytest.mark.parametrize(
+    ("environment", "old", "new", "expected"),
+    [
+        pytest.param(
+            PRODUCER,
+            "aiohttp==3.14.5",
+            "aiohttp==3.14.6",
+            "requirements.lock: aiohttp==3.14.5 does not satisfy aiohttp==3.14.6",
+            id="a pin changed",
+        ),
+        pytest.param(
+            PRODUCER,
+            "uvloop==0.23.0\n",
+            "",
+            "requirements.lock: uvloop is no longer in producer/requirements.txt",
+            id="a requirement removed",
+        ),
+        pytest.param(
+            ("requirements-scan.txt", "requirements-scan.lock"),
+            "checkov==",
+            "attrs>=99\ncheckov==",
+            "requirements-scan.lock: attrs==26.1.0 does not satisfy attrs>=99",
+            id="a requirement added",
+        ),
+    ],
+)
+def test_an_input_edited_without_make_lock_is_found(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    environment: tuple[str, str],
+    old: str,
+    new: str,
+    expected: str,
 ) -> None:
     monkeypatch.setattr("scripts.locks.ROOT", tmp_path)
-    inputs, lock = _copy_environment(
-        tmp_path, "producer/requirements.txt", "producer/requirements.lock"
-    )
-    inputs.write_text(inputs.read_text().replace("aiohttp==3.14.5", "aiohttp==3.14.6"))
-    assert disagreements(inputs, lock) == [
-        "requirements.lock: aiohttp==3.14.5 does not satisfy aiohttp==3.14.6"
-    ]
-
-
-def test_a_requirement_removed_from_an_input_is_found(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr("scripts.locks.ROOT", tmp_path)
-    inputs, lock = _copy_environment(
-        tmp_path, "producer/requirements.txt", "producer/requirements.lock"
-    )
-    inputs.write_text(inputs.read_text().replace("uvloop==0.23.0\n", ""))
-    assert disagreements(inputs, lock) == [
-        "requirements.lock: uvloop is no longer in producer/requirements.txt"
-    ]
-
-
-def test_a_requirement_added_to_an_input_is_found(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr("scripts.locks.ROOT", tmp_path)
-    inputs, lock = _copy_environment(tmp_path, "requirements-scan.txt", "requirements-scan.lock")
-    inputs.write_text(inputs.read_text() + "attrs>=99\n")
-    found = disagreements(inputs, lock)
-    assert len(found) == 1 and "does not satisfy attrs>=99" in found[0], found
+    inputs, lock = _copy_environment(tmp_path, *environment)
+    assert old in inputs.read_text()
+    inputs.write_text(inputs.read_text().replace(old, new))
+    assert disagreements(inputs, lock) == [expected]
 
 
 def test_a_shared_package_has_one_version_in_every_lock() -> None:

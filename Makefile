@@ -189,7 +189,8 @@ node-lts: $(VENV)/.app-installed node_modules/.installed $(NODE_LTS_DIR)/.instal
 # The same work one step after another: make test-serial.
 TEST_STEPS := pytest-e2e pytest-rest lint typecheck stacks scan validate node-lts
 
-test: install ## everything CI runs (three jobs at a time; see test-serial)
+test: ## everything CI runs (three jobs at a time; see test-serial)
+	@$(MAKE) --no-print-directory --silent -j3 install $(NODE_LTS_DIR)/.installed-$(NODE_LTS)
 	@echo ">> make test: $(TEST_STEPS), three at a time (each one's output shown when it ends)"
 	@rm -rf $(REPORTS)
 	@$(MAKE) --no-print-directory -j3 --output-sync=target $(TEST_STEPS)

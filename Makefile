@@ -57,23 +57,25 @@ $(VENV)/.dev-installed: $(VENV)/.app-installed
 
 SCAN_ID := $(shell cat requirements-scan.lock | sha256sum | cut -c1-12)
 
-$(SCAN_VENV)/.installed-$(SCAN_ID):
-	@rm -rf $(SCAN_VENV)
-	@echo ">> creating $(SCAN_VENV) with the checkov scanner from requirements-scan.lock"
-	@$(PYTHON) -m venv $(SCAN_VENV)
-	@$(SCAN_VENV)/bin/python $(PIP_LOCKED) requirements-scan.lock
+# A venv of its own for one lock, made anew whenever the lock changes (its stamp is named by
+# the lock's digest): $(1) the venv, $(2) the lock, $(3) what it holds.
+define locked_venv
+	@rm -rf $(1)
+	@echo ">> creating $(1) with $(3) from $(2)"
+	@$(PYTHON) -m venv $(1)
+	@$(1)/bin/python $(PIP_LOCKED) $(2)
 	@touch $@
+endef
+
+$(SCAN_VENV)/.installed-$(SCAN_ID):
+	$(call locked_venv,$(SCAN_VENV),requirements-scan.lock,the checkov scanner)
 
 CDKTN_VENV := .venv-cdktn
 CDKTN_ID := $(shell cat requirements-cdktn.lock | sha256sum | cut -c1-12)
 
 # CDK Terrain (cdktn), cdktf's continuation, in a venv of its own (it takes constructs < 10.8).
 $(CDKTN_VENV)/.installed-$(CDKTN_ID):
-	@rm -rf $(CDKTN_VENV)
-	@echo ">> creating $(CDKTN_VENV) with CDK Terrain (cdktn) from requirements-cdktn.lock (about a minute)"
-	@$(PYTHON) -m venv $(CDKTN_VENV)
-	@$(CDKTN_VENV)/bin/python $(PIP_LOCKED) requirements-cdktn.lock
-	@touch $@
+	$(call locked_venv,$(CDKTN_VENV),requirements-cdktn.lock,CDK Terrain (cdktn; about a minute))
 
 node_modules/.installed: package.json package-lock.json
 	@echo ">> installing the cdktf CLI from package-lock.json"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, NamedTuple
 
+from modules.alarm_names import alarm_name, deployment_alarm_keys
 from modules.alb_ecs_object_variables import EcsService, PortListener, TargetGroup, TaskDefinition
 from modules.alb_ecs_variables import AlbEcsConfig
 from modules.docker_ecr_codebuild_variables import DockerEcrCodebuildConfig
@@ -130,6 +131,15 @@ def image_config(v: RootVariables) -> DockerEcrCodebuildConfig:
     )
 
 
+# The one listener of the root deployment (the sample's key).
+LISTENER = "port-1"
+
+
+def deployment_alarm_names(v: RootVariables) -> list[str]:
+    """The alarms of ``observability`` that fail a deployment (``ecs_deployment_alarms``)."""
+    return [alarm_name(v.name_prefix, key) for key in deployment_alarm_keys([LISTENER])]
+
+
 def alb_ecs_config(v: RootVariables, outputs: ConstructOutputs) -> AlbEcsConfig:
     """``producer-outposts-ecs-alb``. Outpost: the ALB and the tasks in the first Outposts
     subnet (as the sample). Region: the ALB in the public subnets, the tasks in the private
@@ -137,9 +147,13 @@ def alb_ecs_config(v: RootVariables, outputs: ConstructOutputs) -> AlbEcsConfig:
     clients = []
     if v.outposts_arn:
         alb_subnets, task_subnets = outputs.outposts_subnet_ids[:1], []
+        # Interface endpoints live in the Region's subnets; the tasks reach them over the
+        # service link.
+        endpoint_subnets = outputs.private_subnet_ids[: v.number_AZ]
     else:
         alb_subnets = outputs.public_subnet_ids[: v.number_AZ]
         task_subnets = outputs.private_subnet_ids[: v.number_AZ]
+        endpoint_subnets = []
         if v.enable_test_client:
             # The test client reaches the internet-facing ALB from the NAT gateways' addresses.
             clients = [f"{ip}/32" for ip in outputs.nat_public_ips]
@@ -151,12 +165,13 @@ def alb_ecs_config(v: RootVariables, outputs: ConstructOutputs) -> AlbEcsConfig:
         alb_name="ALB-ECS",
         subnets=alb_subnets,
         ecs_subnets=task_subnets,
+        endpoint_subnets=endpoint_subnets,
         alb_enable_deletion_protection=v.alb_enable_deletion_protection,
         enable_alb_access_logging=True,
         logging_bucket_name=outputs.logging_bucket_name,
         alb_access_logs_prefix=v.alb_access_logs_prefix,
         port_listeners={
-            "port-1": PortListener(
+            LISTENER: PortListener(
                 port=80,
                 protocol="HTTP",
                 inbound_cidr_range=[v.vpc_main_cidr, *v.alb_inbound_cidr_range, *clients],
@@ -188,6 +203,14 @@ def alb_ecs_config(v: RootVariables, outputs: ConstructOutputs) -> AlbEcsConfig:
         ecs_autoscaling_max_capacity=v.ecs_autoscaling_max_capacity,
         ecs_autoscaling_cpu_target=v.ecs_autoscaling_cpu_target,
         ecs_autoscaling_requests_per_target=v.ecs_autoscaling_requests_per_target,
+        deployment_minimum_healthy_percent=v.ecs_deployment_minimum_healthy_percent,
+        deployment_maximum_percent=v.ecs_deployment_maximum_percent,
+        deployment_circuit_breaker_rollback=v.ecs_deployment_rollback,
+        deployment_alarm_names=deployment_alarm_names(v) if v.ecs_deployment_alarms else [],
+        health_check_grace_period_seconds=v.ecs_health_check_grace_period_seconds,
+        wait_for_steady_state=v.ecs_wait_for_steady_state,
+        enable_execute_command=v.ecs_enable_execute_command,
+        ecs_ami_id=v.ecs_ami_id,
         log_group_name="producer-log",
         log_retention_days=v.log_retention_days,
         log_group_kms_key_id=v.log_group_kms_key_id,

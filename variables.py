@@ -23,6 +23,7 @@ from modules.state import S3State
 from modules.test_client_variables import MAX_INSTANCES
 from modules.validation import (
     MODULE_CONFIG,
+    AmiId,
     BucketName,
     Cidr,
     FiniteLogRetentionDays,
@@ -142,6 +143,22 @@ class RootVariables:
     """Average CPU use (%) the task count tracks; 0 for no CPU policy."""
     ecs_autoscaling_requests_per_target: StrictInt = added(0, ge=0)
     """ALB requests per task and minute the task count tracks; 0 for none."""
+    ecs_deployment_minimum_healthy_percent: StrictInt = added(100, ge=0, le=100, sample="0")
+    """Share of the tasks kept serving through a deployment (docs/modules/alb-ecs.md)."""
+    ecs_deployment_maximum_percent: StrictInt = added(200, ge=100, le=400, sample="100")
+    """Tasks a deployment may run at once, in percent: above 100, new tasks start first."""
+    ecs_deployment_rollback: StrictBool = added(True, sample="no circuit breaker")
+    """A deployment that the circuit breaker (or an alarm) fails is rolled back."""
+    ecs_deployment_alarms: StrictBool = added(False, sample="none")
+    """The ALB's 5xx and unhealthy-target alarms fail (and roll back) a deployment."""
+    ecs_health_check_grace_period_seconds: StrictInt = added(60, ge=0, le=86400, sample="0")
+    """Seconds a new task's failing ALB health checks are ignored."""
+    ecs_wait_for_steady_state: StrictBool = added(False)
+    """cdktf deploy waits until the service's deployment is steady (or fails)."""
+    ecs_enable_execute_command: StrictBool = added(False)
+    """ECS Exec into the producer tasks (aws ecs execute-command)."""
+    ecs_ami_id: AmiId = added("", sample="ami-017a715104f93ea81")
+    """AMI of the ECS container instances; "" for the current ECS-optimized AL2023 AMI."""
     kinesis_stream_mode: Literal["PROVISIONED", "ON_DEMAND"] = added("PROVISIONED")
     """Capacity mode of the stream; ON_DEMAND manages the shards itself."""
     kinesis_shard_count: StrictInt = added(1, ge=1, le=10000, sample="1")
@@ -220,6 +237,12 @@ class RootVariables:
         """Outpost: EC2 tasks. Region: ALB and tasks each in two AZs, NAT in public subnets."""
         check_not_fargate_on_outpost("ecs_launch_type", self.ecs_launch_type, self.outposts_arn)
         if self.outposts_arn:
+            if not self.private_subnets_cidr_list:
+                raise ValueError(
+                    "private_subnets_cidr_list: empty, but on an Outpost the interface "
+                    "endpoints of ECS, ECR and CloudWatch Logs need a Regional subnet (AWS "
+                    "does not serve them in Outposts subnets)"
+                )
             return
         for field in ("outposts_subnets_cidr_list", "outposts_route_to_LGW_destination"):
             if getattr(self, field):

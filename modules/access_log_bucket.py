@@ -13,42 +13,17 @@ from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
 from constructs import Construct
 
 from modules.private_bucket import make_bucket_private, version_and_expire
+from modules.regions import ELB_LOG_DELIVERY_SERVICE, arn, elb_log_delivery_account
 
-# Accounts of Elastic Load Balancing that deliver ALB access logs in the Regions opened
-# before August 2022. Regions opened later deliver as the service principal below.
-ELB_LOG_DELIVERY_ACCOUNTS = {
-    "us-east-1": "127311923021",
-    "us-east-2": "033677994240",
-    "us-west-1": "027434742980",
-    "us-west-2": "797873946194",
-    "af-south-1": "098369216593",
-    "ap-east-1": "754344448648",
-    "ap-south-1": "718504428378",
-    "ap-northeast-1": "582318560864",
-    "ap-northeast-2": "600734575887",
-    "ap-northeast-3": "383597477331",
-    "ap-southeast-1": "114774131450",
-    "ap-southeast-2": "783225319266",
-    "ca-central-1": "985666609251",
-    "eu-central-1": "054676820928",
-    "eu-west-1": "156460612806",
-    "eu-west-2": "652711504416",
-    "eu-west-3": "009996457667",
-    "eu-south-1": "635631232127",
-    "eu-north-1": "897822967062",
-    "me-south-1": "076674570225",
-    "sa-east-1": "507241528517",
-}
-ELB_LOG_DELIVERY_SERVICE = "logdelivery.elasticloadbalancing.amazonaws.com"
 LOG_DELIVERY_SERVICES = ["delivery.logs.amazonaws.com", "logdelivery.elb.amazonaws.com"]
 
 
 def elb_log_delivery_principal(region: str) -> DataAwsIamPolicyDocumentStatementPrincipals:
     """Who writes ALB access logs in ``region``: its ELB account, else the service principal."""
-    account = ELB_LOG_DELIVERY_ACCOUNTS.get(region)
+    account = elb_log_delivery_account(region)
     if account:
         return DataAwsIamPolicyDocumentStatementPrincipals(
-            type="AWS", identifiers=[f"arn:aws:iam::{account}:root"]
+            type="AWS", identifiers=[arn(region, "iam", "root", account=account, in_region=False)]
         )
     return DataAwsIamPolicyDocumentStatementPrincipals(
         type="Service", identifiers=[ELB_LOG_DELIVERY_SERVICE]
@@ -103,8 +78,8 @@ class AccessLogBucket(Construct):
             expiration_days=expiration_days,
             noncurrent_version_expiration_days=noncurrent_version_expiration_days,
         )
-        arn = self.bucket.arn
-        log_objects = f"{arn}/{logs_prefix}/AWSLogs/{account_id}/*"
+        bucket_arn = self.bucket.arn
+        log_objects = f"{bucket_arn}/{logs_prefix}/AWSLogs/{account_id}/*"
         services = DataAwsIamPolicyDocumentStatementPrincipals(
             type="Service", identifiers=LOG_DELIVERY_SERVICES
         )
@@ -116,7 +91,7 @@ class AccessLogBucket(Construct):
                     sid="DenyInsecureTransport",
                     effect="Deny",
                     actions=["s3:*"],
-                    resources=[arn, f"{arn}/*"],
+                    resources=[bucket_arn, f"{bucket_arn}/*"],
                     principals=[
                         DataAwsIamPolicyDocumentStatementPrincipals(type="*", identifiers=["*"])
                     ],
@@ -148,11 +123,11 @@ class AccessLogBucket(Construct):
                 DataAwsIamPolicyDocumentStatement(
                     sid="LogDeliveryAclCheck",
                     actions=["s3:GetBucketAcl"],
-                    resources=[arn],
+                    resources=[bucket_arn],
                     principals=[services],
                 ),
             ],
         )
         self.policy = S3BucketPolicy(self, "policy", bucket=self.bucket.id, policy=document.json)
         self.bucket_name: str = self.policy.bucket
-        self.bucket_arn: str = arn
+        self.bucket_arn: str = bucket_arn

@@ -27,10 +27,10 @@ from cdktf_cdktf_provider_aws.data_aws_ec2_local_gateway_route_table import (
     DataAwsEc2LocalGatewayRouteTable,
 )
 from cdktf_cdktf_provider_aws.data_aws_outposts_outpost import DataAwsOutpostsOutpost
-from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup, SecurityGroupIngress
 from constructs import Construct
 
+from modules import regions
 from modules.alb_ecs_capacity import FARGATE_CAPACITY_PROVIDER, add_capacity, render_user_data
 from modules.alb_ecs_load_balancer import HTTPS_SSL_POLICY, LoadBalancer, SecurityGroups
 
@@ -167,7 +167,6 @@ class AlbEcs(Construct):
         parts = AlbEcsScope(self, config)
         region = provider_region(self)
         account = DataAwsCallerIdentity(self, "current")
-        partition = DataAwsPartition(self, "partition")
         coip_pool = self._outpost_lookups()
 
         security_groups = SecurityGroups(parts, coip_pool)
@@ -185,7 +184,7 @@ class AlbEcs(Construct):
 
         task = add_task_definition(
             parts,
-            AwsEnvironment(region, account.account_id, partition.partition),
+            AwsEnvironment(region, account.account_id, regions.partition(region)),
             capacity.spool_host_path,
         )
         self.ecs_task_definition_id = task.task_definition_arn
@@ -268,5 +267,5 @@ class AlbEcs(Construct):
             endpoints,
             vpc_id=config.vpc_id,
             security_group_id=endpoints_sg.id,
-            subnet_ids=config.task_subnets,
+            subnet_ids=config.interface_endpoint_subnets,
         )

@@ -12,15 +12,18 @@ import base64
 from pathlib import Path
 from string import Template
 
-from cdktf import TerraformResourceLifecycle
+from cdktf import TerraformResourceLifecycle, Token
 from cdktf_cdktf_provider_aws.autoscaling_group import (
     AutoscalingGroup,
+    AutoscalingGroupInstanceRefresh,
+    AutoscalingGroupInstanceRefreshPreferences,
     AutoscalingGroupMixedInstancesPolicy,
     AutoscalingGroupMixedInstancesPolicyLaunchTemplate,
     AutoscalingGroupMixedInstancesPolicyLaunchTemplateLaunchTemplateSpecification,
     AutoscalingGroupMixedInstancesPolicyLaunchTemplateOverride,
     AutoscalingGroupTag,
 )
+from cdktf_cdktf_provider_aws.data_aws_ssm_parameter import DataAwsSsmParameter
 from cdktf_cdktf_provider_aws.ecs_capacity_provider import (
     EcsCapacityProvider,
     EcsCapacityProviderAutoScalingGroupProvider,
@@ -34,7 +37,9 @@ from cdktf_cdktf_provider_aws.launch_template import (
     LaunchTemplateMetadataOptions,
 )
 
+from modules import regions
 from modules.alb_ecs_scope import AlbEcsScope
+from modules.provider import provider_region
 
 __all__ = [
     "CONTAINER_UID",
@@ -70,18 +75,25 @@ class _ScriptTemplate(Template):
 
 
 def render_user_data(
-    cluster_name: str, environment: str = "Outpost", spool_host_path: str = ""
+    cluster_name: str,
+    environment: str = "Outpost",
+    spool_host_path: str = "",
+    dns_suffix: str = "amazonaws.com",
 ) -> str:
     """The container instances' boot script for ``cluster_name`` (plain text, not base64);
     ``environment`` is the value of the instances' ``environment`` tag; ``spool_host_path``,
-    when set, is made a folder the container's user owns."""
+    when set, is made a folder the container's user owns; ``dns_suffix`` is that of the
+    Region's endpoints (``amazonaws.com.cn`` in China)."""
     spool = (
         f"install -d -m 0700 -o {CONTAINER_UID} -g {CONTAINER_UID} {spool_host_path}"
         if spool_host_path
         else "# (no disk spool)"
     )
     return _ScriptTemplate(USER_DATA_TEMPLATE.read_text()).substitute(
-        cluster_name=cluster_name, environment=environment, spool_setup=spool
+        cluster_name=cluster_name,
+        environment=environment,
+        spool_setup=spool,
+        dns_suffix=dns_suffix,
     )
 
 
@@ -132,9 +144,12 @@ class Ec2Capacity(Capacity):
         self.runs_container_agent = True
         self.spool_host_path = SPOOL_HOST_PATH
         if config.import_aws_launch_template:
-            launch_template_id = config.launch_template_id
+            launch_template_id, version = config.launch_template_id, "$Latest"
         else:
-            launch_template_id = self._launch_template(scope, security_group_id).id
+            template = self._launch_template(scope, security_group_id)
+            # The version number, not "$Latest": a new version then changes the group, and
+            # the change starts the instance refresh.
+            launch_template_id, version = template.id, Token.as_string(template.latest_version)
 
         asg_tags = {
             "Name": config.ecs_asg_name_prefix,
@@ -162,13 +177,13 @@ class Ec2Capacity(Capacity):
                 launch_template=AutoscalingGroupMixedInstancesPolicyLaunchTemplate(
                     launch_template_specification=(
                         AutoscalingGroupMixedInstancesPolicyLaunchTemplateLaunchTemplateSpecification(
-                            launch_template_id=launch_template_id, version="$Latest"
+                            launch_template_id=launch_template_id, version=version
                         )
                     ),
+                    # No weights: a capacity provider's group counts instances, one each.
                     override=[
                         AutoscalingGroupMixedInstancesPolicyLaunchTemplateOverride(
-                            instance_type=override.instance_type,
-                            weighted_capacity=str(override.weighted_capacity),
+                            instance_type=override.instance_type
                         )
                         for override in config.ecs_asg_override_config
                     ],
@@ -178,6 +193,7 @@ class Ec2Capacity(Capacity):
                 AutoscalingGroupTag(key=key, value=value, propagate_at_launch=True)
                 for key, value in asg_tags.items()
             ],
+            instance_refresh=_instance_refresh(config.ecs_instance_refresh_min_healthy_percentage),
             lifecycle=TerraformResourceLifecycle(
                 create_before_destroy=True, ignore_changes=["desired_capacity"]
             ),
@@ -214,12 +230,13 @@ class Ec2Capacity(Capacity):
             config.ecs_cluster_name,
             "Outpost" if config.outposts_arn else "Region",
             SPOOL_HOST_PATH if spool else "",
+            regions.dns_suffix(provider_region(scope.construct)),
         )
         return LaunchTemplate(
             scope.construct,
             "node",
             name_prefix=config.launch_template_name_prefix,
-            image_id=config.ecs_ami_id,
+            image_id=config.ecs_ami_id or _current_ecs_ami(scope),
             instance_type=config.ecs_instance_type,
             vpc_security_group_ids=[security_group_id],
             user_data=base64.b64encode(user_data.encode()).decode(),
@@ -235,6 +252,34 @@ class Ec2Capacity(Capacity):
             update_default_version=True,
             tags=config.tags,
         )
+
+
+def _current_ecs_ami(scope: AlbEcsScope) -> str:
+    """The AMI that ``ecs_ami_ssm_parameter`` names now: every plan reads it again, so a
+    newer AMI is a new launch template version, rolled out by the instance refresh."""
+    parameter = DataAwsSsmParameter(
+        scope.construct, "ecs_ami", name=scope.config.ecs_ami_ssm_parameter
+    )
+    # An AMI id is no secret; the sensitive ``value`` would hide it in every plan.
+    return parameter.insecure_value
+
+
+def _instance_refresh(min_healthy_percentage: int) -> AutoscalingGroupInstanceRefresh:
+    """A rolling replacement of the instances whenever the group's launch template changes.
+
+    New instances start before old ones stop (up to 100 points above the minimum, at most
+    200 %); instances that the capacity provider protects from scale-in because they run
+    tasks are replaced too, ECS draining them first (managed draining).
+    """
+    return AutoscalingGroupInstanceRefresh(
+        strategy="Rolling",
+        preferences=AutoscalingGroupInstanceRefreshPreferences(
+            min_healthy_percentage=min_healthy_percentage,
+            max_healthy_percentage=min(200, min_healthy_percentage + 100),
+            scale_in_protected_instances="Refresh",
+            skip_matching=True,
+        ),
+    )
 
 
 def _block_devices(scope: AlbEcsScope) -> list[LaunchTemplateBlockDeviceMappings]:

@@ -95,12 +95,22 @@ class EcsService:
 
 @dataclass(config=MODULE_CONFIG, kw_only=True)
 class AsgOverride:
-    """An instance type the Auto Scaling group may launch, with its weight."""
+    """An instance type the Auto Scaling group may launch."""
 
     instance_type: InstanceType
     """EC2 instance type (on an Outpost, one of the families it has)."""
-    weighted_capacity: int = Field(ge=1, le=999)
-    """Capacity units an instance of this type counts for."""
+    weighted_capacity: int | None = None
+    """Instance weight: none or 1 (a capacity provider's group takes no instance weights)."""
+
+    @field_validator("weighted_capacity")
+    @classmethod
+    def _no_weights(cls, value: int | None) -> int | None:
+        if value not in (None, 1):
+            raise ValueError(
+                f"{value!r}: an ECS capacity provider's Auto Scaling group can't have instance "
+                "weights (each instance counts as 1); remove weighted_capacity"
+            )
+        return value
 
 
 @dataclass(config=MODULE_CONFIG, kw_only=True)
@@ -160,9 +170,9 @@ def _default_ecs_service() -> EcsService:
 
 def _default_asg_overrides() -> list[AsgOverride]:
     return [
-        AsgOverride(instance_type="m5.2xlarge", weighted_capacity=70),
-        AsgOverride(instance_type="c5.2xlarge", weighted_capacity=20),
-        AsgOverride(instance_type="r5.2xlarge", weighted_capacity=10),
+        AsgOverride(instance_type="m5.2xlarge"),
+        AsgOverride(instance_type="c5.2xlarge"),
+        AsgOverride(instance_type="r5.2xlarge"),
     ]
 
 

@@ -18,9 +18,12 @@ from cdktf_cdktf_provider_aws.ecs_service import (
     EcsService as EcsServiceResource,
 )
 from cdktf_cdktf_provider_aws.ecs_service import (
+    EcsServiceAlarms,
     EcsServiceCapacityProviderStrategy,
+    EcsServiceDeploymentCircuitBreaker,
     EcsServiceLoadBalancer,
     EcsServiceNetworkConfiguration,
+    EcsServiceOrderedPlacementStrategy,
 )
 
 from modules.alb_ecs_load_balancer import LoadBalancer
@@ -89,8 +92,31 @@ class ClusterService:
                     capacity_provider=capacity_provider_name, weight=1
                 )
             ],
-            deployment_maximum_percent=100,
-            deployment_minimum_healthy_percent=0,
+            deployment_maximum_percent=config.deployment_maximum_percent,
+            deployment_minimum_healthy_percent=config.deployment_minimum_healthy_percent,
+            deployment_circuit_breaker=EcsServiceDeploymentCircuitBreaker(
+                enable=config.deployment_circuit_breaker,
+                rollback=config.deployment_circuit_breaker_rollback,
+            ),
+            alarms=(
+                EcsServiceAlarms(
+                    alarm_names=config.deployment_alarm_names,
+                    enable=True,
+                    rollback=config.deployment_circuit_breaker_rollback,
+                )
+                if config.deployment_alarm_names
+                else None
+            ),
+            health_check_grace_period_seconds=config.health_check_grace_period_seconds,
+            wait_for_steady_state=config.wait_for_steady_state,
+            enable_execute_command=config.enable_execute_command,
+            # One task a container instance before two on any: an instance lost takes the
+            # fewest tasks with it. Fargate places tasks itself and takes no strategy.
+            ordered_placement_strategy=(
+                [EcsServiceOrderedPlacementStrategy(type="spread", field="instanceId")]
+                if service.launch_type == "EC2"
+                else None
+            ),
             enable_ecs_managed_tags=True,
             network_configuration=EcsServiceNetworkConfiguration(
                 subnets=config.task_subnets,

@@ -23,11 +23,15 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 
 from modules.alb_ecs_scope import AlbEcsScope
+from modules.regions import dns_suffix
 from modules.rendering import json_document
 
 __all__ = ["AwsEnvironment", "TaskDefinitionOutputs", "add_task_definition", "producer_process"]
 
 SPOOL_CONTAINER_PATH = "/var/spool/producer"
+# Memory the awslogs driver holds log lines in while CloudWatch Logs is out of reach (Docker's
+# default is 1 MiB): about 100,000 of the producer's lines, minutes of a service-link outage.
+AWSLOGS_MAX_BUFFER_SIZE = "25m"
 SPOOL_VOLUME = "producer-spool"
 
 
@@ -85,7 +89,7 @@ def add_task_definition(
     service = config.ecs_service
     region = environment.region
     image = (
-        f"{environment.account_id}.dkr.ecr.{region}.amazonaws.com/"
+        f"{environment.account_id}.dkr.ecr.{region}.{dns_suffix(region)}/"
         f"{config.ecr_name}:{config.image_tag}"
     )
     container: dict[str, Any] = {
@@ -101,6 +105,10 @@ def add_task_definition(
                 "awslogs-group": log_group.name,
                 "awslogs-region": region,
                 "awslogs-stream-prefix": service.container_name,
+                # Non-blocking: with CloudWatch Logs out of reach (the service link down) the
+                # application must not stall on a full pipe; lines beyond the buffer are lost.
+                "mode": "non-blocking",
+                "max-buffer-size": AWSLOGS_MAX_BUFFER_SIZE,
             },
         },
         "environment": [
@@ -289,6 +297,21 @@ def _roles(
                         values=[config.metrics_namespace],
                     )
                 ],
+            )
+        )
+    if config.enable_execute_command:
+        statements.append(
+            # ECS Exec: the agent in the task opens Session Manager channels (no resource type).
+            DataAwsIamPolicyDocumentStatement(
+                sid="ExecuteCommand",
+                effect="Allow",
+                actions=[
+                    "ssmmessages:CreateControlChannel",
+                    "ssmmessages:CreateDataChannel",
+                    "ssmmessages:OpenControlChannel",
+                    "ssmmessages:OpenDataChannel",
+                ],
+                resources=["*"],
             )
         )
     task_policy = DataAwsIamPolicyDocument(

@@ -29,6 +29,7 @@ from modules.alb_ecs_object_variables import (
 )
 from modules.validation import (
     MODULE_CONFIG,
+    AmiId,
     EcrRepositoryName,
     ImageTag,
     InstanceType,
@@ -54,8 +55,10 @@ _STREAM_ARN = re.compile(
 _TASK_DEFINITION_ARN = re.compile(
     r"^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition/[A-Za-z0-9_-]{1,255}(?::\d+)?$"
 )
+# The current ECS-optimized Amazon Linux 2023 AMI (x86_64) of the Region.
+ECS_OPTIMIZED_AL2023 = "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id"
 _HEALTH_CHECK_MATCHER = re.compile(r"^\d{3}(?:-\d{3})?(?:,\d{3}(?:-\d{3})?)*$")
-_RESERVED_CAPACITY_PROVIDER_PREFIXES = ("aws", "ecs", "fargate")
+RESERVED_CAPACITY_PROVIDER_PREFIXES = ("aws", "ecs", "fargate")
 
 # Task sizes Fargate runs (Linux): CPU units -> (smallest, largest, step) memory in MiB; with
 # 256 units only 512, 1024 and 2048 MiB.
@@ -129,7 +132,9 @@ class AlbEcsConfig:
     subnets: list[SubnetId] = Field(min_length=1)
     """Subnets of the load balancer (one Outpost subnet), and of the rest unless ecs_subnets."""
     ecs_subnets: list[SubnetId] = added(default_factory=list)
-    """Subnets of the tasks, instances and endpoints; empty = ``subnets``."""
+    """Subnets of the tasks and instances; empty = ``subnets``."""
+    endpoint_subnets: list[SubnetId] = added(default_factory=list, sample="the tasks' subnets")
+    """Regional subnets of the interface endpoints (required on an Outpost); [] = the tasks'."""
     # -------------------- Load balancer -----------------------------------------------------
     custom_zone: bool = False
     """Give the load balancer a name in a Route 53 zone, with an ACM certificate for HTTPS."""
@@ -180,6 +185,23 @@ class AlbEcsConfig:
     """Average CPU use (%) the task count tracks; 0 for no CPU policy."""
     ecs_autoscaling_requests_per_target: int = added(0, ge=0)
     """ALB requests per task and minute the task count tracks; 0 for none."""
+    # -------------------- Deployments -------------------------------------------------------
+    deployment_minimum_healthy_percent: int = added(100, ge=0, le=100, sample="0")
+    """Share of the desired tasks kept running (and healthy) through a deployment."""
+    deployment_maximum_percent: int = added(200, ge=100, le=400, sample="100")
+    """Tasks a deployment may run, in percent of the desired count (above 100: new first)."""
+    deployment_circuit_breaker: bool = added(True, sample="none")
+    """Fail a deployment whose tasks keep failing to start or to pass health checks."""
+    deployment_circuit_breaker_rollback: bool = added(True, sample="none")
+    """Roll a failed deployment back to the last one that reached a steady state."""
+    deployment_alarm_names: list[str] = added(default_factory=list, sample="none")
+    """CloudWatch alarms whose ALARM state fails (and rolls back) a deployment; [] for none."""
+    health_check_grace_period_seconds: int = added(60, ge=0, le=2147483647, sample="0")
+    """Seconds ECS ignores a new task's failing load balancer health checks."""
+    wait_for_steady_state: bool = added(False)
+    """Terraform waits until the service's deployment reaches a steady state."""
+    enable_execute_command: bool = added(False)
+    """ECS Exec into the tasks (the task role may open Session Manager channels)."""
     # -------------------- Task definition, logs and image -----------------------------------
     import_aws_ecs_task_definition: bool = False
     """Run ``task_definition_arn`` instead of creating a task definition, log group and roles."""
@@ -196,10 +218,14 @@ class AlbEcsConfig:
     image_tag: ImageTag = added("latest")
     """Tag of the container image."""
     # -------------------- EC2 capacity (launch template, Auto Scaling group, capacity provider)
-    ecs_ami_id: Annotated[str, matching(r"^ami-[0-9a-f]{8,17}$", "an AMI id (ami-...)")] = (
-        "ami-017a715104f93ea81"
-    )
-    """ECS-optimized AMI of the container instances."""
+    ecs_ami_id: AmiId = added("", sample="ami-017a715104f93ea81")
+    """AMI of the container instances; "" for the one ``ecs_ami_ssm_parameter`` names."""
+    ecs_ami_ssm_parameter: Annotated[
+        str, matching(r"^/aws/service/ecs/optimized-ami/", "an ECS-optimized AMI parameter")
+    ] = added(ECS_OPTIMIZED_AL2023)
+    """Public SSM parameter of the current ECS-optimized AMI (without ``ecs_ami_id``)."""
+    ecs_instance_refresh_min_healthy_percentage: int = added(100, ge=0, le=100, sample="none")
+    """Share of the instances an instance refresh (a launch template change) keeps in service."""
     ecs_instance_type: InstanceType = "m5.2xlarge"
     """Instance type of the launch template."""
     ec2_iam_instance_profile: str
@@ -237,7 +263,7 @@ class AlbEcsConfig:
     ecs_asg_protect_from_scale_in: bool = False
     """Protect new instances from scale-in."""
     ecs_asg_override_config: list[AsgOverride] = Field(default_factory=_default_asg_overrides)
-    """Instance types of the mixed instances policy, with weights."""
+    """Instance types of the mixed instances policy (without the sample's weights 70/20/10)."""
     import_aws_launch_template: bool = False
     """Use the existing launch template ``launch_template_id`` instead of creating one."""
     launch_template_id: str = ""
@@ -271,6 +297,7 @@ class AlbEcsConfig:
         self._check_capacity()
         self._check_imports()
         self._check_autoscaling()
+        self._check_deployments()
         return self
 
     def _check_names(self) -> None:
@@ -297,7 +324,7 @@ class AlbEcsConfig:
                     f"ecs_cluster_name: with the Project tag {project!r}, the IAM role name "
                     f"{role_name!r} would exceed 64 characters"
                 )
-        if self.ecs_asg_name_prefix.lower().startswith(_RESERVED_CAPACITY_PROVIDER_PREFIXES):
+        if self.ecs_asg_name_prefix.lower().startswith(RESERVED_CAPACITY_PROVIDER_PREFIXES):
             raise ValueError(
                 f"ecs_asg_name_prefix: {self.ecs_asg_name_prefix!r} names the capacity provider, "
                 "whose name must not start with aws, ecs or fargate"
@@ -388,6 +415,11 @@ class AlbEcsConfig:
                     "subnets: a load balancer on an Outpost takes exactly one Outpost subnet "
                     f"(got {len(self.subnets)})"
                 )
+            if not self.endpoint_subnets:
+                raise ValueError(
+                    "endpoint_subnets: on an Outpost the interface endpoints need Regional "
+                    "subnets (AWS serves them outside the Outposts subnets)"
+                )
         elif len(self.subnets) < 2:
             raise ValueError(
                 "subnets: a load balancer in the Region needs subnets in at least two "
@@ -431,6 +463,14 @@ class AlbEcsConfig:
                 f"[{low}, {high}] (ecs_autoscaling_min_capacity, ecs_autoscaling_max_capacity)"
             )
 
+    def _check_deployments(self) -> None:
+        low, high = self.deployment_minimum_healthy_percent, self.deployment_maximum_percent
+        if low == high == 100:
+            raise ValueError(
+                "deployment_maximum_percent: with deployment_minimum_healthy_percent 100 it must "
+                "exceed 100, or a deployment could neither stop an old task nor start a new one"
+            )
+
     def warnings(self) -> list[str]:
         """What is valid but may not launch: instance types of families not known on Outposts."""
         if not self.outposts_arn:
@@ -454,8 +494,13 @@ class AlbEcsConfig:
 
     @property
     def task_subnets(self) -> list[str]:
-        """Subnets of the tasks, the container instances and the interface endpoints."""
+        """Subnets of the tasks and the container instances."""
         return self.ecs_subnets or self.subnets
+
+    @property
+    def interface_endpoint_subnets(self) -> list[str]:
+        """Subnets of the interface endpoints: Regional ones, else the tasks'."""
+        return self.endpoint_subnets or self.task_subnets
 
     def _check_capacity(self) -> None:
         if not (self.ecs_asg_min_size <= self.ecs_asg_desired_capacity <= self.ecs_asg_max_size):

@@ -43,6 +43,7 @@ from constructs import Construct
 from modules.docker_ecr_codebuild_variables import REPOSITORY_ROOT, DockerEcrCodebuildConfig
 from modules.private_bucket import make_bucket_private, version_and_expire
 from modules.provider import provider_region
+from modules.regions import arn
 from modules.validation import terraform_literal
 
 __all__ = [
@@ -168,6 +169,7 @@ class DockerEcrCodebuild(Construct):
                 "Name": config.prefix_name,
             },
         )
+        account_root = arn(region, "iam", "root", account=account, in_region=False)
         pull_policy = DataAwsIamPolicyDocument(
             self,
             "ecr_policy_document",
@@ -181,7 +183,7 @@ class DockerEcrCodebuild(Construct):
                     ],
                     principals=[
                         DataAwsIamPolicyDocumentStatementPrincipals(
-                            type="AWS", identifiers=[f"arn:aws:iam::{account}:root"]
+                            type="AWS", identifiers=[account_root]
                         )
                     ],
                 )
@@ -235,6 +237,8 @@ class DockerEcrCodebuild(Construct):
         source_location = f"{source_object.bucket}/{source_object.key}"
         variables = {
             "AWS_ACCOUNT_ID": account,
+            # The repository's own URL: its host's DNS suffix is the partition's.
+            "REPOSITORY_URI": self.repository.repository_url,
             "IMAGE_REPO_NAME_PRODUCER": config.ecr_name,
             "IMAGE_TAG": self.image_tag,
             "AWS_DEFAULT_REGION": region,
@@ -400,7 +404,9 @@ class DockerEcrCodebuild(Construct):
                     "codebuild:CreateReportGroup",
                     "codebuild:UpdateReport",
                 ],
-                resources=[f"arn:aws:codebuild:{region}:{account}:report-group/{project_name}-*"],
+                resources=[
+                    arn(region, "codebuild", f"report-group/{project_name}-*", account=account)
+                ],
             ),
             DataAwsIamPolicyDocumentStatement(
                 sid="sourcebucket",

@@ -20,6 +20,7 @@ from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import (
 from constructs import Construct
 
 # The dashboard's name and CloudWatch's rule for it, shared with the root variables' check.
+from modules.alarm_names import ALB_TARGET_5XX, alarm_name, unhealthy_hosts
 from modules.rendering import json_document
 from modules.validation import DASHBOARD_NAME, check_dashboard_name, dashboard_name
 
@@ -126,7 +127,7 @@ class Observability(Construct):
         service = {"ClusterName": cluster_name, "ServiceName": service_name}
 
         self._alarm(
-            "alb-target-5xx",
+            ALB_TARGET_5XX,
             "The producer tasks answered 5xx in 3 of the last 5 minutes",
             namespace=ALB_NAMESPACE,
             metric_name="HTTPCode_Target_5XX_Count",
@@ -137,7 +138,7 @@ class Observability(Construct):
         )
         for key, target_group in target_groups.items():
             self._alarm(
-                f"unhealthy-hosts-{key}",
+                unhealthy_hosts(key),
                 f"A target of listener {key} was unhealthy for 3 minutes in a row",
                 namespace=ALB_NAMESPACE,
                 metric_name="UnHealthyHostCount",
@@ -210,7 +211,7 @@ class Observability(Construct):
         threshold: int = 0,
     ) -> None:
         """An alarm on one metric above ``threshold``, missing data counting as fine."""
-        name = f"{self._name_prefix}-{key}"
+        name = alarm_name(self._name_prefix, key)
         alarm = CloudwatchMetricAlarm(
             self,
             f"alarm_{key}",
@@ -236,7 +237,7 @@ class Observability(Construct):
     def _tasks_below_desired(self, service: Mapping[str, str]) -> None:
         """Desired minus running tasks above 0 for 10 minutes (Container Insights metrics)."""
         key = "ecs-tasks-below-desired"
-        name = f"{self._name_prefix}-{key}"
+        name = alarm_name(self._name_prefix, key)
 
         def count(query_id: str, metric_name: str) -> CloudwatchMetricAlarmMetricQuery:
             return CloudwatchMetricAlarmMetricQuery(

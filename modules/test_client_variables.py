@@ -14,6 +14,7 @@ from pydantic.dataclasses import dataclass
 
 from modules.validation import (
     MODULE_CONFIG,
+    AmiId,
     Cidr,
     InstanceType,
     NonEmptyStr,
@@ -26,10 +27,6 @@ from modules.validation import (
 # producer, and each one holds an m5.2xlarge (by default) of a finite rack.
 MAX_INSTANCES = 10
 
-AmiId = Annotated[
-    str,
-    matching(r"^ami-(?:[0-9a-f]{8}|[0-9a-f]{17})$", "an AMI id (ami-...) or ''", optional=True),
-]
 SubnetId = Annotated[str, matching(r"^subnet-(?:[0-9a-f]{8}|[0-9a-f]{17})$", "a subnet id")]
 VpcId = Annotated[str, matching(r"^vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})$", "a VPC id")]
 InstanceProfileName = Annotated[

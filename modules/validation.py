@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import functools
 import ipaddress
 import json
 import re
@@ -19,6 +18,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails, PydanticUndefined
+
+from modules.regions import known_regions
 
 # Attribute docstrings become field descriptions: the generated variables tables show them.
 MODULE_CONFIG = ConfigDict(extra="forbid", use_attribute_docstrings=True)
@@ -71,20 +72,6 @@ def _cidr(value: str) -> str:
     except ValueError as exc:
         raise ValueError(f"{value!r} is not a CIDR block ({exc})") from None
     return value
-
-
-@functools.cache
-def known_regions() -> dict[str, str]:
-    """Every Region in botocore's partition data, with its partition (aws, aws-cn, ...)."""
-    # Imported here: only a vars file that names a Region pays for loading botocore.
-    import botocore.session
-
-    endpoints = botocore.session.Session().get_data("endpoints")
-    return {
-        region: partition["partition"]
-        for partition in endpoints["partitions"]
-        for region in partition["regions"]
-    }
 
 
 def check_region(region: str) -> str:
@@ -175,6 +162,12 @@ def matching(pattern: str, what: str, *, optional: bool = False) -> AfterValidat
 
     return AfterValidator(check)
 
+
+AmiId = Annotated[
+    str,
+    matching(r"^ami-(?:[0-9a-f]{8}|[0-9a-f]{17})$", "an AMI id (ami-...) or ''", optional=True),
+]
+"""An AMI id, or "" for one that a public SSM parameter names."""
 
 _STREAM = r"^[A-Za-z0-9_.-]{1,128}$"
 _IMAGE = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"

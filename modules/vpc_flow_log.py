@@ -14,6 +14,7 @@ from cdktf_cdktf_provider_aws.flow_log import FlowLog
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 
+from modules.regions import arn
 from modules.validation import terraform_literal
 from modules.vpc_scope import VpcScope
 from modules.vpc_variables import _flow_log_role_name
@@ -93,7 +94,7 @@ def _add_flow_log_role(scope: VpcScope, log_group_arn: str, region: str, account
                     DataAwsIamPolicyDocumentStatementCondition(
                         test="ArnLike",
                         variable="aws:SourceArn",
-                        values=[f"arn:aws:ec2:{region}:{account}:vpc-flow-log/*"],
+                        values=[arn(region, "ec2", "vpc-flow-log/*", account=account)],
                     ),
                 ],
             )
@@ -126,7 +127,7 @@ def _add_flow_log_role(scope: VpcScope, log_group_arn: str, region: str, account
                 sid="DescribeLogGroups",
                 effect="Allow",
                 actions=["logs:DescribeLogGroups"],
-                resources=[f"arn:aws:logs:{region}:{account}:log-group:*"],
+                resources=[arn(region, "logs", "log-group:*", account=account)],
             ),
         ],
     )

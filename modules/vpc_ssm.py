@@ -22,6 +22,7 @@ from cdktf_cdktf_provider_aws.subnet import Subnet
 from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
 
 from modules.interface_endpoints import InterfaceEndpoint, add_interface_endpoints
+from modules.regions import arn
 from modules.vpc_scope import VpcScope
 from modules.vpc_variables import _ssm_role_name
 
@@ -36,10 +37,11 @@ _SSM_ENDPOINTS = {
     "kms": "KMS",
 }
 
+# AWS managed policies, by their path in the partition's account "aws".
 _SSM_MANAGED_POLICIES = (
-    "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
-    "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy",
-    "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role",
+    "policy/AmazonSSMManagedInstanceCore",
+    "policy/CloudWatchAgentServerPolicy",
+    "policy/service-role/AmazonEC2ContainerServiceforEC2Role",
 )
 
 # Regional buckets that the SSM agent reads (patches, documents, distributor packages).
@@ -116,12 +118,12 @@ def _add_ssm_role(scope: VpcScope, region: str) -> tuple[str, str]:
         assume_role_policy=trust.json,
         tags=scope.tags(_ssm_role_name(name)),
     )
-    for number, policy_arn in enumerate(_SSM_MANAGED_POLICIES, start=1):
+    for number, policy in enumerate(_SSM_MANAGED_POLICIES, start=1):
         IamRolePolicyAttachment(
             construct,
             f"ssm_ec2_role_managed_policy_{number}",
             role=role.name,
-            policy_arn=policy_arn,
+            policy_arn=arn(region, "iam", policy, account="aws", in_region=False),
         )
     buckets = [pattern.format(region=region) for pattern in _SSM_BUCKET_PATTERNS]
     read_buckets = DataAwsIamPolicyDocument(
@@ -132,7 +134,7 @@ def _add_ssm_role(scope: VpcScope, region: str) -> tuple[str, str]:
                 sid="ReadSsmBuckets",
                 effect="Allow",
                 actions=["s3:GetObject"],
-                resources=[f"arn:aws:s3:::{bucket}/*" for bucket in buckets],
+                resources=[arn(region, "s3", f"{bucket}/*", in_region=False) for bucket in buckets],
             )
         ],
     )

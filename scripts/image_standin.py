@@ -1,10 +1,10 @@
 """The stand-in for the Dockerfile's base image, for scripts/build_image.py.
 
-The official base image (``python:3.11.x-slim-bookworm``) cannot be pulled where no container
-registry is reachable, so the build runs against a stand-in made from Debian's own packages:
-``debootstrap --variant=minbase`` of the Debian release named by the Dockerfile's
-``PYTHON_IMAGE`` tag, with ``STANDIN_PACKAGES``, committed as an image in buildah's storage and
-cached under a name that changes with everything that goes into it.
+The official base image (``python:3.11.x-slim-bookworm``, from ECR Public) cannot be pulled
+where no container registry is reachable, so the build runs against a stand-in made from
+Debian's own packages: ``debootstrap --variant=minbase`` of the Debian release named by the
+Dockerfile's ``PYTHON_IMAGE`` tag, with ``STANDIN_PACKAGES``, committed as an image in buildah's
+storage and cached under a name that changes with everything that goes into it.
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ STANDIN_RECIPE = "1"
 
 @dataclass(frozen=True)
 class BaseSpec:
-    """What the Dockerfile's default ``PYTHON_IMAGE`` names: ``python:X.Y.Z-slim-RELEASE``."""
+    """What the Dockerfile's default ``PYTHON_IMAGE`` names:
+    ``[<registry>/<path>/]python:X.Y.Z-slim-RELEASE[@sha256:<digest>]``."""
 
     image: str
     python_minor: str
@@ -49,7 +50,11 @@ def base_spec(dockerfile: Path = DOCKERFILE) -> BaseSpec:
     if not match:
         raise BuildError(f"{dockerfile}: no 'ARG PYTHON_IMAGE=...' default")
     image = match.group(1)
-    parts = re.fullmatch(r"python:(\d+\.\d+)(?:\.\d+)?-slim-([a-z]+)(?:@sha256:[0-9a-f]+)?", image)
+    parts = re.fullmatch(
+        r"(?:[a-z0-9.-]+/(?:[a-z0-9._-]+/)*)?python:(\d+\.\d+)(?:\.\d+)?-slim-([a-z]+)"
+        r"(?:@sha256:[0-9a-f]{64})?",
+        image,
+    )
     if not parts:
         raise BuildError(f"{dockerfile}: PYTHON_IMAGE={image} is not python:X.Y.Z-slim-RELEASE")
     return BaseSpec(image, parts.group(1), parts.group(2))

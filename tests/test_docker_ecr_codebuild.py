@@ -98,6 +98,7 @@ def test_codebuild_project(sample: dict[str, Any]) -> None:
     variables = {v["name"]: v["value"] for v in environment["environment_variable"]}
     assert set(variables) == {
         "AWS_ACCOUNT_ID",
+        "REPOSITORY_URI",
         "IMAGE_REPO_NAME_PRODUCER",
         "IMAGE_TAG",
         "AWS_DEFAULT_REGION",
@@ -105,6 +106,9 @@ def test_codebuild_project(sample: dict[str, Any]) -> None:
         "SOURCE_DIGEST",
     }
     assert variables["IMAGE_TAG"] == DIGEST
+    # The repository's own URL (amazonaws.com.cn in China), not one built in the buildspec.
+    assert variables["REPOSITORY_URI"].startswith("${aws_ecr_repository.")
+    assert variables["REPOSITORY_URI"].endswith(".repository_url}")
     assert variables["IMAGE_REPO_NAME_PRODUCER"] == "kinesis/producer"
     assert variables["AWS_DEFAULT_REGION"] == REGION
     assert variables["SOURCE_REPO"].startswith("s3://${aws_s3_object.")
@@ -178,6 +182,7 @@ esac
         "CALLS": str(calls),
         "AWS_ACCOUNT_ID": "111122223333",
         "AWS_DEFAULT_REGION": "us-west-2",
+        "REPOSITORY_URI": "111122223333.dkr.ecr.us-west-2.amazonaws.com/kinesis/producer",
         "IMAGE_REPO_NAME_PRODUCER": "kinesis/producer",
         "IMAGE_TAG": image_tag,
         "SOURCE_DIGEST": DIGEST,

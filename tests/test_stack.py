@@ -477,3 +477,36 @@ def test_one_json_for_provider_5_100_and_6(deployment: dict[str, Any]) -> None:
     assert set(deployment["provider"]) == {"aws"}
     assert "aws_region" not in deployment.get("data", {})
     assert "data.aws_region." not in json.dumps(deployment)
+
+
+def test_deployment_alarms_are_the_observability_alarms(sample_vars: dict[str, Any]) -> None:
+    """``ecs_deployment_alarms``: the service names alarms that the deployment creates, by the
+    names they are created with (the alarms watch the service, so they come after it)."""
+    synthesized = synth_deployment({**sample_vars, "ecs_deployment_alarms": True})
+    (service,) = resources(synthesized, "aws_ecs_service").values()
+    created = {
+        alarm["alarm_name"]
+        for alarm in resources(synthesized, "aws_cloudwatch_metric_alarm").values()
+    }
+    names = service["alarms"]["alarm_names"]
+    assert names == [
+        "outposts-AoD-challenge-outposts-AoD-alb-target-5xx",
+        "outposts-AoD-challenge-outposts-AoD-unhealthy-hosts-port-1",
+    ]
+    assert set(names) <= created
+    assert service["alarms"]["rollback"] is True
+
+
+def test_the_partition_follows_the_region(sample_vars: dict[str, Any]) -> None:
+    """A GovCloud deployment: no ARN of the commercial partition, the ELB account of
+    us-gov-west-1, the ECR host of its partition (the rules checker runs on it too)."""
+    data = {
+        **sample_vars,
+        "outposts_arn": (
+            "arn:aws-us-gov:outposts:us-gov-west-1:111122223333:outpost/op-0123456789abcdef0"
+        ),
+    }
+    text = json.dumps(synth_deployment(data))
+    assert "arn:aws:" not in text
+    assert "arn:aws-us-gov:iam::048591011584:root" in text
+    assert "arn:aws-us-gov:iam::aws:policy/AmazonSSMManagedInstanceCore" in text

@@ -59,6 +59,13 @@ def test_hardening_defaults() -> None:
     )
     assert variables.ecs_autoscaling_cpu_target == 65
     assert variables.ecs_autoscaling_requests_per_target == 0
+    # A deployment keeps every task serving, fails (and rolls back) on the circuit breaker.
+    assert (
+        variables.ecs_deployment_minimum_healthy_percent,
+        variables.ecs_deployment_maximum_percent,
+        variables.ecs_deployment_rollback,
+    ) == (100, 200, True)
+    assert variables.ecs_ami_id == ""
     assert (variables.kinesis_stream_mode, variables.kinesis_shard_count) == ("PROVISIONED", 1)
     assert variables.enable_dashboard is True
     assert variables.alarm_sns_topic_arn == ""
@@ -80,6 +87,14 @@ def test_hardening_defaults() -> None:
         "ecs_autoscaling_max_capacity",
         "ecs_autoscaling_cpu_target",
         "ecs_autoscaling_requests_per_target",
+        "ecs_deployment_minimum_healthy_percent",
+        "ecs_deployment_maximum_percent",
+        "ecs_deployment_rollback",
+        "ecs_deployment_alarms",
+        "ecs_health_check_grace_period_seconds",
+        "ecs_wait_for_steady_state",
+        "ecs_enable_execute_command",
+        "ecs_ami_id",
         "kinesis_stream_mode",
         "kinesis_shard_count",
         "enable_dashboard",
@@ -177,6 +192,17 @@ def test_good_hardening_values(tmp_path: Path, change: dict[str, Any]) -> None:
         ({"vpc_name": "outposts.AoD"}, "vpc_name: dashboard name 'outposts.AoD-challenge"),
         ({"enable_dashboard": "yes please"}, "enable_dashboard"),
         ({"alb_inbound_cidr_range": ["10.10.0.1/24"]}, r"alb_inbound_cidr_range\[0\]"),
+        (
+            {"private_subnets_cidr_list": []},
+            "private_subnets_cidr_list: empty, but on an Outpost the interface endpoints",
+        ),
+        (
+            {"ecs_deployment_minimum_healthy_percent": 100, "ecs_deployment_maximum_percent": 100},
+            "deployment_maximum_percent: with deployment_minimum_healthy_percent 100",
+        ),
+        ({"ecs_deployment_maximum_percent": 90}, "ecs_deployment_maximum_percent"),
+        ({"ecs_ami_id": "ami-nope"}, "ecs_ami_id"),
+        ({"ecs_enable_execute_command": "yes"}, "ecs_enable_execute_command"),
     ],
 )
 def test_bad_value_is_named(tmp_path: Path, change: dict[str, Any], message: str) -> None:

@@ -12,7 +12,8 @@ from typing import Any
 import botocore
 import pytest
 
-from modules.validation import OUTPOSTS_INSTANCE_FAMILIES, check_region, known_regions
+from modules.regions import known_regions
+from modules.validation import OUTPOSTS_INSTANCE_FAMILIES, check_region
 from stack_configs import module_configs
 from tests.vars_support import REGION, ROOT, SAMPLE, synth_main, write_vars
 from vars_file import ConfigError, load_variables, variable_warnings

@@ -24,6 +24,6 @@ region=$(curl -sS -H "X-aws-ec2-metadata-token: ${imds_token}" \
   "http://169.254.169.254/latest/meta-data/placement/region")
 
 # Session Manager access: install (or keep) the SSM agent from the regional bucket and start it.
-yum install -y "https://s3.${region}.amazonaws.com/amazon-ssm-${region}/latest/linux_amd64/amazon-ssm-agent.rpm"
+yum install -y "https://s3.${region}.@@{dns_suffix}/amazon-ssm-${region}/latest/linux_amd64/amazon-ssm-agent.rpm"
 systemctl enable --now amazon-ssm-agent
 systemctl status --no-pager amazon-ssm-agent

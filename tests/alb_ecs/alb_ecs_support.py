@@ -67,6 +67,7 @@ def sample(**overrides: Any) -> dict[str, Any]:
         "alb_access_logs_prefix": "alb",
         "port_listeners": {"port-1": listener(80, cidrs=("10.181.192.0/19",))},
         "outposts_arn": OUTPOSTS_ARN,
+        "endpoint_subnets": [PRIVATE, PRIVATE_B],
         "ecs_cluster_name": "producer-cluster",
         "log_group_name": "producer-log",
         "log_retention_days": 30,

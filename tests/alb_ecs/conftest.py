@@ -162,3 +162,22 @@ def relaxed() -> AlbEcsSynth:
             kinesis_kms_key_arn=STREAM_KEY,
         )
     )
+
+
+@pytest.fixture(scope="session")
+def operated() -> AlbEcsSynth:
+    """The day-2 switches: a pinned AMI, ECS Exec, deployment alarms, the sample's stop-first
+    deployments without rollback, and an instance refresh that may stop instances first."""
+    return AlbEcsSynth(
+        sample(
+            ecs_ami_id="ami-0123456789abcdef0",
+            enable_execute_command=True,
+            deployment_alarm_names=["p-alb-target-5xx", "p-unhealthy-hosts-port-1"],
+            deployment_minimum_healthy_percent=0,
+            deployment_maximum_percent=100,
+            deployment_circuit_breaker_rollback=False,
+            health_check_grace_period_seconds=0,
+            wait_for_steady_state=True,
+            ecs_instance_refresh_min_healthy_percentage=50,
+        )
+    )

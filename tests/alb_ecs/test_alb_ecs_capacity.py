@@ -17,7 +17,12 @@ from tests.alb_ecs.alb_ecs_support import (
 def test_launch_template(outpost: AlbEcsSynth) -> None:
     template = outpost.res("aws_launch_template", "node")
     assert template["name_prefix"] == "ecs_node_"
-    assert template["image_id"] == "ami-017a715104f93ea81"
+    # The current ECS-optimized AL2023 AMI, read from its public SSM parameter at every plan.
+    current_ami = outpost.data_ref("aws_ssm_parameter", "ecs_ami", "insecure_value")
+    assert template["image_id"] == current_ami
+    assert outpost.data("aws_ssm_parameter", "ecs_ami") == {
+        "name": "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id"
+    }
     assert template["instance_type"] == "m5.2xlarge"
     assert template["vpc_security_group_ids"] == [outpost.ref("aws_security_group", "ecs_sg", "id")]
     assert template["iam_instance_profile"] == {"name": "some-profile"}
@@ -64,15 +69,26 @@ def test_auto_scaling_group(outpost: AlbEcsSynth) -> None:
     assert group["health_check_grace_period"] == 300
     assert group["protect_from_scale_in"] is False
     policy = group["mixed_instances_policy"]["launch_template"]
+    # The template's version number: a new version changes the group, which refreshes.
     assert policy["launch_template_specification"] == {
         "launch_template_id": outpost.ref("aws_launch_template", "node", "id"),
-        "version": "$Latest",
+        "version": outpost.ref("aws_launch_template", "node", "latest_version"),
     }
+    # No instance weights: a capacity provider's group counts instances.
     assert policy["override"] == [
-        {"instance_type": "m5.2xlarge", "weighted_capacity": "70"},
-        {"instance_type": "c5.2xlarge", "weighted_capacity": "20"},
-        {"instance_type": "r5.2xlarge", "weighted_capacity": "10"},
+        {"instance_type": "m5.2xlarge"},
+        {"instance_type": "c5.2xlarge"},
+        {"instance_type": "r5.2xlarge"},
     ]
+    assert group["instance_refresh"] == {
+        "strategy": "Rolling",
+        "preferences": {
+            "min_healthy_percentage": 100,
+            "max_healthy_percentage": 200,
+            "scale_in_protected_instances": "Refresh",
+            "skip_matching": True,
+        },
+    }
     assert group["tag"] == [
         {"key": "Name", "value": "OUTPOST_ECS", "propagate_at_launch": True},
         {"key": "Project", "value": "outposts-AoD", "propagate_at_launch": True},
@@ -132,8 +148,15 @@ def test_service_runs_on_the_capacity_provider(outpost: AlbEcsSynth) -> None:
             "weight": 1,
         }
     ]
-    assert service["deployment_maximum_percent"] == 100
-    assert service["deployment_minimum_healthy_percent"] == 0
+    # New tasks start before old ones stop; a failing deployment rolls back.
+    assert service["deployment_maximum_percent"] == 200
+    assert service["deployment_minimum_healthy_percent"] == 100
+    assert service["deployment_circuit_breaker"] == {"enable": True, "rollback": True}
+    assert "alarms" not in service
+    assert service["health_check_grace_period_seconds"] == 60
+    assert service["wait_for_steady_state"] is False
+    assert service["enable_execute_command"] is False
+    assert service["ordered_placement_strategy"] == [{"type": "spread", "field": "instanceId"}]
     assert service["enable_ecs_managed_tags"] is True
     assert service["network_configuration"] == {
         "subnets": [SUBNET],
@@ -274,3 +297,60 @@ def test_block_device_mappings(block_devices: AlbEcsSynth) -> None:
         {"device_name": "/dev/sdc", "ebs": {"encrypted": "true", "volume_size": 50}},
         {"device_name": "/dev/sdd", "ebs": {"encrypted": "false", "volume_size": 10}},
     ]
+
+
+# -------------------------------------------------------------------------- day 2
+
+
+def test_a_pinned_ami_wins_over_the_parameter(operated: AlbEcsSynth) -> None:
+    assert operated.res("aws_launch_template", "node")["image_id"] == "ami-0123456789abcdef0"
+    assert operated.count("aws_ssm_parameter") == 0
+
+
+def test_instance_refresh_keeps_at_most_100_points_between_its_bounds(
+    operated: AlbEcsSynth,
+) -> None:
+    preferences = operated.res("aws_autoscaling_group", "ecs_nodes")["instance_refresh"][
+        "preferences"
+    ]
+    assert (preferences["min_healthy_percentage"], preferences["max_healthy_percentage"]) == (
+        50,
+        150,
+    )
+
+
+def test_deployment_settings_reach_the_service(operated: AlbEcsSynth) -> None:
+    service = operated.res("aws_ecs_service", "service")
+    assert (
+        service["deployment_minimum_healthy_percent"],
+        service["deployment_maximum_percent"],
+    ) == (0, 100)
+    assert service["deployment_circuit_breaker"] == {"enable": True, "rollback": False}
+    assert service["alarms"] == {
+        "alarm_names": ["p-alb-target-5xx", "p-unhealthy-hosts-port-1"],
+        "enable": True,
+        "rollback": False,
+    }
+    assert service["health_check_grace_period_seconds"] == 0
+    assert service["wait_for_steady_state"] is True
+    assert service["enable_execute_command"] is True
+
+
+def test_ecs_exec_lets_the_task_role_open_session_manager_channels(
+    operated: AlbEcsSynth, outpost: AlbEcsSynth
+) -> None:
+    def statements(synth: AlbEcsSynth) -> dict[str, dict[str, object]]:
+        document = synth.data("aws_iam_policy_document", "ecs_task_policy_document")
+        return {item["sid"]: item for item in document["statement"]}
+
+    assert statements(operated)["ExecuteCommand"]["actions"] == [
+        "ssmmessages:CreateControlChannel",
+        "ssmmessages:CreateDataChannel",
+        "ssmmessages:OpenControlChannel",
+        "ssmmessages:OpenDataChannel",
+    ]
+    assert "ExecuteCommand" not in statements(outpost)
+
+
+def test_fargate_takes_no_placement_strategy(fargate: AlbEcsSynth) -> None:
+    assert "ordered_placement_strategy" not in fargate.res("aws_ecs_service", "service")

@@ -8,7 +8,8 @@ from modules.alb_ecs import (
     producer_process,
 )
 from tests.alb_ecs.alb_ecs_support import (
-    SUBNET,
+    PRIVATE,
+    PRIVATE_B,
     TAGS,
     AlbEcsSynth,
 )
@@ -44,6 +45,9 @@ def test_task_definition_and_container(outpost: AlbEcsSynth) -> None:
                 "awslogs-group": outpost.ref("aws_cloudwatch_log_group", "ecs_log_group", "name"),
                 "awslogs-region": region,
                 "awslogs-stream-prefix": "producer",
+                # The application never blocks on a log line (the service link down).
+                "mode": "non-blocking",
+                "max-buffer-size": "25m",
             },
         },
         "environment": [
@@ -87,7 +91,7 @@ def test_iam_roles_and_policies(outpost: AlbEcsSynth) -> None:
     assert task_role["name"] == "outposts-AoD-producer-cluster-task"
     assert task_role["assume_role_policy"] == assume_json
 
-    partition = outpost.data_ref("aws_partition", "partition", "partition")
+    partition = "aws"
     region = REGION
     account = outpost.data_ref("aws_caller_identity", "current", "account_id")
     log_group_arn = outpost.ref("aws_cloudwatch_log_group", "ecs_log_group", "arn")
@@ -182,7 +186,8 @@ def test_interface_endpoints(outpost: AlbEcsSynth) -> None:
             "aws_vpc_endpoint_service", lookup, "service_name"
         )
         assert endpoint["vpc_endpoint_type"] == "Interface"
-        assert endpoint["subnet_ids"] == [SUBNET]
+        # In the Region's subnets, not the Outposts subnet of the tasks.
+        assert endpoint["subnet_ids"] == [PRIVATE, PRIVATE_B]
         assert endpoint["private_dns_enabled"] is True
         assert endpoint["security_group_ids"] == [
             outpost.ref("aws_security_group", "ecs_endpoints_sec_group", "id")

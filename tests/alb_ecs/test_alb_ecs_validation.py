@@ -77,7 +77,9 @@ def test_variables_and_defaults_mirror_the_sample() -> None:
         "task_definition_arn": "",
         "log_retention_days": 365,
         "ecr_name": "kinesis/producer",
-        "ecs_ami_id": "ami-017a715104f93ea81",
+        # The sample's literal AMI (ami-017a715104f93ea81) gives way to the current
+        # ECS-optimized AMI's SSM parameter.
+        "ecs_ami_id": "",
         "ecs_instance_type": "m5.2xlarge",
         "maximum_scaling_step_size": 1,
         "minimum_scaling_step_size": 1,
@@ -95,10 +97,11 @@ def test_variables_and_defaults_mirror_the_sample() -> None:
         "ecs_asg_suspended_processes": [],
         "ecs_asg_enabled_metrics": [],
         "ecs_asg_protect_from_scale_in": False,
+        # The sample's weights (70/20/10) are gone: a capacity provider's group takes none.
         "ecs_asg_override_config": [
-            {"instance_type": "m5.2xlarge", "weighted_capacity": 70},
-            {"instance_type": "c5.2xlarge", "weighted_capacity": 20},
-            {"instance_type": "r5.2xlarge", "weighted_capacity": 10},
+            {"instance_type": "m5.2xlarge", "weighted_capacity": None},
+            {"instance_type": "c5.2xlarge", "weighted_capacity": None},
+            {"instance_type": "r5.2xlarge", "weighted_capacity": None},
         ],
         "import_aws_launch_template": False,
         "launch_template_id": "",
@@ -121,6 +124,19 @@ def test_variables_and_defaults_mirror_the_sample() -> None:
         "ecs_autoscaling_max_capacity": 3,
         "ecs_autoscaling_cpu_target": 65,
         "ecs_autoscaling_requests_per_target": 0,
+        "endpoint_subnets": [],
+        "deployment_minimum_healthy_percent": 100,
+        "deployment_maximum_percent": 200,
+        "deployment_circuit_breaker": True,
+        "deployment_circuit_breaker_rollback": True,
+        "deployment_alarm_names": [],
+        "health_check_grace_period_seconds": 60,
+        "wait_for_steady_state": False,
+        "enable_execute_command": False,
+        "ecs_ami_ssm_parameter": (
+            "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id"
+        ),
+        "ecs_instance_refresh_min_healthy_percentage": 100,
     }
     required = {
         "tags",
@@ -149,6 +165,17 @@ def test_variables_and_defaults_mirror_the_sample() -> None:
         "ecs_autoscaling_max_capacity",
         "ecs_autoscaling_cpu_target",
         "ecs_autoscaling_requests_per_target",
+        "endpoint_subnets",
+        "deployment_minimum_healthy_percent",
+        "deployment_maximum_percent",
+        "deployment_circuit_breaker",
+        "deployment_circuit_breaker_rollback",
+        "deployment_alarm_names",
+        "health_check_grace_period_seconds",
+        "wait_for_steady_state",
+        "enable_execute_command",
+        "ecs_ami_ssm_parameter",
+        "ecs_instance_refresh_min_healthy_percentage",
     }
     assert set(values) == set(defaults) | required | {"vpc_id", "vpc_cidr_block"}
     assert len(set(values) - added) == 51
@@ -402,6 +429,24 @@ INVALID = {
         "ecs_autoscaling_requests_per_target",
     ),
     "malformed task subnet id": ({"ecs_subnets": ["private-1"]}, "ecs_subnets.0"),
+    "instance weights with a capacity provider": (
+        {"ecs_asg_override_config": [{"instance_type": "m5.2xlarge", "weighted_capacity": 70}]},
+        "ecs_asg_override_config.0.weighted_capacity",
+    ),
+    "interface endpoints in the Outposts subnet": ({"endpoint_subnets": []}, "endpoint_subnets"),
+    "a deployment that can neither stop nor start a task": (
+        {"deployment_minimum_healthy_percent": 100, "deployment_maximum_percent": 100},
+        "deployment_maximum_percent",
+    ),
+    "deployment maximum below 100": (
+        {"deployment_maximum_percent": 50},
+        "deployment_maximum_percent",
+    ),
+    "an AMI parameter that is not an ECS-optimized AMI's": (
+        {"ecs_ami_ssm_parameter": "/my/ami"},
+        "ecs_ami_ssm_parameter",
+    ),
+    "malformed AMI id": ({"ecs_ami_id": "ami-xyz"}, "ecs_ami_id"),
 }
 
 

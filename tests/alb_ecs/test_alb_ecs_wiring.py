@@ -72,7 +72,7 @@ def test_sample_resource_counts(outpost: AlbEcsSynth) -> None:
     data_counts = {kind: len(items) for kind, items in outpost.json["data"].items()}
     assert data_counts == {
         "aws_caller_identity": 1,
-        "aws_partition": 1,
+        "aws_ssm_parameter": 1,
         "aws_outposts_outpost": 1,
         "aws_ec2_local_gateway": 1,
         "aws_ec2_local_gateway_route_table": 1,
@@ -173,7 +173,8 @@ def test_region_tasks_instances_and_endpoints_use_ecs_subnets(region: AlbEcsSynt
 def test_without_ecs_subnets_everything_shares_subnets(outpost: AlbEcsSynth) -> None:
     assert outpost.config.ecs_subnets == []
     assert outpost.res("aws_autoscaling_group", "ecs_nodes")["vpc_zone_identifier"] == [SUBNET]
-    assert outpost.res("aws_vpc_endpoint", "ecs")["subnet_ids"] == [SUBNET]
+    # But the endpoints: in endpoint_subnets, Regional ones.
+    assert outpost.res("aws_vpc_endpoint", "ecs")["subnet_ids"] == [PRIVATE, PRIVATE_B]
 
 
 def test_fargate_has_no_instances_and_runs_on_the_fargate_provider(fargate: AlbEcsSynth) -> None:

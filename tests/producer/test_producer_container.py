@@ -67,7 +67,11 @@ def test_multi_stage_build_on_an_exactly_pinned_slim_python() -> None:
     assert len(bases) >= 2, "multi-stage"
     for base in bases:
         image = args.get(base.strip("${}"), base)
-        assert re.fullmatch(r"python:3\.\d+\.\d+-slim-[a-z]+(@sha256:[0-9a-f]{64})?", image), image
+        # ECR Public's mirror of the official image, exact release, pinned by digest.
+        assert re.fullmatch(
+            r"public\.ecr\.aws/docker/library/python:3\.\d+\.\d+-slim-[a-z]+@sha256:[0-9a-f]{64}",
+            image,
+        ), image
 
 
 def test_runs_as_a_non_root_user() -> None:

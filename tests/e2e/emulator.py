@@ -15,8 +15,8 @@ Gaps in moto 5.2 that the shims close (what AWS does / what moto does / what the
   ``TagResource``, ``UntagResource``, ``ListTagsForResource``) / moto ignores the tags and lacks
   the three tag calls (HTTP 500) / tags are kept per ARN and the calls answered.
 - ECS ``CreateService``: keeps ``capacityProviderStrategy``, ``enableECSManagedTags``,
-  ``healthCheckGracePeriodSeconds`` and ``availabilityZoneRebalancing`` / moto drops them
-  (perpetual diff) / they are stored on the service.
+  ``healthCheckGracePeriodSeconds``, ``availabilityZoneRebalancing`` and ``placementStrategy``
+  / moto drops them (perpetual diff) / they are stored on the service.
 - Kinesis ``CreateStream``: tags the stream with its ``Tags`` / moto drops them / they are added.
 - CodeBuild ``DeleteProject``: takes a name or an ARN / moto only a name (a delete by ARN leaves
   the project) / an ARN is turned into the name.
@@ -161,6 +161,7 @@ def _shim_ecs() -> None:
             "enableECSManagedTags": "enable_ecs_managed_tags",
             "healthCheckGracePeriodSeconds": "health_check_grace_period_seconds",
             "availabilityZoneRebalancing": "availability_zone_rebalancing",
+            "placementStrategy": "placement_strategy",
         },
     )
 

@@ -85,12 +85,14 @@ def test_ecs_service_keeps_capacity_provider_strategy_and_flags(emulator: Emulat
         enableECSManagedTags=True,
         healthCheckGracePeriodSeconds=60,
         availabilityZoneRebalancing="DISABLED",
+        placementStrategy=[{"type": "spread", "field": "instanceId"}],
     )
     (service,) = ecs.describe_services(cluster="strategy", services=["svc"])["services"]
     assert service["capacityProviderStrategy"] == strategy
     assert service["enableECSManagedTags"] is True
     assert service["healthCheckGracePeriodSeconds"] == 60
     assert service["availabilityZoneRebalancing"] == "DISABLED"
+    assert service["placementStrategy"] == [{"type": "spread", "field": "instanceId"}]
 
 
 def test_kinesis_create_stream_keeps_tags(emulator: Emulator) -> None:

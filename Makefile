@@ -22,7 +22,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 # synth ([ERROR] in the cdktf CLI's log); the call is jsii's, not ours.
 export NODE_OPTIONS := $(strip $(NODE_OPTIONS) --disable-warning=DEP0044)
 
-.PHONY: help lock install plugin-cache pytest-e2e pytest-rest test-serial synth plan deploy destroy output node-lts test test-fast lint typecheck pytest stacks scan validate e2e image docs bench-synth bench-ci bench-producer cdktn-check local clean
+.PHONY: help lock install plugin-cache pytest-e2e pytest-rest test-serial synth plan deploy destroy output node-lts test test-fast lint typecheck pytest stacks scan validate e2e image docs bench-synth bench-ci bench-producer cdktn-check local clean rules
 
 help:
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -165,6 +165,9 @@ scan: $(VENV)/.dev-installed $(SCAN_VENV)/.installed-$(SCAN_ID) stacks ## checko
 validate: $(VENV)/.app-installed stacks plugin-cache ## terraform init and validate the stack of every vars file
 	$(PY) scripts/validate.py $(addprefix --stack ,$(STACK_DIRS))
 
+rules: $(VENV)/.dev-installed stacks ## the AWS rules checker on the stack of every vars file (docs/aws-rules.md)
+	$(PY) scripts/aws_rules.py $(addprefix --stack ,$(STACK_DIRS))
+
 # The Node.js LTS the README recommends, from the npm registry's node package, for node-lts.
 NODE_LTS := 22.23.3
 NODE_LTS_DIR := .node-lts
@@ -189,7 +192,7 @@ node-lts: $(VENV)/.app-installed node_modules/.installed $(NODE_LTS_DIR)/.instal
 # end-to-end test (mostly waiting) and the other tests hold a slot each from the start; the
 # static checks and the stacks take the third, one after another, and the freed slots after.
 # The same work one step after another: make test-serial.
-TEST_STEPS := pytest-e2e pytest-rest lint typecheck stacks scan validate node-lts
+TEST_STEPS := pytest-e2e pytest-rest lint typecheck stacks scan validate rules node-lts
 
 test: ## everything CI runs (three jobs at a time; see test-serial)
 	@$(MAKE) --no-print-directory --silent -j3 install $(NODE_LTS_DIR)/.installed-$(NODE_LTS)
@@ -198,7 +201,7 @@ test: ## everything CI runs (three jobs at a time; see test-serial)
 	@$(MAKE) --no-print-directory -j3 --output-sync=target $(TEST_STEPS)
 	@$(PY) scripts/test_summary.py $(REPORTS)/pytest-e2e.xml $(REPORTS)/pytest-rest.xml
 
-test-serial: lint typecheck pytest stacks scan validate node-lts ## what make test runs, one step after another
+test-serial: lint typecheck pytest stacks scan validate rules node-lts ## what make test runs, one step after another
 
 cdktn-check: $(VENV)/.app-installed $(CDKTN_VENV)/.installed-$(CDKTN_ID) ## the app on CDK Terrain (cdktn): the same Terraform JSON as on cdktf, but for listed differences
 	$(PY) scripts/cdktn_check.py

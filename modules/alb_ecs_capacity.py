@@ -39,6 +39,7 @@ from cdktf_cdktf_provider_aws.launch_template import (
 
 from modules import regions
 from modules.alb_ecs_scope import AlbEcsScope
+from modules.aws_facts import OUTPOSTS_EBS_VOLUME_TYPES
 from modules.provider import provider_region
 
 __all__ = [
@@ -56,8 +57,8 @@ USER_DATA_TEMPLATE = Path(__file__).parent / "templates" / "ecs_user_data.sh"
 
 # Device name of the root volume of the Amazon Linux ECS-optimized AMIs.
 ROOT_DEVICE_NAME = "/dev/xvda"
-# EBS volume type of the encrypted root volume: Outposts racks serve gp2.
-ROOT_VOLUME_TYPE = "gp2"
+# EBS volume type of the encrypted root volume: one an Outposts rack serves (gp2).
+ROOT_VOLUME_TYPE = OUTPOSTS_EBS_VOLUME_TYPES[0]
 
 # The capacity provider of the service's tasks with launch type FARGATE.
 FARGATE_CAPACITY_PROVIDER = "FARGATE"

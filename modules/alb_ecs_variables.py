@@ -27,6 +27,7 @@ from modules.alb_ecs_object_variables import (
     _default_ecs_service,
     _default_port_listeners,
 )
+from modules.aws_facts import OUTPOSTS_EBS_VOLUME_TYPES
 from modules.validation import (
     MODULE_CONFIG,
     AmiId,
@@ -420,6 +421,13 @@ class AlbEcsConfig:
                     "endpoint_subnets: on an Outpost the interface endpoints need Regional "
                     "subnets (AWS serves them outside the Outposts subnets)"
                 )
+            for index, mapping in enumerate(self.block_device_mappings):
+                volume_type = mapping.ebs.volume_type if mapping.ebs else None
+                if volume_type and volume_type not in OUTPOSTS_EBS_VOLUME_TYPES:
+                    raise ValueError(
+                        f"block_device_mappings.{index}.ebs.volume_type: {volume_type!r} is not "
+                        f"served on an Outposts rack (only {', '.join(OUTPOSTS_EBS_VOLUME_TYPES)})"
+                    )
         elif len(self.subnets) < 2:
             raise ValueError(
                 "subnets: a load balancer in the Region needs subnets in at least two "

@@ -22,6 +22,7 @@ from cdktf_cdktf_provider_aws.instance import (
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup, SecurityGroupEgress
 from constructs import Construct
 
+from modules.aws_facts import OUTPOSTS_EBS_VOLUME_TYPES
 from modules.provider import provider_region
 from modules.test_client_variables import MAX_INSTANCES, TestClientConfig
 from modules.validation import instance_family, terraform_literal
@@ -29,7 +30,7 @@ from modules.validation import instance_family, terraform_literal
 __all__ = ["MAX_INSTANCES", "TestClient", "TestClientConfig"]
 
 # Outposts racks serve gp2 volumes only; in the Region gp3 is cheaper at the same baseline.
-OUTPOST_VOLUME_TYPE = "gp2"
+OUTPOST_VOLUME_TYPE = OUTPOSTS_EBS_VOLUME_TYPES[0]
 REGION_VOLUME_TYPE = "gp3"
 
 # Above the 8 GiB of the Amazon Linux AMIs. Stated rather than left to the AMI, so that the

@@ -4,6 +4,10 @@ README.md                 the root deployment's variables   (block ``variables``
 docs/modules/<module>.md  the module's inputs and outputs    (blocks ``inputs``, ``outputs``)
 docs/benchmarks.md        each benchmark's recorded run      (blocks ``bench-<benchmark>``,
                           from ``benchmarks/results/<benchmark>.json``)
+docs/aws-rules.md         the AWS rules checker's rules      (block ``aws-rules``, from
+                          ``rules/``)
+docs/e2e.md               what the emulator harness fakes of them (block
+                          ``aws-rules-emulator``)
 
 python scripts/gen_docs.py --write   # rewrite every generated block
 python scripts/gen_docs.py --check   # exit 1 when any generated block is stale
@@ -29,6 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 MODULE_DOCS = Path("docs") / "modules"
 BENCHMARKS_DOC = Path("docs") / "benchmarks.md"
+AWS_RULES_DOC = Path("docs") / "aws-rules.md"
+E2E_DOC = Path("docs") / "e2e.md"
 SCRIPT = "scripts/gen_docs.py"
 
 sys.path.insert(0, str(ROOT))
@@ -204,12 +210,24 @@ def benchmark_blocks(results: Path = report.RESULTS) -> dict[str, str]:
     }
 
 
+def aws_rules_blocks() -> dict[Path, dict[str, str]]:
+    """The rules (docs/aws-rules.md) and what the emulator harness fakes of them
+    (docs/e2e.md)."""
+    from rules.docs import emulator_table, rules_table
+
+    return {
+        AWS_RULES_DOC: {"aws-rules": rules_table()},
+        E2E_DOC: {"aws-rules-emulator": emulator_table()},
+    }
+
+
 def blocks() -> dict[Path, dict[str, str]]:
     """Every generated block, by file (relative to the repository root) and block name."""
     found = {Path("README.md"): readme_blocks()}
     for module in MODULES:
         found[module.doc] = module_blocks(module)
     found[BENCHMARKS_DOC] = benchmark_blocks()
+    found.update(aws_rules_blocks())
     return found
 
 

@@ -125,8 +125,12 @@ def imported_template() -> AlbEcsSynth:
 
 @pytest.fixture(scope="session")
 def block_devices() -> AlbEcsSynth:
+    """In the Region, which serves gp3 (an Outposts rack serves gp2 only)."""
     return AlbEcsSynth(
         sample(
+            outposts_arn="",
+            subnets=[SUBNET, SUBNET_B],
+            ecs_subnets=[PRIVATE, PRIVATE_B],
             block_device_mappings=[
                 {
                     "device_name": "/dev/xvda",
@@ -142,7 +146,7 @@ def block_devices() -> AlbEcsSynth:
                 {"device_name": "/dev/sdb", "no_device": True},
                 {"device_name": "/dev/sdc", "ebs": {"volume_size": 50}},
                 {"device_name": "/dev/sdd", "ebs": {"encrypted": False, "volume_size": 10}},
-            ]
+            ],
         )
     )
 

@@ -447,6 +447,10 @@ INVALID = {
         "ecs_ami_ssm_parameter",
     ),
     "malformed AMI id": ({"ecs_ami_id": "ami-xyz"}, "ecs_ami_id"),
+    "a volume type an Outpost does not serve": (
+        {"block_device_mappings": [{"device_name": "/dev/xvda", "ebs": {"volume_type": "gp3"}}]},
+        "block_device_mappings.0.ebs.volume_type",
+    ),
 }
 
 

@@ -1,0 +1,14 @@
+"""Facts about AWS that the constructs and the rules checker (``rules/``) both need.
+
+Binding-free: importing this loads neither the provider bindings nor botocore.
+"""
+
+from __future__ import annotations
+
+__all__ = ["OUTPOSTS_EBS_VOLUME_TYPES"]
+
+# The Amazon EKS user guide ("Creating a local cluster on an Outpost", considerations) states
+# that Outposts support Amazon EBS gp2 volumes only; no later statement naming gp3 or io1 for
+# an Outposts rack was found (see docs/aws-rules.md).
+OUTPOSTS_EBS_VOLUME_TYPES: tuple[str, ...] = ("gp2",)
+"""EBS volume types an Outposts rack serves to instances in its subnets."""

@@ -14,6 +14,7 @@ import functools
 __all__ = [
     "ELB_LOG_DELIVERY_ACCOUNTS",
     "ELB_LOG_DELIVERY_SERVICE",
+    "SUPPORTED_PARTITIONS",
     "arn",
     "dns_suffix",
     "elb_log_delivery_account",
@@ -54,6 +55,11 @@ ELB_LOG_DELIVERY_ACCOUNTS = {
     "cn-northwest-1": "037604701340",
 }
 ELB_LOG_DELIVERY_SERVICE = "logdelivery.elasticloadbalancing.amazonaws.com"
+
+# The partitions whose ELB log-delivery accounts, service principals and public images (ECR
+# Public's base image) this project knows. The isolated partitions (aws-iso*) and the European
+# Sovereign Cloud (aws-eusc) publish theirs apart, and are refused by the Region check.
+SUPPORTED_PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
 
 
 @functools.cache

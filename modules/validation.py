@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails, PydanticUndefined
 
-from modules.regions import known_regions
+from modules.regions import SUPPORTED_PARTITIONS, known_regions
 
 # Attribute docstrings become field descriptions: the generated variables tables show them.
 MODULE_CONFIG = ConfigDict(extra="forbid", use_attribute_docstrings=True)
@@ -87,6 +87,12 @@ def check_region(region: str) -> str:
         raise ValueError(
             f"{region!r} is not a Region that botocore {botocore.__version__} knows; {hint}"
             "(for a Region newer than it, upgrade botocore and its pin in requirements.txt)"
+        )
+    if regions[region] not in SUPPORTED_PARTITIONS:
+        raise ValueError(
+            f"{region!r} is in the partition {regions[region]}, whose log-delivery accounts, "
+            "service principals and public images this project does not know; it deploys to "
+            f"the partitions {', '.join(SUPPORTED_PARTITIONS)}"
         )
     return region
 

@@ -12,7 +12,7 @@ from typing import Any
 import botocore
 import pytest
 
-from modules.regions import known_regions
+from modules.regions import SUPPORTED_PARTITIONS, known_regions
 from modules.validation import OUTPOSTS_INSTANCE_FAMILIES, check_region
 from stack_configs import module_configs
 from tests.vars_support import REGION, ROOT, SAMPLE, synth_main, write_vars
@@ -23,11 +23,21 @@ from vars_file import ConfigError, load_variables, variable_warnings
 # ---------------------------------------------------------------------------------------------
 
 
-def test_every_region_botocore_knows_is_accepted() -> None:
+def test_every_region_of_the_supported_partitions_is_accepted() -> None:
     regions = known_regions()
     assert {"us-west-2", "eu-west-1", "cn-north-1", "us-gov-west-1"} <= set(regions)
-    for region in regions:
-        assert check_region(region) == region
+    for region, partition in regions.items():
+        if partition in SUPPORTED_PARTITIONS:
+            assert check_region(region) == region
+        else:
+            with pytest.raises(ValueError, match=f"in the partition {partition}, whose"):
+                check_region(region)
+
+
+def test_an_isolated_partition_is_refused_by_name(tmp_path: Path) -> None:
+    message = "aws_region: 'us-iso-east-1' is in the partition aws-iso"
+    with pytest.raises(ConfigError, match=message):
+        load_variables(write_vars(tmp_path, {**REGION, "aws_region": "us-iso-east-1"}))
 
 
 def test_an_unknown_region_says_what_botocore_knows(tmp_path: Path) -> None:

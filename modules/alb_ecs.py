@@ -92,15 +92,20 @@ class AlbEcs(Construct):
     listener; the ALB and ECS security groups and their rules; the cluster, its capacity
     providers and the service; the interface endpoints (ecs, ecs-agent, ecs-telemetry, ecr.api,
     ecr.dkr, secretsmanager, logs; with FARGATE, which runs no container agent, without the
-    three ecs ones) with their security group. Tasks, instances and endpoints live in
-    ``ecs_subnets``, or in ``subnets`` when it is empty (as in the sample). The instances'
-    ``environment`` tag says ``Outpost`` or ``Region``.
+    three ecs ones) with their security group. Tasks and instances live in ``ecs_subnets``,
+    or in ``subnets`` when it is empty (as in the sample); the endpoints in
+    ``endpoint_subnets`` (Regional subnets, required on an Outpost), else with the tasks. The
+    instances' ``environment`` tag says ``Outpost`` or ``Region``. The service deploys with
+    the circuit breaker (rollback per ``deployment_circuit_breaker_rollback``), within
+    ``deployment_minimum_healthy_percent`` and ``deployment_maximum_percent``, and on EC2
+    spreads its tasks over the container instances.
 
     Conditional:
 
     - launch type EC2 (the only one on an Outpost): the Auto Scaling group (mixed instances
-      policy on the launch template's ``$Latest`` version, desired capacity left to scaling
-      after creation) and its capacity provider with managed scaling, which the cluster
+      policy on the launch template's latest version number, without instance weights, an
+      instance refresh when it changes, desired capacity left to scaling after creation)
+      and its capacity provider with managed scaling, which the cluster
       registers as its default strategy and the service runs on
       (:class:`~modules.alb_ecs_capacity.Ec2Capacity`).
     - launch type FARGATE (Region only; not in the sample, whose service took the launch type
@@ -128,8 +133,11 @@ class AlbEcs(Construct):
       certificate with one DNS validation record per validation option and the validation;
       HTTPS listeners use that certificate.
     - launch type EC2 and not ``import_aws_launch_template``: the launch template (IMDSv2
-      only, hop limit 1, optional block devices, user data joining the cluster); else
-      ``launch_template_id``.
+      only, hop limit 1, optional block devices, user data joining the cluster) on
+      ``ecs_ami_id``, or without it on the AMI that the public SSM parameter
+      ``ecs_ami_ssm_parameter`` names (a lookup); else ``launch_template_id`` at ``$Latest``.
+    - ``deployment_alarm_names``: the service's deployment alarms; ``enable_execute_command``:
+      ECS Exec, and the task role may open Session Manager channels.
     - not ``import_aws_ecs_task_definition``: the task definition, its log group, execution
       role and task role; else ``task_definition_arn`` and none of those.
 

@@ -133,9 +133,11 @@ class Ec2Capacity(Capacity):
 
     The launch template requires IMDSv2 (hop limit 1), encrypts the configured block devices
     unless told otherwise (or, without any, gives the instances an encrypted gp2 root volume
-    with ``encrypt_root_volume``) and boots the instances into the cluster. The group uses a
-    mixed instances policy on the template's ``$Latest`` version and leaves its desired
-    capacity to scaling after creation. The capacity provider scales the group with managed
+    with ``encrypt_root_volume``) and boots the instances into the cluster, on ``ecs_ami_id``
+    or the current ECS-optimized AMI (``ecs_ami_ssm_parameter``). The group uses a mixed
+    instances policy, without instance weights, on the template's latest version number (a
+    new version is a change of the group, rolled out by its instance refresh) and leaves its
+    desired capacity to scaling after creation. The capacity provider scales the group with managed
     scaling: tasks that find no room raise its ``CapacityProviderReservation`` above
     ``capacity_provider_target_capacity``, which adds instances; idle instances go.
     """

@@ -47,6 +47,11 @@ class ClusterService:
     ``launch_type``: ECS refuses both at once, and only tasks placed through the strategy
     drive managed scaling. The service waits for the listeners (ECS refuses a target group
     without a load balancer) and for the cluster's capacity providers.
+
+    Deployments keep ``deployment_minimum_healthy_percent`` of the tasks and run up to
+    ``deployment_maximum_percent``; the circuit breaker (and, with
+    ``deployment_alarm_names``, the alarms) fail a deployment, rolled back with
+    ``deployment_circuit_breaker_rollback``. On EC2 the tasks spread over the instances.
     """
 
     def __init__(

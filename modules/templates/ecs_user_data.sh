@@ -1,7 +1,7 @@
 #!/bin/bash
 # Boot script of the ECS container instances (launch template user data).
-# modules/alb_ecs.py substitutes the cluster name and where the instance runs (Outpost or
-# Region) below; its placeholders start with two
+# modules/alb_ecs_capacity.py substitutes the cluster name, where the instance runs (Outpost or
+# Region), the spool folder and the Region's DNS suffix below; its placeholders start with two
 # at-signs, so every dollar sign here belongs to bash.
 set -uo pipefail
 

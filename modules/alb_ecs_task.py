@@ -33,6 +33,11 @@ SPOOL_CONTAINER_PATH = "/var/spool/producer"
 # default is 1 MiB): about 100,000 of the producer's lines, minutes of a service-link outage.
 AWSLOGS_MAX_BUFFER_SIZE = "25m"
 SPOOL_VOLUME = "producer-spool"
+# On SIGTERM the producer puts what it holds for up to SHUTDOWN_TIMEOUT_MS: RecordTtl (30 s),
+# after which no record it holds could be put anyway. ECS then waits STOP_TIMEOUT_SECONDS in
+# all before SIGKILL (its default is 30 s): the drain and 15 s to stop the server and flush.
+SHUTDOWN_TIMEOUT_MS = 30_000
+STOP_TIMEOUT_SECONDS = SHUTDOWN_TIMEOUT_MS // 1000 + 15
 
 
 def producer_process(task_cpu: int) -> str:
@@ -96,6 +101,7 @@ def add_task_definition(
         "name": service.container_name,
         "image": image,
         "essential": True,
+        "stopTimeout": STOP_TIMEOUT_SECONDS,
         "cpu": service.task_definition.cpu,
         "memory": service.task_definition.memory,
         "portMappings": [{"containerPort": service.task_definition.port, "protocol": "tcp"}],
@@ -118,6 +124,7 @@ def add_task_definition(
                 "name": "PRODUCER_PROCESS",
                 "value": producer_process(service.task_definition.cpu),
             },
+            {"name": "SHUTDOWN_TIMEOUT_MS", "value": str(SHUTDOWN_TIMEOUT_MS)},
         ],
     }
     volumes = _container_extras(scope, container, spool_host_path)

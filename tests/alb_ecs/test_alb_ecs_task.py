@@ -36,6 +36,9 @@ def test_task_definition_and_container(outpost: AlbEcsSynth) -> None:
         "name": "producer",
         "image": f"{account}.dkr.ecr.{region}.amazonaws.com/kinesis/producer:latest",
         "essential": True,
+        # ECS waits this long after SIGTERM: the producer's drain (SHUTDOWN_TIMEOUT_MS) and
+        # 15 s to stop.
+        "stopTimeout": 45,
         "cpu": 512,
         "memory": 1024,
         "portMappings": [{"containerPort": 8080, "protocol": "tcp"}],
@@ -55,6 +58,7 @@ def test_task_definition_and_container(outpost: AlbEcsSynth) -> None:
             {"name": "STREAM_NAME", "value": "data-processing-stream"},
             # 512 CPU units: half a vCPU, no room for a producer process of its own.
             {"name": "PRODUCER_PROCESS", "value": "false"},
+            {"name": "SHUTDOWN_TIMEOUT_MS", "value": "30000"},
         ],
     }
 
@@ -225,3 +229,15 @@ def test_imported_task_definition(imported_task: AlbEcsSynth) -> None:
     rules = resources(imported_task.json, "aws_security_group_rule")
     assert imported_task.logical_id("alb_listener_in_coip_port-2") in rules
     assert imported_task.module.node.try_find_child("alb_listener_in_port-2") is None
+
+
+def test_the_stop_timeout_covers_the_producer_s_drain_within_ecs_s_limit() -> None:
+    from modules.alb_ecs_task import SHUTDOWN_TIMEOUT_MS, STOP_TIMEOUT_SECONDS
+    from producer.config import load_settings
+
+    # The drain covers every record the producer may still hold (RecordTtl), and ECS allows
+    # at most 120 s between SIGTERM and SIGKILL.
+    environment = {"STREAM_NAME": "s", "SHUTDOWN_TIMEOUT_MS": str(SHUTDOWN_TIMEOUT_MS)}
+    settings = load_settings(environment)
+    assert settings.shutdown_timeout_ms >= settings.record_ttl_ms
+    assert SHUTDOWN_TIMEOUT_MS / 1000 < STOP_TIMEOUT_SECONDS <= 120

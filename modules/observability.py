@@ -33,9 +33,28 @@ CONTAINER_INSIGHTS_NAMESPACE = "ECS/ContainerInsights"
 # What the producer publishes itself (embedded metric format log lines, producer/metrics.py),
 # per task and minute, by stream; a test checks the two agree.
 PRODUCER_NAMESPACE = "KinesisProducer"
-PRODUCER_METRICS = ("SpoolBytes", "RecordsSpooled", "RecordsReplayed", "RecordsLost")
+PRODUCER_METRICS = (
+    "UserRecordsReceived",
+    "UserRecordsPut",
+    "KinesisRecordsPut",
+    "UserRecordsFailed",
+    "RecordsRefused",
+    "Retries",
+    "RecordsSpooled",
+    "RecordsReplayed",
+    "RecordsLost",
+    "RecordsUnconfirmed",
+    "UserRecordsPending",
+    "SpoolBytes",
+    "SpoolOldestRecordAge",
+    "BufferingTime",
+    "PutRecordsLatency",
+)
 # A spool over this share of its bound has waited minutes for Kinesis; full, it refuses.
 SPOOL_ALARM_SHARE = 0.5
+# Seconds the oldest spooled record may wait before it needs a person: Kinesis has been out of
+# reach (or refusing) that long, and the records' consumers are that far behind.
+SPOOL_MAX_AGE_SECONDS = 900
 
 # Grid of the dashboard: two widgets a row, each half the 24-unit width.
 _WIDTH, _HEIGHT = 12, 6
@@ -83,11 +102,19 @@ class Observability(Construct):
       room for them on the instances);
     - ``producer-records-lost``: a producer task lost records it had answered 200 for
       (``RecordsLost``, published by the producer);
+    - ``producer-records-refused``: the producer tasks refused records (``RecordsRefused``:
+      back-pressure, overload, Kinesis unreachable or refusing, a full spool) in each of the
+      last 5 minutes;
     - ``producer-spool-filling`` (with ``spool_max_bytes``): a task's disk spool held more
-      than half its bound in 3 of the last 5 minutes (Kinesis out of reach: the service link?).
+      than half its bound in 3 of the last 5 minutes (Kinesis out of reach: the service link?);
+    - ``producer-spool-stale`` (with ``spool_max_bytes``): a task's oldest spooled record was
+      older than ``spool_max_age_seconds`` (``SpoolOldestRecordAge``, maximum).
 
-    With ``spool_max_bytes`` the dashboard also shows the producer's disk spool
-    (``SpoolBytes``, maximum of the tasks; ``RecordsSpooled`` and ``RecordsReplayed``, sums).
+    The dashboard also shows the producer's own metrics (published by it, by stream): user
+    records received and put (sums) and pending (maximum); lost, unconfirmed, failed, refused
+    and retried (sums); buffering time and ``PutRecords`` latency (averages, ms). With
+    ``spool_max_bytes``, its disk spool (``SpoolBytes`` and ``SpoolOldestRecordAge``, maximum
+    of the tasks; ``RecordsSpooled`` and ``RecordsReplayed``, sums).
 
     Minutes without data count as fine for the first three: no requests, no errors.
     """
@@ -113,9 +140,11 @@ class Observability(Construct):
         dashboard: bool = True,
         container_insights: bool = True,
         spool_max_bytes: int = 0,
+        spool_max_age_seconds: int = SPOOL_MAX_AGE_SECONDS,
     ) -> None:
         """``load_balancer`` and ``target_groups`` (by listener key) are ARN suffixes;
-        ``spool_max_bytes`` is the bound of each task's disk spool, 0 without one."""
+        ``spool_max_bytes`` is the bound of each task's disk spool, 0 without one;
+        ``spool_max_age_seconds`` the age of its oldest record that sets off an alarm."""
         super().__init__(scope, id)
         self._name_prefix = name_prefix
         self._tags = dict(tags)
@@ -169,6 +198,17 @@ class Observability(Construct):
             evaluation_periods=1,
             datapoints_to_alarm=1,
         )
+        self._alarm(
+            "producer-records-refused",
+            "The producer tasks refused records in each of the last 5 minutes (their log and "
+            "/healthcheck say why: back-pressure, overload, Kinesis unreachable or refusing)",
+            namespace=PRODUCER_NAMESPACE,
+            metric_name="RecordsRefused",
+            dimensions=stream,
+            statistic="Sum",
+            evaluation_periods=5,
+            datapoints_to_alarm=5,
+        )
         if spool_max_bytes:
             self._alarm(
                 "producer-spool-filling",
@@ -181,6 +221,18 @@ class Observability(Construct):
                 evaluation_periods=5,
                 datapoints_to_alarm=3,
                 threshold=int(spool_max_bytes * SPOOL_ALARM_SHARE),
+            )
+            self._alarm(
+                "producer-spool-stale",
+                f"A producer task's oldest spooled record waited over {spool_max_age_seconds} "
+                "s: Kinesis has not taken its records for that long",
+                namespace=PRODUCER_NAMESPACE,
+                metric_name="SpoolOldestRecordAge",
+                dimensions=stream,
+                statistic="Maximum",
+                evaluation_periods=1,
+                datapoints_to_alarm=1,
+                threshold=spool_max_age_seconds,
             )
 
         self.dashboard_name = None
@@ -377,12 +429,44 @@ class Observability(Construct):
                     ],
                 )
             )
+        charts += [
+            (
+                "Producer user records (received, put; pending, maximum)",
+                [
+                    _metric(PRODUCER_NAMESPACE, "UserRecordsReceived", stream, stat="Sum"),
+                    _metric(PRODUCER_NAMESPACE, "UserRecordsPut", stream, stat="Sum"),
+                    _metric(PRODUCER_NAMESPACE, "UserRecordsPending", stream, stat="Maximum"),
+                ],
+            ),
+            (
+                "Producer losses, failures, refusals, retries",
+                [
+                    _metric(PRODUCER_NAMESPACE, name, stream, stat="Sum")
+                    for name in (
+                        "RecordsLost",
+                        "RecordsUnconfirmed",
+                        "UserRecordsFailed",
+                        "RecordsRefused",
+                        "Retries",
+                    )
+                ],
+            ),
+            (
+                "Producer buffering time and PutRecords latency (ms)",
+                [
+                    _metric(PRODUCER_NAMESPACE, "BufferingTime", stream, stat="Average"),
+                    _metric(PRODUCER_NAMESPACE, "PutRecordsLatency", stream, stat="Average"),
+                ],
+            ),
+        ]
         if spool:
             charts.append(
                 (
-                    "Producer disk spool (SpoolBytes; RecordsSpooled, RecordsReplayed)",
+                    "Producer disk spool (SpoolBytes, SpoolOldestRecordAge; RecordsSpooled, "
+                    "RecordsReplayed)",
                     [
                         _metric(PRODUCER_NAMESPACE, "SpoolBytes", stream, stat="Maximum"),
+                        _metric(PRODUCER_NAMESPACE, "SpoolOldestRecordAge", stream, stat="Maximum"),
                         _metric(PRODUCER_NAMESPACE, "RecordsSpooled", stream, stat="Sum"),
                         _metric(PRODUCER_NAMESPACE, "RecordsReplayed", stream, stat="Sum"),
                     ],

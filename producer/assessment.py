@@ -76,6 +76,7 @@ class Assessment(Completion):
         """Refuse records while the spool could not take every one held in memory; put
         spooled records again, oldest first, while Kinesis answers and has room."""
         assert self._spool is not None
+        self._spool.tend()
         spool = self._spool.spool
         if not spool.room(self.config.spool_reserve):
             self._spool_full()

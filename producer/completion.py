@@ -21,12 +21,31 @@ from .records import (
     UserRecordFailedError,
     UserRecordResult,
 )
-from .retrier import RETRYABLE_ERROR_CODES
+from .retrier import CONNECTION_ERRORS, RETRYABLE_ERROR_CODES
 from .spooling import Spooling
+
 
 #: Failures that send a record answered 200 to the spool (when there is one) instead of
 #: failing it: waiting can cure them. (A record Kinesis refuses for itself is not spooled.)
-_SPOOLED_ERRORS = RETRYABLE_ERROR_CODES | FATAL_ERROR_CODES | {EXPIRED, PRODUCER_CLOSED}
+def _class_names(classes: tuple[type[BaseException], ...]) -> set[str]:
+    """The names of ``classes`` and of their subclasses (the error codes of exceptions)."""
+    names: set[str] = set()
+    stack = list(classes)
+    while stack:
+        cls = stack.pop()
+        names.add(cls.__name__)
+        stack.extend(cls.__subclasses__())
+    return names
+
+
+#: (No answer at all, e.g. ``EndpointConnectionError``, counts too: a record retried until its
+#: RecordTtl while Kinesis was not answering waits in the spool, like one that expired.)
+_SPOOLED_ERRORS = (
+    RETRYABLE_ERROR_CODES
+    | FATAL_ERROR_CODES
+    | {EXPIRED, PRODUCER_CLOSED}
+    | _class_names(CONNECTION_ERRORS)
+)
 
 
 class Completion:
@@ -55,11 +74,12 @@ class Completion:
     # Spool ----------------------------------------------------------------------------------
 
     def _spool_away(self, records: list[UserRecord]) -> bool:
-        """Move records held in memory to the spool; the pipeline skips them from now on."""
+        """Move records held in memory to the spool (those logged on arrival keep their
+        places there); the pipeline skips them from now on."""
         if not records:
             return True
         assert self._spool is not None
-        if not self._spool.write(records):
+        if not self._spool.park(records):
             return False
         for record in records:
             self._release(record)
@@ -81,6 +101,9 @@ class Completion:
             if user_record not in pending:
                 continue  # already finished (closed meanwhile)
             del pending[user_record]
+            if user_record.in_doubt:
+                user_record.in_doubt = False
+                self.counts.in_doubt -= 1
             done += 1
             size += user_record.size
             future = user_record.future
@@ -96,7 +119,8 @@ class Completion:
         self.counts.kinesis_put += 1
         self._bytes_put += size
         spool = self._spool
-        if spool is not None and spool.replayed:
+        if spool is not None and spool.logged:
+            # Confirmed: their places in the spool are released.
             for user_record in record.user_records:
                 spool.settle(user_record)
 
@@ -123,13 +147,18 @@ class Completion:
         return 1
 
     def _finish_failed(self, record: UserRecord, attempts: tuple[Attempt, ...]) -> None:
+        # A put of it unanswered, or out now (closing): it may be in the stream.
+        maybe_put = record.unanswered or record.in_doubt
         if not self._release(record):
             return
         result = UserRecordResult(False, attempts=attempts)
         self.metrics.user_records_failed.labels(result.error_code or "Unknown").inc()
         future = record.future
         if future is None:
-            self.counts.lost += 1
+            if maybe_put:
+                self.counts.unconfirmed += 1
+            else:
+                self.counts.lost += 1
         elif not future.done():
             future.set_exception(UserRecordFailedError(result))
             # Failures are counted and logged here; a caller that never looks at the future
@@ -141,8 +170,11 @@ class Completion:
             del self._pending[record]
         except KeyError:
             return False
+        if record.in_doubt:
+            record.in_doubt = False
+            self.counts.in_doubt -= 1
         spool = self._spool
-        if spool is not None and spool.replayed:
+        if spool is not None and spool.logged:
             spool.settle(record)
         self._outstanding_records -= 1
         self._outstanding_bytes -= record.size

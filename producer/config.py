@@ -68,15 +68,20 @@ class ProducerConfig(BaseModel):
     max_outstanding_bytes: int = Field(16 * 1024 * 1024, ge=_LARGEST_RECORD)
     """Back-pressure: bytes of those records (not a KPL setting)."""
     spool_dir: str | None = None
-    """Directory of the disk spool (not a KPL setting): records answered 200 that cannot be
-    put within RecordTtl wait there and are put again when Kinesis answers. Unset or empty:
-    no spool."""
+    """Directory of the disk spool (not a KPL setting): a write-ahead log of the records added
+    without a future (answered 200), appended to before they are taken and released once
+    Kinesis confirmed them; those that cannot be put within RecordTtl wait there and are put
+    again when Kinesis answers. A killed process loses none of them (the next start on the
+    directory puts them, at least once). Unset or empty: no spool."""
     spool_max_bytes: int = Field(1024 * 1024 * 1024, ge=1024 * 1024)
     """Size bound of the spool; records are refused (503 ``spool_full``) before it is
     reached, keeping room for every record outstanding in memory."""
     spool_fsync: Literal["always", "interval", "never"] = "interval"
-    """When spooled records are flushed to the device: ``always`` (before the append returns),
-    ``interval`` (at most SPOOL_FSYNC_INTERVAL_MS later), ``never`` (left to the kernel)."""
+    """Whether the spool covers a host crash or power loss too (a killed process is covered
+    whatever this says: appends are in the page cache before the records are taken). When
+    appends are flushed to the device: ``always``, each append (one per batch of records taken
+    together) before it returns, so before their 200; ``interval``, at most
+    SPOOL_FSYNC_INTERVAL_MS later; ``never``, when the kernel does (typically within 30 s)."""
     spool_fsync_interval_ms: int = Field(1_000, ge=1, le=60_000)
     """The ``interval`` policy's longest delay."""
 

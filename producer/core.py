@@ -34,7 +34,7 @@ from .aggregator import Aggregator
 from .assessment import Assessment
 from .collector import Collector
 from .config import ProducerConfig
-from .health import KINESIS_ERROR, KINESIS_UNREACHABLE, STARTING, Status
+from .health import KINESIS_ERROR, KINESIS_UNREACHABLE, SPOOL_FULL, STARTING, Status
 from .limiter import ShardLimiter
 from .metrics import ProducerMetrics
 from .protocol import Producer
@@ -45,13 +45,14 @@ from .records import (
     InvalidRecordError,
     KinesisRecord,
     RecordInput,
+    UnavailableError,
     UserRecord,
     UserRecordResult,
 )
 from .retrier import Retrier, RetryPolicy, classify_exception
 from .shard_map import ShardMap, ShardMapUpdater
 from .spool import Spool
-from .spooling import Spooling
+from .spooling import SpoolDamage, Spooling
 
 if TYPE_CHECKING:
     from types_aiobotocore_kinesis import KinesisClient
@@ -183,7 +184,8 @@ class KinesisProducer(PutRecordsCalls, Assessment, Producer):
                 cfg.spool_fsync_interval_ms / 1000,
             )
             self._spool = Spooling(spool, self.counts, self._ttl)
-            self.metrics.watch_spool(lambda: spool.bytes)
+            self.metrics.watch_spool(lambda: spool.bytes, spool.oldest_age)
+            SpoolDamage(spool, self.registry)
         self._shard_maps = ShardMapUpdater(self._client, self.stream_name, self._on_shard_map)
         # The stream is checked before any record is taken: a missing stream or a denied
         # ListShards refuses records (naming the error) until a later probe succeeds.
@@ -225,11 +227,16 @@ class KinesisProducer(PutRecordsCalls, Assessment, Producer):
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.flush(), timeout)
         if self._spool is not None:
-            # Read back from the spool and not put: still in their segments, kept for the
-            # next start.
-            for record in self._spool.keep_replayed():
-                self._pending.pop(record, None)
-            self._spool_away([record for record in self._pending if record.future is None])
+            # Answered 200 and not put: those in the spool (logged on arrival, or read back)
+            # stay there for the next start; the others go there now.
+            waiting = [record for record in self._pending if record.future is None]
+            unlogged = self._spool.leave(waiting)
+            kept = set(waiting).difference(unlogged)
+            for record in kept:
+                del self._pending[record]
+                self._outstanding_records -= 1
+                self._outstanding_bytes -= record.size
+            self._spool_away(unlogged)
         abandoned = list(self._pending)
         if abandoned:
             log.error(
@@ -298,8 +305,14 @@ class KinesisProducer(PutRecordsCalls, Assessment, Producer):
     @property
     def lost_records(self) -> int:
         """User records that failed with nobody to tell: added without a future (the service
-        answered 200 for them) and neither put nor spooled."""
+        answered 200 for them), known not to be in the stream."""
         return self.counts.lost
+
+    @property
+    def unconfirmed_records(self) -> int:
+        """User records answered 200 that failed after a put of them went unanswered: they
+        may be in the stream."""
+        return self.counts.unconfirmed
 
     async def refresh_metrics(self) -> None:
         """Nothing to fetch: :attr:`registry` is read in this process."""
@@ -367,15 +380,32 @@ class KinesisProducer(PutRecordsCalls, Assessment, Producer):
             self._closing,
             None if admitted else self.status,
         )
-        # Kinesis is not answering: straight to disk, where a crash cannot lose them.
-        if (
-            not futures
-            and self._unreachable
-            and self._spool is not None
-            and self._spool.write(prepared)
-        ):
-            self.counts.received += len(prepared)
-            return []
+        spool = self._spool
+        if not futures and spool is not None:
+            # Answered 200 without waiting for the put: written down first (one append for
+            # all), so that a killed process loses none of them.
+            if self._unreachable:
+                # Kinesis is not answering: they wait in the spool.
+                written = spool.write(prepared)
+                if written:
+                    self.counts.received += len(prepared)
+            else:
+                written = spool.log(prepared)
+            if not spool.spool.room(self.config.spool_reserve):
+                self._spool_full()
+            if not written:
+                if not admitted:
+                    self._spool_full()
+                    raise UnavailableError(
+                        SPOOL_FULL, f"the spool cannot take the records: {self.status.message}"
+                    )
+                # Admitted, and so answered, by the front already: put from memory only.
+                log.error(
+                    "records answered 200 could not be written to the spool",
+                    extra={"user_records": len(prepared), "stream": self.stream_name},
+                )
+            elif self._unreachable:
+                return []
         accept = self._accept
         for record in prepared:
             accept(record)

@@ -20,9 +20,10 @@ The producer process is watched. It reports its :class:`~producer.health.Status`
 changes and every half second (the heartbeat). If no message comes for the heartbeat timeout,
 it counts as hung: records are refused and :attr:`ProducerProcess.alive` turns false (the
 service's liveness route then fails, so that ECS replaces the task). If it dies, every awaited
-result fails with ``ProducerProcessExited``, the records it held are counted lost, and a new
-one is started; if that fails, or it died :data:`MAX_RESTARTS` times within
-:data:`RESTART_WINDOW`, ``on_exit`` is called.
+result fails with ``ProducerProcessExited``, the records it held are counted lost (those it had
+sent in a put: unconfirmed, they may be in the stream) on top of what it had counted (its
+counters do not go back on /metrics), and a new one is started; if that fails, or it died
+:data:`MAX_RESTARTS` times within :data:`RESTART_WINDOW`, ``on_exit`` is called.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from prometheus_client import CollectorRegistry
 from prometheus_client.metrics_core import Metric
@@ -66,7 +67,14 @@ from .messages import (
     StartRequest,
     StatusReport,
 )
-from .metrics import ADMISSION_FAMILIES, AdmissionMetrics
+from .metrics import (
+    ADMISSION_FAMILIES,
+    COUNT_FAMILIES,
+    COUNT_NAMES,
+    AdmissionMetrics,
+    CountTotals,
+    count_families,
+)
 from .protocol import Producer
 from .records import (
     Attempt,
@@ -99,20 +107,66 @@ RESTART_WINDOW = 60.0
 #: Seconds between the watchdog's looks at the last heartbeat.
 WATCHDOG_INTERVAL = 0.5
 _PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
+_NO_COUNTS: CountTotals = (0, 0, 0, 0, 0, 0, 0)
+_LOST = COUNT_NAMES.index("lost")
+_UNCONFIRMED = COUNT_NAMES.index("unconfirmed")
 
 
 class ProducerStartError(ProducerError):
     """The producer process could not start; the message says why."""
 
 
-class _RemoteFamilies(Collector):
-    """The producer process's metric families, as last fetched."""
+#: Types of the families whose samples only grow: carried over from a process that died.
+_MONOTONIC_TYPES = frozenset({"counter", "histogram"})
+_SampleKey = tuple[str, tuple[tuple[str, str], ...]]
 
-    def __init__(self) -> None:
+
+class _RemoteFamilies(Collector):
+    """The producer process's metric families, as last fetched, on top of what the producer
+    processes that died had counted (so that no counter goes backwards across a restart).
+
+    The counters of :class:`~producer.metrics.Counts` come from ``counts`` (the front's own
+    totals, kept up to date by every ``Settled``), not from a fetch.
+    """
+
+    def __init__(self, counts: Callable[[], CountTotals]) -> None:
         self.families: list[Metric] = []
+        self._counts = counts
+        #: Family name -> (the family, as a template; its samples' totals in dead processes).
+        self._dead: dict[str, tuple[Metric, dict[_SampleKey, float]]] = {}
+
+    def process_died(self) -> None:
+        """The producer process died: what it counted (as last fetched) carries over."""
+        for family in self.families:
+            if family.type not in _MONOTONIC_TYPES:
+                continue
+            _, totals = self._dead.setdefault(family.name, (family, {}))
+            for sample in family.samples:
+                key = (sample.name, tuple(sorted(sample.labels.items())))
+                totals[key] = totals.get(key, 0.0) + sample.value
+        self.families = []
 
     def collect(self) -> Iterator[Metric]:
-        return iter(self.families)
+        yield from count_families(self._counts())
+        current = {family.name for family in self.families}
+        for family in self.families:
+            dead = self._dead.get(family.name)
+            yield family if dead is None else _with_dead(family, dead[1])
+        for name, (template, totals) in self._dead.items():
+            if name not in current:
+                yield _with_dead(template, totals, current=False)
+
+
+def _with_dead(family: Metric, dead: dict[_SampleKey, float], current: bool = True) -> Metric:
+    """``family`` (its samples if ``current``) plus the totals of dead producer processes."""
+    values = dict(dead)
+    for sample in family.samples if current else ():
+        key = (sample.name, tuple(sorted(sample.labels.items())))
+        values[key] = values.get(key, 0.0) + sample.value
+    merged = Metric(family.name, family.documentation, family.type, family.unit)
+    for (name, labels), value in values.items():
+        merged.add_sample(name, dict(labels), value)
+    return merged
 
 
 class ProducerProcess(Producer):
@@ -145,7 +199,7 @@ class ProducerProcess(Producer):
         self.metrics.watch_outstanding(
             lambda: self.outstanding_records, lambda: self.outstanding_bytes
         )
-        self._remote_families = _RemoteFamilies()
+        self._remote_families = _RemoteFamilies(self._count_totals)
         self.registry.register(self._remote_families)
         self._start = StartRequest(stream_name, region, self.config, log_level, orphan_timeout)
         self._on_exit = on_exit
@@ -179,10 +233,12 @@ class ProducerProcess(Producer):
         self._child_status = Status()
         #: What refuses records now (the child's status, or the front's view of the child).
         self.status = Status()
-        #: User records answered 200 and lost: by producer processes that died, and by the
-        #: current one (as it last reported).
-        self._lost_before = 0
-        self._child_lost = 0
+        #: The counters (``Counts.totals()``) of the producer processes that died, with the
+        #: records they held counted lost or unconfirmed; and the current one's, as it last
+        #: reported them, with the records it holds that may be in the stream.
+        self._dead_counts: CountTotals = _NO_COUNTS
+        self._child_counts: CountTotals = _NO_COUNTS
+        self._child_in_doubt = 0
         #: Records settled by producer processes that died (the current one counts from 0).
         self._settled_base = (0, 0)
 
@@ -241,7 +297,8 @@ class ProducerProcess(Producer):
                 raise ProducerStartError(
                     f"the producer process did not start: {UnexpectedMessage(message)}"
                 )
-        self._child_lost = 0
+        self._child_counts = _NO_COUNTS
+        self._child_in_doubt = 0
         self._last_heard = self._loop.time()
         self._closed_answer = self._loop.create_future()
         self._reader_task = self._loop.create_task(self._read(reader))
@@ -343,8 +400,19 @@ class ProducerProcess(Producer):
 
     @property
     def lost_records(self) -> int:
-        """User records answered 200 (added without a result awaited) that were lost."""
-        return self._lost_before + self._child_lost
+        """User records answered 200 (added without a result awaited) known not to be in
+        the stream (see :class:`~producer.metrics.Counts`)."""
+        return self._count_totals()[_LOST]
+
+    @property
+    def unconfirmed_records(self) -> int:
+        """User records answered 200 that failed but may be in the stream: a put of them
+        went unanswered, or was out when a producer process died."""
+        return self._count_totals()[_UNCONFIRMED]
+
+    def _count_totals(self) -> CountTotals:
+        dead, child = self._dead_counts, self._child_counts
+        return cast(CountTotals, tuple(a + b for a, b in zip(dead, child, strict=True)))
 
     def _update_status(self) -> None:
         if self.failed:
@@ -385,7 +453,9 @@ class ProducerProcess(Producer):
         except (TimeoutError, ProducerClosedError):
             return  # the last ones fetched stand
         self._remote_families.families = [
-            family for family in families if family.name not in ADMISSION_FAMILIES
+            family
+            for family in families
+            if family.name not in ADMISSION_FAMILIES and family.name not in COUNT_FAMILIES
         ]
 
     # Adding records -------------------------------------------------------------------------
@@ -509,19 +579,25 @@ class ProducerProcess(Producer):
                 message = await receive(reader)
                 self._last_heard = loop.time()
                 match message:
-                    case Settled(records=records, size=size, results=results):
+                    case Settled(
+                        records=records,
+                        size=size,
+                        results=results,
+                        counts=counts,
+                        in_doubt=in_doubt,
+                    ):
+                        self._child_counts = counts
+                        self._child_in_doubt = in_doubt
                         self._settle(records, size, results)
                     case BoundChanged(bound=bound):
                         self.admission.bound = bound
-                    case StatusReport(status=status, lost=lost):
+                    case StatusReport(status=status):
                         self._child_status = status
-                        self._child_lost = lost
                         if self._unresponsive:
                             self._unresponsive = False
                             log.info("the producer process is responding again")
                         self._update_status()
-                    case Closed(abandoned=abandoned, lost=lost):
-                        self._child_lost = lost
+                    case Closed(abandoned=abandoned):
                         self._closed_answer.set_result(abandoned)
                         return
                     case Flushed(request=request):
@@ -540,10 +616,19 @@ class ProducerProcess(Producer):
                 return
         outstanding = self.outstanding_records
         # Records answered 200 that the dead process held: neither awaited (those get 502)
-        # nor still waiting here to be handed over (the next process gets those).
-        lost = outstanding - len(self._results) - len(self._batch)
-        self._lost_before += self._child_lost + lost
-        self._child_lost = 0
+        # nor still waiting here to be handed over (the next process gets those). Those it
+        # had sent in a put, or whose put went unanswered, may be in the stream: it reports
+        # how many before each put.
+        held = outstanding - len(self._results) - len(self._batch)
+        unconfirmed = min(held, self._child_in_doubt)
+        lost = held - unconfirmed
+        dead = [a + b for a, b in zip(self._dead_counts, self._child_counts, strict=True)]
+        dead[_LOST] += lost
+        dead[_UNCONFIRMED] += unconfirmed
+        self._dead_counts = cast(CountTotals, tuple(dead))
+        self._child_counts = _NO_COUNTS
+        self._child_in_doubt = 0
+        self._remote_families.process_died()
         self._fail_waiting("the producer process exited", PROCESS_EXITED)
         self._settled_base = (
             self._admitted_records - len(self._batch),
@@ -558,6 +643,7 @@ class ProducerProcess(Producer):
                 "status": await self._reap(5.0),
                 "user_records_outstanding": outstanding,
                 "user_records_lost": lost,
+                "user_records_unconfirmed": unconfirmed,
             },
         )
         await self._restart()

@@ -21,15 +21,22 @@ Producer process to HTTP process::
                                          producer's status and admission bound. Changes of
                                          either before Ready travel in it, not on their own.
     Failed(message)                      could not start; exits with status 2
-    Settled(records, size, results)      totals of user records finished (put or failed) so
-                                         far, and (number, result) of awaited ones
-    StatusReport(status, lost)           the producer's status and the user records answered
-                                         200 and lost so far; on a change, and every half
+    Settled(records, size, results,      totals of user records finished (put, failed or
+            counts, in_doubt)            spooled) so far, (number, result) of awaited ones,
+                                         the producer's counters (``Counts.totals()``: lost
+                                         and unconfirmed among them) at the same moment, and
+                                         the records held that may be in the stream
+                                         (``Counts.in_doubt``). Sent when any of it changed,
+                                         and right before each PutRecords call: should the
+                                         process die, the HTTP process knows how many of the
+                                         records it held may have landed.
+    StatusReport(status)                 the producer's status; on a change, and every half
                                          second as the heartbeat
     BoundChanged(bound)                  a new admission bound (records, bytes)
     Flushed(request)                     the answer to Flush
     Metrics(request, families)           the answer to FetchMetrics
-    Closed(abandoned, lost)              the answer to Close: user records not put, and lost
+    Closed(abandoned)                    the answer to Close (after a last Settled): user
+                                         records not put
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ from prometheus_client.metrics_core import Metric
 
 from .config import ProducerConfig
 from .health import Status
+from .metrics import CountTotals
 from .records import RecordInput, UserRecordResult
 
 
@@ -124,12 +132,13 @@ class Settled(Message):
     records: int
     size: int
     results: list[tuple[int, UserRecordResult]]
+    counts: CountTotals
+    in_doubt: int
 
 
 @dataclass(frozen=True, slots=True)
 class StatusReport(Message):
     status: Status
-    lost: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,4 +160,3 @@ class Metrics(Message):
 @dataclass(frozen=True, slots=True)
 class Closed(Message):
     abandoned: int
-    lost: int

@@ -28,17 +28,97 @@ class Counts:
     A ``prometheus_client.Counter`` takes a lock on every increment, which measured as a
     noticeable share of the per-record cost; the event loop is single-threaded, so plain
     integers do, read by :class:`_CountsCollector` when scraped.
+
+    Every user record answered 200 (added without a future) that does not end put or spooled
+    ends in exactly one of ``lost`` and ``unconfirmed``:
+
+    * ``lost``: known not to be in the stream: it expired or was closed before any put of it
+      was sent, or every put of it was answered, the last with a failure for good;
+    * ``unconfirmed``: a put of it went unanswered (a timeout, a connection closed or reset
+      after the request was sent), then it expired or failed: it may be in the stream.
+
+    ``in_doubt`` is no counter: the user records answered 200, not read back from the spool,
+    still held, that may be in the stream (a put of them is out, or went unanswered). The
+    producer process reports it before each put, so that the HTTP process, if this process
+    dies, knows how many of the records it held may have landed.
     """
 
-    __slots__ = ("kinesis_put", "lost", "put", "received", "replayed", "spooled")
+    __slots__ = (
+        "in_doubt",
+        "kinesis_put",
+        "lost",
+        "put",
+        "received",
+        "replayed",
+        "spooled",
+        "unconfirmed",
+    )
 
     def __init__(self) -> None:
         self.received = 0
         self.put = 0
         self.kinesis_put = 0
         self.lost = 0
+        self.unconfirmed = 0
         self.spooled = 0
         self.replayed = 0
+        self.in_doubt = 0
+
+    def totals(self) -> CountTotals:
+        """The counters now, in the order of :data:`COUNT_NAMES`."""
+        return (
+            self.received,
+            self.put,
+            self.kinesis_put,
+            self.lost,
+            self.unconfirmed,
+            self.spooled,
+            self.replayed,
+        )
+
+
+#: :meth:`Counts.totals`: received, put, kinesis_put, lost, unconfirmed, spooled, replayed.
+CountTotals = tuple[int, int, int, int, int, int, int]
+COUNT_NAMES = ("received", "put", "kinesis_put", "lost", "unconfirmed", "spooled", "replayed")
+_COUNT_HELP = {
+    "received": ("user_records_received", "User records accepted for sending."),
+    "put": ("user_records_put", "User records Kinesis confirmed."),
+    "kinesis_put": (
+        "kinesis_records_put",
+        "Kinesis records (aggregated or not) Kinesis confirmed.",
+    ),
+    "lost": (
+        "user_records_lost",
+        "User records answered 200 (added without a result awaited), neither put nor "
+        "spooled, and known not to be in the stream: expired or closed before a put was "
+        "sent, refused by Kinesis for good, or held by a producer process that died before "
+        "sending them.",
+    ),
+    "unconfirmed": (
+        "user_records_unconfirmed",
+        "User records answered 200, neither put nor spooled, that may be in the stream "
+        "anyway: a put of them went unanswered (timeout, connection closed after the "
+        "request was sent), or was out when the producer process died.",
+    ),
+    "spooled": (
+        "user_records_spooled",
+        "User records written to the disk spool (not put within RecordTtl, or Kinesis "
+        "not answering).",
+    ),
+    "replayed": (
+        "user_records_replayed",
+        "User records read back from the disk spool to be put again.",
+    ),
+}
+#: The names of the families :func:`count_families` yields.
+COUNT_FAMILIES = frozenset(f"{_PREFIX}_{name}" for name, _ in _COUNT_HELP.values())
+
+
+def count_families(totals: CountTotals) -> Iterator[CounterMetricFamily]:
+    """The counters of :class:`Counts` as Prometheus families, from their ``totals()``."""
+    for key, value in zip(COUNT_NAMES, totals, strict=True):
+        name, documentation = _COUNT_HELP[key]
+        yield CounterMetricFamily(f"{_PREFIX}_{name}", documentation, value=value)
 
 
 class _CountsCollector(Collector):
@@ -46,37 +126,7 @@ class _CountsCollector(Collector):
         self._counts = counts
 
     def collect(self) -> Iterator[CounterMetricFamily]:
-        counts = self._counts
-        yield CounterMetricFamily(
-            f"{_PREFIX}_user_records_received",
-            "User records accepted for sending.",
-            value=counts.received,
-        )
-        yield CounterMetricFamily(
-            f"{_PREFIX}_user_records_put", "User records Kinesis confirmed.", value=counts.put
-        )
-        yield CounterMetricFamily(
-            f"{_PREFIX}_user_records_lost",
-            "User records answered 200 (added without a result awaited) that failed: neither "
-            "put nor spooled.",
-            value=counts.lost,
-        )
-        yield CounterMetricFamily(
-            f"{_PREFIX}_user_records_spooled",
-            "User records written to the disk spool (not put within RecordTtl, or Kinesis "
-            "not answering).",
-            value=counts.spooled,
-        )
-        yield CounterMetricFamily(
-            f"{_PREFIX}_user_records_replayed",
-            "User records read back from the disk spool to be put again.",
-            value=counts.replayed,
-        )
-        yield CounterMetricFamily(
-            f"{_PREFIX}_kinesis_records_put",
-            "Kinesis records (aggregated or not) Kinesis confirmed.",
-            value=counts.kinesis_put,
-        )
+        return count_families(self._counts.totals())
 
 
 class AdmissionMetrics:
@@ -189,12 +239,22 @@ class ProducerMetrics:
         """Read the outstanding gauges from the producer when scraped."""
         self.admission.watch_outstanding(records, size)
 
-    def watch_spool(self, size: Callable[[], float]) -> None:
+    def watch_spool(
+        self, size: Callable[[], float], oldest_age: Callable[[], float] | None = None
+    ) -> None:
+        """Read the spool's gauges from it when scraped: its bytes, and (given a way to
+        tell) the age of its oldest record."""
         Gauge(
             f"{_PREFIX}_spool_bytes",
             "Bytes in the disk spool (records waiting to be put again).",
             registry=self.registry,
         ).set_function(size)
+        if oldest_age is not None:
+            Gauge(
+                f"{_PREFIX}_spool_oldest_record_age_seconds",
+                "Seconds since the oldest record in the disk spool was spooled (0: empty).",
+                registry=self.registry,
+            ).set_function(oldest_age)
 
 
 class ServiceMetrics:

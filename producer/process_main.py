@@ -49,6 +49,7 @@ from .messages import (
     Start,
     StatusReport,
 )
+from .metrics import CountTotals
 from .records import Attempt, ProducerError, RecordInput, UserRecordFailedError, UserRecordResult
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ class ProducerProcessMain:
         self._producer: KinesisProducer | None = None
         self._received_records = 0
         self._received_bytes = 0
-        self._reported: tuple[int, int] = (0, 0)
+        self._reported: tuple[int, int, CountTotals, int] | None = None
         self._results: list[tuple[int, UserRecordResult]] = []
         self._report_soon = False
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -111,6 +112,7 @@ class ProducerProcessMain:
             return 2
         self._producer = producer
         self._send(Ready(producer.shards, producer.status, producer.admission.bound))
+        producer.before_put = self._report
         ticker = asyncio.get_running_loop().call_later(REPORT_INTERVAL, self._tick)
         self._heartbeat_handle = asyncio.get_running_loop().call_later(
             HEARTBEAT_INTERVAL, self._heartbeat
@@ -131,32 +133,32 @@ class ProducerProcessMain:
             self._heartbeat_handle.cancel()
         if not orphaned:
             self._report()
-            self._send(Closed(abandoned, self._lost()))
+            self._send(Closed(abandoned))
             await self._writer.drain()
-        elif producer.lost_records:
+        elif producer.counts.lost or producer.counts.unconfirmed:
             log.error(
-                "user records answered 200 were lost",
-                extra={"user_records_lost": producer.lost_records},
+                "user records answered 200 were lost, or may not be in the stream",
+                extra={
+                    "user_records_lost": producer.counts.lost,
+                    "user_records_unconfirmed": producer.counts.unconfirmed,
+                },
             )
         self._writer.close()
-        return 1 if abandoned or producer.lost_records else 0
+        return 1 if abandoned or producer.counts.lost or producer.counts.unconfirmed else 0
 
     def _on_status(self, status: Status) -> None:
         # Changes before Ready travel in it.
         if self._producer is not None:
-            self._send(StatusReport(status, self._lost()))
+            self._send(StatusReport(status))
 
     def _on_bound(self, bound: tuple[int, int]) -> None:
         # Changes before Ready travel in it.
         if self._producer is not None:
             self._send(BoundChanged(bound))
 
-    def _lost(self) -> int:
-        return self._producer.lost_records if self._producer is not None else 0
-
     def _heartbeat(self) -> None:
         assert self._producer is not None
-        self._send(StatusReport(self._producer.status, self._lost()))
+        self._send(StatusReport(self._producer.status))
         self._heartbeat_handle = asyncio.get_running_loop().call_later(
             HEARTBEAT_INTERVAL, self._heartbeat
         )
@@ -232,20 +234,25 @@ class ProducerProcessMain:
         asyncio.get_running_loop().call_later(REPORT_INTERVAL, self._tick)
 
     def _report(self) -> None:
-        """Tell the HTTP process how many records are finished, and the results it awaits."""
+        """Tell the HTTP process how many records are finished, the results it awaits, and
+        the counters, all as of now (also right before each PutRecords call)."""
         self._report_soon = False
         producer = self._producer
         assert producer is not None
         replayed_records, replayed_bytes = producer.replayed_outstanding
-        settled = (
+        counts = producer.counts
+        report = (
             self._received_records - producer.outstanding_records + replayed_records,
             self._received_bytes - producer.outstanding_bytes + replayed_bytes,
+            counts.totals(),
+            counts.in_doubt,
         )
-        if settled == self._reported and not self._results:
+        if report == self._reported and not self._results:
             return
-        self._reported = settled
+        self._reported = report
         results, self._results = self._results, []
-        self._send(Settled(*settled, results))
+        records, size, totals, in_doubt = report
+        self._send(Settled(records, size, results, totals, in_doubt))
 
     def _send(self, message: Message) -> None:
         if not self._writer.is_closing():

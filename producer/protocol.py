@@ -45,6 +45,9 @@ class Producer(Protocol):
     @property
     def lost_records(self) -> int: ...
 
+    @property
+    def unconfirmed_records(self) -> int: ...
+
     status: Status
 
     def add_user_record(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter as Tally
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import botocore.exceptions
@@ -21,7 +22,13 @@ from .config import ProducerConfig
 from .health import FATAL_ERROR_CODES, KINESIS_ERROR, KINESIS_UNREACHABLE, Status
 from .limiter import ShardLimiter
 from .records import KinesisRecord, UserRecord, UserRecordResult
-from .retrier import THROTTLING_ERROR_CODES, Outcome, Retrier, classify_exception
+from .retrier import (
+    THROTTLING_ERROR_CODES,
+    Outcome,
+    Retrier,
+    classify_exception,
+    may_have_landed,
+)
 from .shard_map import ShardMap
 
 if TYPE_CHECKING:
@@ -51,6 +58,9 @@ class PutRecordsCalls(Completion):
     #: No answer from Kinesis lately; with a spool, records go there.
     _unreachable: bool
     _flush_handle: asyncio.TimerHandle | None
+    #: Called right before each PutRecords call goes out (the producer process reports
+    #: ``Counts.in_doubt`` then, so that the HTTP process knows it should this one die).
+    before_put: Callable[[], None] | None = None
 
     if TYPE_CHECKING:
         # The pipeline and the probe, in KinesisProducer.
@@ -107,6 +117,9 @@ class PutRecordsCalls(Completion):
             if not live:
                 return
             entries: Any = [record.entry() for record in live]
+            self._doubt(live)
+            if self.before_put is not None:
+                self.before_put()
             cfg = self.config
             started = loop.time()
             try:
@@ -119,6 +132,7 @@ class PutRecordsCalls(Completion):
                     )
             except Exception as exc:
                 finished = loop.time()
+                self._answered(live, not may_have_landed(exc))
                 self.metrics.put_records_calls.labels("error").inc()
                 if self._split(live, exc, finished - started):
                     return
@@ -126,6 +140,7 @@ class PutRecordsCalls(Completion):
                 self._on_call_failed(exc)
             else:
                 finished = loop.time()
+                self._answered(live, True)
                 self.metrics.put_records_calls.labels("success").inc()
                 outcome = self._retrier.on_response(live, response, finished - started, finished)
                 self._on_answer(outcome)
@@ -134,6 +149,35 @@ class PutRecordsCalls(Completion):
                 sum(len(record.user_records) for record in live)
             )
         self._apply(outcome)
+
+    def _doubt(self, batch: list[KinesisRecord]) -> None:
+        """A put of ``batch`` is about to go out: its user records answered 200 (not read back
+        from the spool) may be in the stream from now on, until an answer says otherwise."""
+        pending = self._pending
+        replayed = self._spool.replayed if self._spool is not None else {}
+        counts = self.counts
+        for record in batch:
+            for user in record.user_records:
+                if (
+                    user.future is None
+                    and not user.in_doubt
+                    and user in pending
+                    and user not in replayed
+                ):
+                    user.in_doubt = True
+                    counts.in_doubt += 1
+
+    def _answered(self, batch: list[KinesisRecord], answered: bool) -> None:
+        """The put of ``batch`` is over: ``answered`` (or known not sent), each entry's fate
+        is known; else its user records may be in the stream, whatever happens to them."""
+        counts = self.counts
+        for record in batch:
+            for user in record.user_records:
+                if not answered:
+                    user.unanswered = True
+                elif user.in_doubt and not user.unanswered:
+                    user.in_doubt = False
+                    counts.in_doubt -= 1
 
     def _split(self, batch: list[KinesisRecord], exc: BaseException, duration: float) -> bool:
         """A request-level InvalidArgument names no entry: put the halves of the call apart

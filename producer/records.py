@@ -233,8 +233,10 @@ class UserRecord:
         "explicit_hash_key",
         "future",
         "hash_key",
+        "in_doubt",
         "partition_key",
         "size",
+        "unanswered",
     )
 
     def __init__(
@@ -259,6 +261,11 @@ class UserRecord:
         self.deadline = deadline
         #: ``None`` when the caller asked for no result (fire and forget).
         self.future = future
+        #: A put of it went unanswered (a timeout, a connection closed after the request was
+        #: sent): it may be in the stream. If it fails, it counts as unconfirmed, not lost.
+        self.unanswered = False
+        #: Counted in ``Counts.in_doubt`` (see there).
+        self.in_doubt = False
 
 
 _DEADLINE = attrgetter("deadline")

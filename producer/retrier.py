@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import asyncio
 import random
+import socket
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 import botocore.exceptions
 
 from .records import Attempt, KinesisRecord
@@ -104,6 +106,41 @@ def classify_exception(exc: BaseException) -> tuple[str, str, bool]:
         return code, message, code in RETRYABLE_ERROR_CODES or status >= 500 or status == 429
     message = str(exc) or type(exc).__name__
     return type(exc).__name__, message, isinstance(exc, CONNECTION_ERRORS)
+
+
+def may_have_landed(exc: BaseException) -> bool:
+    """Whether a ``PutRecords`` call that raised ``exc`` may have put its entries anyway.
+
+    An answer (any :class:`~botocore.exceptions.ClientError`, 5xx included) says what
+    Kinesis did; so does a failure to connect (refused, no route, a name that does not
+    resolve, the connect timeout, the proxy or TLS handshake) or to sign. Anything else (a
+    read timeout, the call's own timeout, a connection closed or reset while the request was
+    out) leaves it unknown: the request may have reached Kinesis.
+    """
+    if isinstance(exc, (botocore.exceptions.ClientError, *_NOT_SENT_ERRORS)):
+        return False
+    if isinstance(exc, botocore.exceptions.EndpointConnectionError):
+        # aiobotocore wraps both a failed connect and a reset of an open connection in it.
+        cause = exc.kwargs.get("error")
+        return not isinstance(cause, _CONNECT_ERRORS)
+    return not isinstance(exc, ConnectionRefusedError)
+
+
+#: Raised before the request left: nothing of it reached Kinesis.
+_NOT_SENT_ERRORS: tuple[type[BaseException], ...] = (
+    botocore.exceptions.ConnectTimeoutError,
+    botocore.exceptions.ProxyConnectionError,
+    botocore.exceptions.SSLError,
+    botocore.exceptions.NoCredentialsError,
+    botocore.exceptions.CredentialRetrievalError,
+    botocore.exceptions.ParamValidationError,
+)
+#: Causes of an ``EndpointConnectionError`` that mean the connection was never made.
+_CONNECT_ERRORS: tuple[type[BaseException], ...] = (
+    aiohttp.ClientConnectorError,
+    socket.gaierror,
+    ConnectionRefusedError,
+)
 
 
 class Retrier:

@@ -472,8 +472,21 @@ class ProducerService:
 
 
 async def start_producer(settings: Settings, on_exit: Callable[[], None]) -> Producer:
-    """The producer in a process of its own, or in this one (PRODUCER_PROCESS)."""
-    if wants_own_process(settings.producer_process):
+    """The producer in a process of its own, or in this one (PRODUCER_PROCESS).
+
+    With a spool, ``auto`` keeps the producer in this process: records are then written to
+    the spool before their 200 (a producer process would write them after it).
+    """
+    setting = settings.producer_process
+    if settings.spool_dir and setting == "auto":
+        setting = "false"
+    elif settings.spool_dir and setting == "true":
+        log.warning(
+            "PRODUCER_PROCESS=true with SPOOL_DIR: records are written to the spool by the "
+            "producer process, up to 10 ms after their 200; a kill of both processes within "
+            "that time loses them"
+        )
+    if wants_own_process(setting):
         process = ProducerProcess(
             settings.stream_name,
             region=settings.region,
@@ -503,7 +516,9 @@ async def start_producer(settings: Settings, on_exit: Callable[[], None]) -> Pro
 
 
 def _write_metrics(reporter: EmfReporter) -> None:
-    METRICS_LOG.info("metrics", extra=reporter.fields())
+    # The period's line, then one per error code and refusal reason seen in it.
+    for line in reporter.lines():
+        METRICS_LOG.info("metrics", extra=line)
 
 
 async def _report_metrics(producer: Producer, reporter: EmfReporter, interval: float) -> None:
@@ -528,9 +543,9 @@ async def run_service(
 
     Shutting down: the health check turns 503 at once so the load balancer drains this target,
     new records get 503, everything buffered is put (for at most SHUTDOWN_TIMEOUT_MS), and the
-    server closes. Exits 0 when no record answered 200 was lost during the whole life of the
-    process; 1 when some were (the "stopped" line says how many), or the producer process
-    could not be restarted.
+    server closes. Exits 0 when no record answered 200 was lost or left unconfirmed during the
+    whole life of the process; 1 when some were (the "stopped" line says how many), or the
+    producer process could not be restarted.
     """
     loop = asyncio.get_running_loop()
     stop = stop or asyncio.Event()
@@ -603,13 +618,14 @@ async def run_service(
     if interval:
         # The last minute's counts, what the shutdown lost included.
         _write_metrics(reporter)
-    lost = producer.lost_records
-    (log.error if lost or abandoned else log.info)(
+    lost, unconfirmed = producer.lost_records, producer.unconfirmed_records
+    (log.error if lost or unconfirmed or abandoned else log.info)(
         "stopped",
         extra={
             "seconds": round(loop.time() - started, 3),
             "user_records_abandoned": abandoned,
             "user_records_lost": lost,
+            "user_records_unconfirmed": unconfirmed,
         },
     )
-    return 1 if lost or abandoned or producer.failed else 0
+    return 1 if lost or unconfirmed or abandoned or producer.failed else 0

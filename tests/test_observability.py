@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from modules.observability import Observability, dashboard_name
+from modules.observability import SPOOL_MAX_AGE_SECONDS, Observability, dashboard_name
 from tests.conftest import ROOT
 from tests.support import json_document, resources, synth_deployment, synthesize, terraform_load
 from variables import RootVariables
@@ -25,7 +25,9 @@ ALARMS = (
     "kinesis-write-throttled",
     "ecs-tasks-below-desired",
     "producer-records-lost",
+    "producer-records-refused",
     "producer-spool-filling",
+    "producer-spool-stale",
 )
 # The spool of the sample deployment (on an Outpost, by default): 1024 MiB a task.
 SPOOL_MAX_BYTES = 1024 * 2**20
@@ -108,6 +110,17 @@ def test_dashboard_shows_what_explains_them(deployment: dict[str, Any]) -> None:
         ("KinesisProducer", "SpoolBytes", "Maximum"): {"StreamName": STREAM},
         ("KinesisProducer", "RecordsSpooled", "Sum"): {"StreamName": STREAM},
         ("KinesisProducer", "RecordsReplayed", "Sum"): {"StreamName": STREAM},
+        ("KinesisProducer", "SpoolOldestRecordAge", "Maximum"): {"StreamName": STREAM},
+        ("KinesisProducer", "UserRecordsReceived", "Sum"): {"StreamName": STREAM},
+        ("KinesisProducer", "UserRecordsPut", "Sum"): {"StreamName": STREAM},
+        ("KinesisProducer", "UserRecordsPending", "Maximum"): {"StreamName": STREAM},
+        ("KinesisProducer", "RecordsLost", "Sum"): {"StreamName": STREAM},
+        ("KinesisProducer", "RecordsUnconfirmed", "Sum"): {"StreamName": STREAM},
+        ("KinesisProducer", "UserRecordsFailed", "Sum"): {"StreamName": STREAM},
+        ("KinesisProducer", "RecordsRefused", "Sum"): {"StreamName": STREAM},
+        ("KinesisProducer", "Retries", "Sum"): {"StreamName": STREAM},
+        ("KinesisProducer", "BufferingTime", "Average"): {"StreamName": STREAM},
+        ("KinesisProducer", "PutRecordsLatency", "Average"): {"StreamName": STREAM},
     }
     for key, dimensions in expected.items():
         assert metrics[key] == dimensions, key
@@ -116,9 +129,9 @@ def test_dashboard_shows_what_explains_them(deployment: dict[str, Any]) -> None:
 
 def test_dashboard_layout_and_alarm_widget(deployment: dict[str, Any]) -> None:
     widgets = _body(deployment)["widgets"]
-    assert len(widgets) == 10
+    assert len(widgets) == 13
     places = [(w["x"], w["y"], w["width"], w["height"]) for w in widgets]
-    assert places == [((i % 2) * 12, (i // 2) * 6, 12, 6) for i in range(10)]
+    assert places == [((i % 2) * 12, (i // 2) * 6, 12, 6) for i in range(13)]
     for widget in widgets[:-1]:
         properties = widget["properties"]
         assert (properties["region"], properties["period"]) == ("us-west-2", 60)
@@ -144,9 +157,14 @@ def test_alarms(deployment: dict[str, Any]) -> None:
             3,
         ),
         "producer-records-lost": ("KinesisProducer", "RecordsLost", "Sum", 1, 1),
+        "producer-records-refused": ("KinesisProducer", "RecordsRefused", "Sum", 5, 5),
         "producer-spool-filling": ("KinesisProducer", "SpoolBytes", "Maximum", 5, 3),
+        "producer-spool-stale": ("KinesisProducer", "SpoolOldestRecordAge", "Maximum", 1, 1),
     }
-    thresholds = {"producer-spool-filling": SPOOL_MAX_BYTES // 2}
+    thresholds = {
+        "producer-spool-filling": SPOOL_MAX_BYTES // 2,
+        "producer-spool-stale": SPOOL_MAX_AGE_SECONDS,
+    }
     for key, (namespace, metric, statistic, periods, datapoints) in simple.items():
         alarm = alarms[key]
         assert (alarm["namespace"], alarm["metric_name"], alarm["statistic"]) == (
@@ -174,7 +192,12 @@ def test_alarms(deployment: dict[str, Any]) -> None:
         "LoadBalancer": ALB,
     }
     assert alarms["kinesis-write-throttled"]["dimensions"] == {"StreamName": STREAM}
-    for key in ("producer-records-lost", "producer-spool-filling"):
+    for key in (
+        "producer-records-lost",
+        "producer-records-refused",
+        "producer-spool-filling",
+        "producer-spool-stale",
+    ):
         assert alarms[key]["dimensions"] == {"StreamName": STREAM}, key
 
 
@@ -233,7 +256,8 @@ def test_one_unhealthy_hosts_alarm_per_target_group() -> None:
         "kinesis-write-throttled": "p-kinesis-write-throttled",
         "ecs-tasks-below-desired": "p-ecs-tasks-below-desired",
         "producer-records-lost": "p-producer-records-lost",
-    }  # no spool_max_bytes: no spool alarm
+        "producer-records-refused": "p-producer-records-refused",
+    }  # no spool_max_bytes: no spool alarms
     assert built.dashboard_name is None
 
 

@@ -13,7 +13,8 @@ loop can both steer it. Faults:
   bodies pass one at a time at this rate. Kinesis answers every call, slowly, and throttles
   nothing.
 * ``hold``: every ``PutRecords`` waits, unanswered, until the hold is lifted (a Kinesis that
-  neither answers nor fails, for as long as a test needs).
+  neither answers nor fails, for as long as a test needs); one whose client went away
+  meanwhile (a timeout, a killed process) is then dropped, never forwarded.
 * ``stale_shards``: ``ListShards`` answers with a single made-up shard covering every hash
   key (the map a producer would hold from before a reshard) this many times.
 * ``refuse_puts``: every ``PutRecords`` is answered 400 with this error code (a denied
@@ -72,6 +73,7 @@ class FaultProxy:
             "entries_forwarded": 0,
             "list_shards_calls": 0,
             "dropped": 0,
+            "held": 0,
         }
         self._random = random.Random(seed)
         self._down = False
@@ -179,7 +181,13 @@ class FaultProxy:
         target = request.headers.get("X-Amz-Target", "")
         if target == PUT_RECORDS:
             assert self._released is not None
-            await self._released.wait()
+            if not self._released.is_set():
+                self.counts["held"] += 1
+                await self._released.wait()
+                if request.transport is None or request.transport.is_closing():
+                    # The client gave up (or died) meanwhile: a request that never reached
+                    # Kinesis, which the client could not tell from one that did.
+                    return self._drop(request)
             return await self._put_records(request, body)
         if target == LIST_SHARDS:
             self.counts["list_shards_calls"] += 1
@@ -190,8 +198,8 @@ class FaultProxy:
 
     def _drop(self, request: web.Request) -> web.StreamResponse:
         self.counts["dropped"] += 1
-        assert request.transport is not None
-        request.transport.abort()
+        if request.transport is not None:
+            request.transport.abort()
         # aiohttp needs a response object; it is never sent.
         return web.Response(status=503)
 

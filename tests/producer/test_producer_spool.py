@@ -17,7 +17,7 @@ from fault_proxy import FaultProxy
 from producer_support import ServiceProcess, assert_all_in_stream, http, wait_until
 
 from producer.config import _SPOOL_ENTRY_OVERHEAD
-from producer.spool import ENTRY_OVERHEAD, Spool
+from producer.spool import ENTRY_OVERHEAD, QUARANTINED, Spool, _entry
 
 LOST = "kinesis_producer_user_records_lost_total"
 SPOOLED = "kinesis_producer_user_records_spooled_total"
@@ -35,17 +35,22 @@ def records(count: int, prefix: str = "r") -> list[tuple[str, bytes, str | None]
     ]
 
 
-def test_records_come_back_in_order_and_segments_go_once_settled(tmp_path: Path) -> None:
+def test_parked_records_come_back_in_order_and_segments_go_once_settled(tmp_path: Path) -> None:
     spool = Spool(tmp_path, 10_000_000, fsync="always", segment_bytes=500)
     parts = [records(20, prefix) for prefix in "abcd"]
     for part in parts:
-        assert spool.append(part)
+        appended = spool.append(part)
+        assert appended is not None
+        segment, offsets = appended
+        for offset in offsets:  # not put in time: parked in place, to be read back
+            spool.park(segment, offset)
     assert len(list(tmp_path.glob("*/*.spool"))) == 4  # one append never straddles two
     read = spool.read(1_000, 10_000_000)
-    assert [record for _, record in read] == [record for part in parts for record in part]
+    assert [record for _, _, record in read] == [record for part in parts for record in part]
     assert spool.empty and spool.bytes > 0
-    for segment, _ in read:
+    for segment, _, _ in read:
         spool.settled(segment)
+    spool.retire_idle()  # the segment being written goes too, once all of it is settled
     assert spool.bytes == 0 and not list(tmp_path.glob("*/*.spool"))
 
 
@@ -54,9 +59,9 @@ def test_the_spool_survives_reopening_and_unsettled_records_come_back(tmp_path: 
     spool.append(records(30))
     spool.read(10, 10_000_000)  # read, never settled: the process died meanwhile
     # As after a SIGKILL: nothing closed but the lock, which the kernel releases.
-    os.close(spool._lock)
+    os.close(spool.slots[0].lock)
     again = Spool(tmp_path, 10_000_000)
-    assert [record for _, record in again.read(1_000, 10_000_000)] == records(30)
+    assert [record for _, _, record in again.read(1_000, 10_000_000)] == records(30)
 
 
 def test_processes_sharing_a_directory_get_slots_of_their_own(tmp_path: Path) -> None:
@@ -68,7 +73,7 @@ def test_processes_sharing_a_directory_get_slots_of_their_own(tmp_path: Path) ->
     first.close()
     successor = Spool(tmp_path, 10_000_000)
     assert successor.directory == first.directory
-    assert [record for _, record in successor.read(100, 10_000_000)] == records(5, "first")
+    assert [record for _, _, record in successor.read(100, 10_000_000)] == records(5, "first")
 
 
 def test_a_torn_tail_is_skipped_and_what_precedes_it_is_read(tmp_path: Path) -> None:
@@ -79,7 +84,7 @@ def test_a_torn_tail_is_skipped_and_what_precedes_it_is_read(tmp_path: Path) -> 
     whole = path.read_bytes()
     path.write_bytes(whole[:-7])  # the last entry torn by a crash
     reopened = Spool(tmp_path, 10_000_000)
-    assert [record for _, record in reopened.read(1_000, 10_000_000)] == records(9)
+    assert [record for _, _, record in reopened.read(1_000, 10_000_000)] == records(9)
     assert reopened.corrupt_entries == 1
 
 
@@ -92,9 +97,12 @@ def test_a_flipped_bit_fails_the_checksum(tmp_path: Path) -> None:
     data[len(data) // 2] ^= 0x01
     path.write_bytes(bytes(data))
     reopened = Spool(tmp_path, 10_000_000)
-    read = [record for _, record in reopened.read(1_000, 10_000_000)]
-    assert read == records(10)[: len(read)] and len(read) < 10
+    read = [record for _, _, record in reopened.read(1_000, 10_000_000)]
+    # Only the damaged entry is lost: reading resumes at the next valid entry.
+    assert len(read) == 9 and all(record in records(10) for record in read)
+    (damaged,) = [record for record in records(10) if record not in read]
     assert reopened.corrupt_entries == 1
+    assert reopened.corrupt_bytes == len(_entry(*damaged))
 
 
 def test_the_size_bound_refuses_appends_all_or_none(tmp_path: Path) -> None:
@@ -104,6 +112,78 @@ def test_the_size_bound_refuses_appends_all_or_none(tmp_path: Path) -> None:
     assert not spool.append(records(100))
     assert spool.bytes == used
     assert ENTRY_OVERHEAD <= _SPOOL_ENTRY_OVERHEAD
+
+
+def test_a_starting_spool_adopts_every_slot_no_live_process_holds(tmp_path: Path) -> None:
+    """Three tasks on one instance, two killed; the one restarted replays both of their
+    slots (not the live one's) and removes the other once drained."""
+    first, alive, third = (Spool(tmp_path, 10_000_000) for _ in range(3))
+    first.append(records(5, "first"))
+    alive.append(records(5, "alive"))
+    third.append(records(5, "third"))
+    for dead in (first, third):  # SIGKILL: only the locks go, with the process
+        os.close(dead.slots[0].lock)
+    successor = Spool(tmp_path, 10_000_000)
+    assert [slot.path.name for slot in successor.slots] == ["slot-0", "slot-2"]
+    read = successor.read(100, 10_000_000)
+    assert sorted(record for _, _, record in read) == sorted(
+        records(5, "first") + records(5, "third")
+    )
+    for segment, _, _ in read:
+        successor.settled(segment)
+    assert successor.bytes == 0 and len(successor.slots) == 1
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["slot-0", "slot-1"]
+    assert len(list(tmp_path.glob("*/*.spool"))) == 1  # the live one's
+
+
+def test_a_record_read_back_keeps_its_place_when_parked_again(tmp_path: Path) -> None:
+    """A full spool never loses a record read back: it is never appended again."""
+    spool = Spool(tmp_path, 4_000)
+    appended = spool.append(records(20))
+    assert appended is not None
+    segment, offsets = appended
+    for offset in offsets:
+        spool.park(segment, offset)
+    while spool.append(records(1, "filler")) is not None:
+        pass  # the spool is full
+    used = spool.bytes
+    read = spool.read(1_000, 10_000_000)
+    assert [record for _, _, record in read] == records(20)
+    for segment, offset, _ in read:  # a second outage: not put in time again
+        assert spool.park(segment, offset)
+    assert spool.bytes == used
+    again = spool.read(1_000, 10_000_000)
+    assert [record for _, _, record in again] == [record for _, _, record in read]
+
+
+def unreadable_file(path: Path) -> str:
+    """A file named like a segment that cannot be read: chmod 000 (EACCES), or, as root
+    (whom permissions do not stop), a FIFO (not a regular file)."""
+    if os.geteuid() != 0:
+        path.write_bytes(b"x" * 100)
+        path.chmod(0)
+        return "EACCES"
+    os.mkfifo(path)
+    return "fifo"
+
+
+def test_unreadable_segments_and_slots_are_renamed_aside_and_the_rest_is_read(
+    tmp_path: Path,
+) -> None:
+    spool = Spool(tmp_path, 10_000_000)
+    spool.append(records(10))
+    spool.close()
+    slot = tmp_path / "slot-0"
+    (slot / f"{1:020d}.spool").rename(slot / f"{5:020d}.spool")
+    (slot / f"{2:020d}.spool").mkdir()  # a directory named like a segment
+    unreadable_file(slot / f"{3:020d}.spool")
+    (tmp_path / "slot-1").write_bytes(b"not a slot")  # a file named like a slot
+    reopened = Spool(tmp_path, 10_000_000)
+    assert reopened.quarantined == 3
+    assert [record for _, _, record in reopened.read(1_000, 10_000_000)] == records(10)
+    assert (slot / f"{2:020d}.spool{QUARANTINED}").is_dir()
+    assert (slot / f"{3:020d}.spool{QUARANTINED}").exists()
+    assert (tmp_path / f"slot-1{QUARANTINED}").read_bytes() == b"not a slot"
 
 
 # The service ---------------------------------------------------------------------------------

@@ -308,6 +308,13 @@ class KinesisProducer(PutRecordsCalls, Assessment, Producer):
         answered 200 for them), known not to be in the stream."""
         return self.counts.lost
 
+    async def durable(self) -> None:
+        """Return once the records added so far without a future are on the spool's device
+        as ``SPOOL_FSYNC`` promises (one flush for every request waiting: group commit); at
+        once without a spool or unless the policy is ``always``."""
+        if self._spool is not None:
+            await self._spool.spool.durable()
+
     @property
     def unconfirmed_records(self) -> int:
         """User records answered 200 that failed after a put of them went unanswered: they

@@ -410,6 +410,10 @@ class ProducerProcess(Producer):
         went unanswered, or was out when a producer process died."""
         return self._count_totals()[_UNCONFIRMED]
 
+    async def durable(self) -> None:
+        """At once: the producer process writes the records to its spool when they reach it,
+        up to 10 ms after their 200 (producer/README.md, delivery contract)."""
+
     def _count_totals(self) -> CountTotals:
         dead, child = self._dead_counts, self._child_counts
         return cast(CountTotals, tuple(a + b for a, b in zip(dead, child, strict=True)))

@@ -48,6 +48,8 @@ class Producer(Protocol):
     @property
     def unconfirmed_records(self) -> int: ...
 
+    async def durable(self) -> None: ...
+
     status: Status
 
     def add_user_record(

@@ -288,6 +288,7 @@ class ProducerService:
                 if not wait and not confirming:
                     # Fire and forget, as the sample does: no future to make or complete.
                     self.producer.add_user_record_nowait(key, data, hash_key)
+                    await self._durable()
                     return web.Response(body=_ACCEPTED_ONE, content_type="application/json")
                 future = self.producer.add_user_record(key, data, hash_key)
             except InvalidRecordError as error:
@@ -327,9 +328,20 @@ class ProducerService:
             count, futures = self._parse_batch(body)
             if futures:
                 await self._confirm(futures)
+            else:
+                await self._durable()
         except HttpError as error:
             return self._error(error)
         return web.Response(body=b'{"accepted":%d}' % count, content_type="application/json")
+
+    async def _durable(self) -> None:
+        """Before a 200: the records are on the spool's device as SPOOL_FSYNC promises."""
+        try:
+            await self.producer.durable()
+        except OSError as error:
+            raise HttpError(
+                503, "spool_error", f"the records could not be flushed to the spool: {error}"
+            ) from None
 
     async def _confirm(self, futures: list[asyncio.Future[UserRecordResult]]) -> None:
         """Wait for the puts of a batch taken before the stream was confirmed writable."""

@@ -35,6 +35,7 @@ interval may be lost with the host); ``never`` leaves it to the kernel (typicall
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import errno
 import fcntl
@@ -141,6 +142,12 @@ class Spool:
         self._next_number = max((s.number for s in self._segments if s.slot is own), default=0) + 1
         self._dirty = False
         self._last_sync = time.monotonic()
+        # Group commit under ``always``: appends are numbered, and one fsync in a worker
+        # thread covers every append made before it started; :meth:`durable` waits for it.
+        self._appended = 0
+        self._synced = 0
+        self._flusher: asyncio.Task[None] | None = None
+        self._waiters: list[tuple[int, asyncio.Future[None]]] = []
         if self._segments:
             log.info(
                 "spool found",
@@ -293,11 +300,70 @@ class Spool:
         segment.live += len(entries)
         self.bytes += size
         self._dirty = True
-        if self._fsync == "always" or (
-            self._fsync == "interval" and time.monotonic() - self._last_sync >= self._fsync_interval
-        ):
+        self._appended += 1
+        if self._fsync == "always":
+            self._commit()
+        elif self._fsync == "interval" and self._sync_due():
             self.sync()
         return segment, offsets
+
+    def _sync_due(self) -> bool:
+        return time.monotonic() - self._last_sync >= self._fsync_interval
+
+    def _commit(self) -> None:
+        """Start the group commit of what was appended (inline when no event loop runs)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.sync()
+            return
+        if self._flusher is None or self._flusher.done():
+            self._flusher = loop.create_task(self._flush_appends())
+
+    async def _flush_appends(self) -> None:
+        """fsync, in a worker thread, until every append so far is on the device."""
+        loop = asyncio.get_running_loop()
+        while self._synced < self._appended:
+            target = self._appended
+            if self._writer is None:  # closed, or rolled: _close_writer synced it
+                self._settle_waiters(target)
+                continue
+            # A duplicate descriptor: the segment may be rolled and closed meanwhile.
+            descriptor = os.dup(self._writer.fileno())
+            try:
+                await loop.run_in_executor(None, os.fsync, descriptor)
+            except OSError as error:
+                log.error("cannot flush the spool to its device", extra={"error": str(error)})
+                self._settle_waiters(target, error)
+                continue
+            finally:
+                os.close(descriptor)
+            self._last_sync = time.monotonic()
+            self._settle_waiters(target)
+
+    def _settle_waiters(self, target: int, error: OSError | None = None) -> None:
+        self._synced = max(self._synced, target)
+        waiting = []
+        for number, waiter in self._waiters:
+            if number > target:
+                waiting.append((number, waiter))
+            elif not waiter.done():
+                if error is None:
+                    waiter.set_result(None)
+                else:
+                    waiter.set_exception(error)
+        self._waiters = waiting
+
+    async def durable(self) -> None:
+        """Return once every append made so far is on the device: at once unless the policy
+        is ``always`` (the page cache survives a killed process); raises ``OSError`` when the
+        device refuses the flush."""
+        if self._fsync != "always" or self._synced >= self._appended:
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append((self._appended, waiter))
+        self._commit()
+        await waiter
 
     def sync(self) -> None:
         """Flush what was appended to the device (see the module's note on durability)."""
@@ -305,14 +371,11 @@ class Spool:
             os.fsync(self._writer.fileno())
             self._dirty = False
         self._last_sync = time.monotonic()
+        self._settle_waiters(self._appended)
 
     def sync_if_due(self) -> None:
         """The ``interval`` policy's flush, when no append came to do it."""
-        if (
-            self._fsync == "interval"
-            and self._dirty
-            and time.monotonic() - self._last_sync >= self._fsync_interval
-        ):
+        if self._fsync == "interval" and self._dirty and self._sync_due():
             self.sync()
 
     def _writer_for(self, size: int) -> tuple[BinaryIO, Segment]:

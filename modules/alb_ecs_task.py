@@ -40,17 +40,14 @@ SHUTDOWN_TIMEOUT_MS = 30_000
 STOP_TIMEOUT_SECONDS = SHUTDOWN_TIMEOUT_MS // 1000 + 15
 
 
-def producer_process(task_cpu: int, spool: bool = False) -> str:
+def producer_process(task_cpu: int) -> str:
     """The container's PRODUCER_PROCESS for a task of ``task_cpu`` units (see producer/).
 
     ECS enforces a task's CPU units as a quota on the task's cgroup, above the container's,
     where the container cannot read it; so the task definition says whether the producer gets
-    a process (and a CPU) of its own: from 2 vCPUs (2048 units), unless the disk ``spool`` is
-    on. The spool is the write-ahead log of every record answered 200, written before the
-    answer only when the producer runs in the process that answers; a process of its own
-    would write records up to 10 ms after their 200.
+    a process (and a CPU) of its own: from 2 vCPUs (2048 units).
     """
-    return "true" if task_cpu >= 2048 and not spool else "false"
+    return "true" if task_cpu >= 2048 else "false"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -125,9 +122,7 @@ def add_task_definition(
             {"name": "STREAM_NAME", "value": config.kinesis_stream_name},
             {
                 "name": "PRODUCER_PROCESS",
-                "value": producer_process(
-                    service.task_definition.cpu, bool(service.task_definition.spool_max_mib)
-                ),
+                "value": producer_process(service.task_definition.cpu),
             },
             {"name": "SHUTDOWN_TIMEOUT_MS", "value": str(SHUTDOWN_TIMEOUT_MS)},
         ],

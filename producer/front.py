@@ -66,6 +66,7 @@ from .messages import (
     Start,
     StartRequest,
     StatusReport,
+    Written,
 )
 from .metrics import (
     ADMISSION_FAMILIES,
@@ -96,6 +97,10 @@ SEND_DELAY = 0.01
 #: Records (or bytes) admitted that are sent at once, without waiting for SEND_DELAY.
 SEND_RECORDS = 1_000
 SEND_BYTES = 1024 * 1024
+#: With a spool, the answers wait for their records to be written there: records are sent
+#: this soon (still many together at load), and an answer gives up after WRITTEN_TIMEOUT.
+WRITTEN_SEND_DELAY = 0.001
+WRITTEN_TIMEOUT = 10.0
 #: Seconds to wait for the producer process to start (create its client, load the shard map).
 START_TIMEOUT = 120.0
 #: Error code of the results lost with a producer process that exited unexpectedly.
@@ -241,6 +246,11 @@ class ProducerProcess(Producer):
         self._child_in_doubt = 0
         #: Records settled by producer processes that died (the current one counts from 0).
         self._settled_base = (0, 0)
+        #: With a spool: Add messages sent to the current producer process, the most of them
+        #: it reported written, and the answers waiting for theirs (Add count, future).
+        self._adds_sent = 0
+        self._adds_written = 0
+        self._written_waiters: list[tuple[int, asyncio.Future[None]]] = []
 
     # Lifecycle ------------------------------------------------------------------------------
 
@@ -411,8 +421,39 @@ class ProducerProcess(Producer):
         return self._count_totals()[_UNCONFIRMED]
 
     async def durable(self) -> None:
-        """At once: the producer process writes the records to its spool when they reach it,
-        up to 10 ms after their 200 (producer/README.md, delivery contract)."""
+        """With a spool: return once the producer process reports the records added so far
+        (without a future) written to it, as SPOOL_FSYNC promises; at once without one.
+        Raises ``ProducerClosedError`` when the process dies first, ``OSError`` after
+        WRITTEN_TIMEOUT."""
+        if not self.config.spool_dir:
+            return
+        target = self._adds_sent + (1 if self._batch else 0)
+        if self._adds_written >= target:
+            return
+        assert self._loop is not None
+        waiter = self._loop.create_future()
+        self._written_waiters.append((target, waiter))
+        handle = self._send_handle
+        if handle is not None and handle.when() > self._loop.time() + WRITTEN_SEND_DELAY:
+            handle.cancel()
+            self._send_handle = self._loop.call_later(WRITTEN_SEND_DELAY, self._send_now)
+        try:
+            await asyncio.wait_for(asyncio.shield(waiter), WRITTEN_TIMEOUT)
+        except TimeoutError:
+            raise OSError(
+                f"the producer process did not report the records written to the spool "
+                f"within {WRITTEN_TIMEOUT:g} s"
+            ) from None
+
+    def _written(self, adds: int) -> None:
+        self._adds_written = max(self._adds_written, adds)
+        waiting = []
+        for target, waiter in self._written_waiters:
+            if target > self._adds_written:
+                waiting.append((target, waiter))
+            elif not waiter.done():
+                waiter.set_result(None)
+        self._written_waiters = waiting
 
     def _count_totals(self) -> CountTotals:
         dead, child = self._dead_counts, self._child_counts
@@ -553,6 +594,7 @@ class ProducerProcess(Producer):
         # While a new producer process starts, admitted records wait here for it.
         if self._batch and not self._restarting:
             self._write(Add(self._batch, self._batch_bytes))
+            self._adds_sent += 1
             self._batch = []
             self._batch_bytes = 0
 
@@ -595,6 +637,8 @@ class ProducerProcess(Producer):
                         self._settle(records, size, results)
                     case BoundChanged(bound=bound):
                         self.admission.bound = bound
+                    case Written(adds=adds):
+                        self._written(adds)
                     case StatusReport(status=status):
                         self._child_status = status
                         if self._unresponsive:
@@ -718,3 +762,11 @@ class ProducerProcess(Producer):
         for request in self._requests.values():
             if not request.done():
                 request.set_exception(ProducerClosedError(message))
+        # Answers waiting for their records to be written: not written by this process (the
+        # next one gets the records still here, numbering its Add messages from 0).
+        for _, waiter in self._written_waiters:
+            if not waiter.done():
+                waiter.set_exception(ProducerClosedError(message))
+                waiter.exception()
+        self._written_waiters = []
+        self._adds_sent = self._adds_written = 0

@@ -33,6 +33,9 @@ Producer process to HTTP process::
     StatusReport(status)                 the producer's status; on a change, and every half
                                          second as the heartbeat
     BoundChanged(bound)                  a new admission bound (records, bytes)
+    Written(adds)                        with a spool: the records of the first ``adds`` Add
+                                         messages are in it, as SPOOL_FSYNC promises (the HTTP
+                                         process answers them 200 only then)
     Flushed(request)                     the answer to Flush
     Metrics(request, families)           the answer to FetchMetrics
     Closed(abandoned)                    the answer to Close (after a last Settled): user
@@ -139,6 +142,11 @@ class Settled(Message):
 @dataclass(frozen=True, slots=True)
 class StatusReport(Message):
     status: Status
+
+
+@dataclass(frozen=True, slots=True)
+class Written(Message):
+    adds: int
 
 
 @dataclass(frozen=True, slots=True)

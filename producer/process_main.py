@@ -48,6 +48,7 @@ from .messages import (
     Settled,
     Start,
     StatusReport,
+    Written,
 )
 from .metrics import CountTotals
 from .records import Attempt, ProducerError, RecordInput, UserRecordFailedError, UserRecordResult
@@ -80,6 +81,9 @@ class ProducerProcessMain:
         self._report_soon = False
         self._tasks: set[asyncio.Task[Any]] = set()
         self._heartbeat_handle: asyncio.TimerHandle | None = None
+        #: Add messages taken, and the most of them reported written to the spool.
+        self._adds = 0
+        self._adds_written = 0
 
     async def run(self) -> int:
         try:
@@ -171,6 +175,9 @@ class ProducerProcessMain:
             match await receive(self._reader):
                 case Add(records=records, size=size):
                     self._add(records, size, None)
+                    self._adds += 1
+                    if producer.config.spool_dir:
+                        self._spawn(self._written(self._adds))
                 case AddResults(records=records, size=size, first_id=first_id):
                     self._add(records, size, first_id)
                 case Flush(request=request):
@@ -253,6 +260,21 @@ class ProducerProcessMain:
         results, self._results = self._results, []
         records, size, totals, in_doubt = report
         self._send(Settled(records, size, results, totals, in_doubt))
+
+    async def _written(self, adds: int) -> None:
+        """Tell the HTTP process once the records of the first ``adds`` Add messages are in
+        the spool as SPOOL_FSYNC promises (appended already; flushed under ``always``)."""
+        producer = self._producer
+        assert producer is not None
+        try:
+            await producer.durable()
+        except OSError as error:
+            # Their answers wait for this message: without it they time out as 503s.
+            log.error("cannot flush the spool to its device", extra={"error": str(error)})
+            return
+        if adds > self._adds_written:
+            self._adds_written = adds
+            self._send(Written(adds))
 
     def _send(self, message: Message) -> None:
         if not self._writer.is_closing():

@@ -338,9 +338,9 @@ class ProducerService:
         """Before a 200: the records are on the spool's device as SPOOL_FSYNC promises."""
         try:
             await self.producer.durable()
-        except OSError as error:
+        except (OSError, ProducerClosedError) as error:
             raise HttpError(
-                503, "spool_error", f"the records could not be flushed to the spool: {error}"
+                503, "spool_error", f"the records could not be written to the spool: {error}"
             ) from None
 
     async def _confirm(self, futures: list[asyncio.Future[UserRecordResult]]) -> None:
@@ -484,21 +484,9 @@ class ProducerService:
 
 
 async def start_producer(settings: Settings, on_exit: Callable[[], None]) -> Producer:
-    """The producer in a process of its own, or in this one (PRODUCER_PROCESS).
-
-    With a spool, ``auto`` keeps the producer in this process: records are then written to
-    the spool before their 200 (a producer process would write them after it).
-    """
-    setting = settings.producer_process
-    if settings.spool_dir and setting == "auto":
-        setting = "false"
-    elif settings.spool_dir and setting == "true":
-        log.warning(
-            "PRODUCER_PROCESS=true with SPOOL_DIR: records are written to the spool by the "
-            "producer process, up to 10 ms after their 200; a kill of both processes within "
-            "that time loses them"
-        )
-    if wants_own_process(setting):
+    """The producer in a process of its own, or in this one (PRODUCER_PROCESS). Either way,
+    with a spool a record's 200 waits until it is written there (:meth:`Producer.durable`)."""
+    if wants_own_process(settings.producer_process):
         process = ProducerProcess(
             settings.stream_name,
             region=settings.region,

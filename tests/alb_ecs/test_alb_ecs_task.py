@@ -68,8 +68,6 @@ def test_task_definition_and_container(outpost: AlbEcsSynth) -> None:
 )
 def test_the_producer_gets_a_process_of_its_own_from_2_vcpus(cpu: int, expected: str) -> None:
     assert producer_process(cpu) == expected
-    # Unless the spool is on: records are written to it before their 200 in one process.
-    assert producer_process(cpu, spool=True) == "false"
 
 
 def test_log_group(outpost: AlbEcsSynth) -> None:

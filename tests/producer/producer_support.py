@@ -207,6 +207,18 @@ class ServiceProcess:
             self.process.kill()
             self.process.wait()
 
+    def kill_all(self) -> None:
+        """SIGKILL the service and its producer process at once (an OOM kill of the task)."""
+        import psutil
+
+        if self.process.poll() is not None:
+            return
+        children = psutil.Process(self.process.pid).children(recursive=True)
+        for child in children:
+            child.kill()
+        self.kill()
+        psutil.wait_procs(children, timeout=10)
+
     def terminate(self, timeout: float = 30) -> tuple[int, float]:
         """SIGTERM; returns (exit status, seconds it took to exit)."""
         started = time.monotonic()

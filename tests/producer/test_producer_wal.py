@@ -109,15 +109,19 @@ def test_a_sigkill_during_an_outage_loses_no_acknowledged_record(
     assert not list((tmp_path / "spool").glob("*/*.spool"))
 
 
+@pytest.mark.parametrize("producer_process", ["false", "true"])
 def test_a_sigkill_under_load_loses_no_acknowledged_record(
     kinesis: Any,
     tmp_path: Path,
     make_stream: Callable[[int], str],
     start_service: Callable[..., ServiceProcess],
     moto_endpoint: str,
+    producer_process: str,
 ) -> None:
+    """Both processes (with PRODUCER_PROCESS=true) killed at once under load: each record
+    answered 200 was written to the spool first, by whichever process writes it."""
     stream = make_stream(2)
-    env = wal_env(tmp_path / "spool")
+    env = wal_env(tmp_path / "spool", PRODUCER_PROCESS=producer_process)
     first = start_service(stream, **env)
     sender = Sender(first)
     sender.send(1, "confirm", size=1)
@@ -135,7 +139,7 @@ def test_a_sigkill_under_load_loses_no_acknowledged_record(
         thread.start()
     try:
         wait_until(lambda: len(sender.acknowledged) >= 3_000, 60, "records to be taken")
-        first.kill()
+        first.kill_all()
     finally:
         stop.set()
         for thread in threads:

@@ -62,6 +62,9 @@ from benchmarks.harness import (  # noqa: E402
     process_tree,
 )
 
+# The spool's fsync policies, each benchmarked (producer/README.md, The spool).
+SPOOL_FSYNC_POLICIES = ("always", "interval", "never")
+
 
 @dataclass
 class Result:
@@ -279,13 +282,14 @@ def bench_back_pressure(bench: Bench, width: int, bound: str) -> Result:
     return result
 
 
-def bench_spool(bench: Bench, shards: int) -> Result:
-    """(a) with the disk spool on (SPOOL_DIR, the default fsync policy) while Kinesis answers:
-    what having it costs. (An outage's records go to disk; tests cover that, not speed.)"""
-    result = Result("(a) with the spool on (SPOOL_DIR)")
+def bench_spool(bench: Bench, shards: int, fsync: str) -> Result:
+    """(a) with the disk spool on (SPOOL_DIR) at one SPOOL_FSYNC policy while Kinesis answers:
+    what the write-ahead log costs (every record is appended before its 200; ``always`` adds
+    a group-committed fsync). An outage's records wait on disk; tests cover that, not speed."""
+    result = Result(f"(a) with the spool on (SPOOL_DIR, SPOOL_FSYNC={fsync})")
     stream = bench.stream(shards)
     with tempfile.TemporaryDirectory(prefix="bench-spool-") as spool_dir:
-        process, port = bench.start("producer", stream, SPOOL_DIR=spool_dir)
+        process, port = bench.start("producer", stream, SPOOL_DIR=spool_dir, SPOOL_FSYNC=fsync)
         bench.placement.place(
             [process.pid], [*process_tree(process.pid)[1:], bench.processes[0].pid]
         )
@@ -459,13 +463,14 @@ def main() -> int:
         print(table([naive]).markdown(), flush=True)
         producer, inline, batch, noop = bench_producer(bench, args.shards, args.rounds)
         print(rows([producer, inline, noop, batch]), flush=True)
-        spooling = bench_spool(bench, args.shards)
-        print(rows([spooling]), flush=True)
+        spooling = [bench_spool(bench, args.shards, fsync) for fsync in SPOOL_FSYNC_POLICIES]
+        print(rows(spooling), flush=True)
         by_count = bench_back_pressure(bench, DATA_BYTES, "record-count")
         by_bytes = bench_back_pressure(bench, 1_024, "byte")
     finally:
         bench.close()
-    results = [producer, inline, spooling, batch, by_count, by_bytes, naive, noop]
+    results = [producer, inline, *spooling, batch, by_count, by_bytes, naive, noop]
+    by_policy = dict(zip(SPOOL_FSYNC_POLICIES, spooling, strict=True))
     print()
     print(table(results).markdown())
     print()
@@ -488,9 +493,18 @@ def main() -> int:
             producer.records_per_put_call,
         ),
         (
-            "(a) with the spool on >= 90% of (a) requests/s",
-            spooling.requests_per_s >= 0.9 * producer.requests_per_s,
-            f"{spooling.requests_per_s / producer.requests_per_s:.0%}",
+            "(a) without the spool >= 90% of (c) requests/s",
+            ratio >= 0.9,
+            f"{ratio:.0%} (median of the rounds' ratios)",
+        ),
+        (
+            "(a) with the spool, SPOOL_FSYNC=always (fsync per batch) >= 80% of (c) requests/s",
+            by_policy["always"].requests_per_s >= 0.8 * noop.requests_per_s,
+            ", ".join(
+                f"{policy} {result.requests_per_s / noop.requests_per_s:.0%}"
+                for policy, result in by_policy.items()
+            )
+            + " of (c)",
         ),
         (
             "POST /records >= 100,000 records/s",

@@ -46,9 +46,11 @@ def _unavailable() -> dict[str, Any]:
     return {
         **_error(
             "Not accepted now: error is back_pressure (outstanding records at their bound), "
-            "shutting_down, or a cause of /healthcheck (the stream missing or refused, Kinesis "
-            "unreachable, a backlog that would outlive RecordTtl, the spool full, the producer "
-            "process restarting or hung). Retry after the given delay."
+            "shutting_down, spool_error (the records could not be written to the spool before "
+            "their answer; they may still be put), or a cause of /healthcheck (the stream "
+            "missing or refused, Kinesis unreachable, a backlog that would outlive RecordTtl, "
+            "the spool full, the producer process restarting or hung). Retry after the given "
+            "delay."
         ),
         "headers": {
             "Retry-After": {

@@ -340,7 +340,10 @@ class ProducerService:
             await self.producer.durable()
         except (OSError, ProducerClosedError) as error:
             raise HttpError(
-                503, "spool_error", f"the records could not be written to the spool: {error}"
+                503,
+                "spool_error",
+                f"the records could not be written to the spool: {error}",
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
             ) from None
 
     async def _confirm(self, futures: list[asyncio.Future[UserRecordResult]]) -> None:

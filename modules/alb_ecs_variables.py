@@ -219,8 +219,8 @@ class AlbEcsConfig:
     image_tag: ImageTag = added("latest")
     """Tag of the container image."""
     # -------------------- EC2 capacity (launch template, Auto Scaling group, capacity provider)
-    ecs_ami_id: AmiId = added("", sample="ami-017a715104f93ea81")
-    """AMI of the container instances; "" for the one ``ecs_ami_ssm_parameter`` names."""
+    ecs_ami_id: AmiId = ""
+    """AMI of the instances; "" (sample: ami-017a715104f93ea81) for ecs_ami_ssm_parameter's."""
     ecs_ami_ssm_parameter: Annotated[
         str, matching(r"^/aws/service/ecs/optimized-ami/", "an ECS-optimized AMI parameter")
     ] = added(ECS_OPTIMIZED_AL2023)

@@ -112,7 +112,8 @@ def synthesize(deployments: list[Deployment], outdir: Path) -> App:
     outdir.mkdir(parents=True, exist_ok=True)
     app = App(outdir=str(outdir))
     for deployment in deployments:
-        OutpostsEcsStack(app, deployment.name, deployment.variables, source=deployment)
+        provenance = {"vars_file": deployment.source, "sha256": deployment.sha256}
+        OutpostsEcsStack(app, deployment.name, deployment.variables, provenance=provenance)
     app.synth()
     return app
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from cdktf import LocalBackend, S3Backend, TerraformOutput
@@ -32,7 +33,6 @@ from stack_configs import (
 )
 
 if TYPE_CHECKING:
-    from deployments import Deployment
     from variables import RootVariables
 
 # Outputs of each module, by the name the sample's module gives them.
@@ -64,7 +64,7 @@ class OutpostsEcsStack(PathNamedStack):
     values a user needs after a deploy have short names (``alb_dns_name``,
     ``ecr_repository_url`` ...). The state is ``s3_backend``'s, else the local file
     ``terraform.<stack>.tfstate`` at the repository root; the JSON records its vars file
-    (``"//"."provenance"``) when given its ``source``.
+    (``"//"."provenance"``) when given its ``provenance``.
 
     Not in the sample (root variables in parentheses): the stream is encrypted at rest
     (``kinesis_encryption_type``) with ``kinesis_kms_key_id``, the AWS managed
@@ -102,17 +102,16 @@ class OutpostsEcsStack(PathNamedStack):
         id: str,
         variables: RootVariables,
         *,
-        source: Deployment | None = None,
+        provenance: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, id)
         v = variables
         tags = v.common_tags
         aws_provider(self, v.region)
         self._state(id, v)
-        if source is not None:
-            # Where the JSON came from; Terraform ignores "//" keys.
-            provenance = {"vars_file": source.source, "sha256": source.sha256}
-            self.add_override("//.provenance", provenance)
+        if provenance is not None:
+            # Where the JSON came from (its vars file and digest); Terraform ignores "//" keys.
+            self.add_override("//.provenance", dict(provenance))
         # The sample's root also looked up the Region, the AZs and the Outpost; the vpc
         # construct does those lookups and nothing at the root reads them.
         account_id = DataAwsCallerIdentity(self, "current").account_id

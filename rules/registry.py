@@ -1,7 +1,6 @@
 """The rule registry: each rule names the AWS page and sentence that state it, and checks it.
 
-A rule module registers its checks with :func:`rule`; :func:`check` runs every registered rule
-(or the ones asked for) on a :class:`~rules.model.Stack` and returns their findings, sorted.
+A rule module registers its checks with :func:`rule`; :func:`rules.catalog.check` runs them.
 """
 
 from __future__ import annotations
@@ -11,7 +10,7 @@ from dataclasses import dataclass
 
 from rules.model import Finding, Stack
 
-__all__ = ["RULES", "Check", "Rule", "check", "rule"]
+__all__ = ["RULES", "Check", "Rule", "rule"]
 
 Check = Callable[[Stack], Iterable[tuple[str, str]]]
 """A rule's check: yields (resource address, message) for every place that breaks it."""
@@ -51,15 +50,3 @@ def rule(
         return function
 
     return register
-
-
-def check(stack: Stack, only: Iterable[str] | None = None) -> list[Finding]:
-    """Every finding of the registered rules (or of the rules ``only`` names) on ``stack``."""
-    # Imported for their registrations: the registry is complete once the package is loaded.
-    import rules.catalog  # noqa: F401
-
-    wanted = set(only) if only is not None else set(RULES)
-    unknown = wanted - set(RULES)
-    if unknown:
-        raise KeyError(f"no such rule: {', '.join(sorted(unknown))}")
-    return sorted(f for rule_id in sorted(wanted) for f in RULES[rule_id].findings(stack))

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from producer import spool as spool_module
 from producer.spool import Spool
 
 
@@ -30,7 +29,7 @@ def test_concurrent_requests_share_fsyncs_and_each_waits_for_one_after_its_appen
         threading.Event().wait(0.02)
         real_fsync(descriptor)
 
-    monkeypatch.setattr(spool_module.os, "fsync", slow_fsync)
+    monkeypatch.setattr(os, "fsync", slow_fsync)
     released: dict[int, int] = {}  # request -> fsyncs started when its durable() returned
 
     async def request(n: int) -> None:
@@ -60,7 +59,7 @@ def test_durable_waits_for_the_flush(tmp_path: Path, monkeypatch: pytest.MonkeyP
         gate.wait(5)
         real_fsync(descriptor)
 
-    monkeypatch.setattr(spool_module.os, "fsync", held_fsync)
+    monkeypatch.setattr(os, "fsync", held_fsync)
 
     async def main() -> None:
         spool.append(_record(1))
@@ -83,7 +82,7 @@ def test_a_failed_flush_fails_the_waiting_requests(
     def failing_fsync(descriptor: int) -> None:
         raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(spool_module.os, "fsync", failing_fsync)
+    monkeypatch.setattr(os, "fsync", failing_fsync)
 
     async def main() -> None:
         assert spool.append(_record(1)) is not None

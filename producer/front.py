@@ -668,6 +668,11 @@ class ProducerProcess(Producer):
         # had sent in a put, or whose put went unanswered, may be in the stream: it reports
         # how many before each put.
         held = outstanding - len(self._results) - len(self._batch)
+        if self.config.spool_dir:
+            # Each was answered 200 only once the dead process had written it to the spool
+            # (the others are answered 503): the next process takes over its slot, and puts
+            # them from there.
+            held = 0
         unconfirmed = min(held, self._child_in_doubt)
         lost = held - unconfirmed
         dead = [a + b for a, b in zip(self._dead_counts, self._child_counts, strict=True)]
@@ -685,8 +690,9 @@ class ProducerProcess(Producer):
         self._settled_records, self._settled_bytes = self._settled_base
         self._restarting = True
         self._update_status()
+        fate = "its records wait in its spool" if self.config.spool_dir else "its records are lost"
         log.error(
-            "the producer process exited unexpectedly; its records are lost",
+            f"the producer process exited unexpectedly; {fate}",
             extra={
                 "status": await self._reap(5.0),
                 "user_records_outstanding": outstanding,

@@ -299,3 +299,12 @@ def launch_service(
         service.kill()
         raise
     return service
+
+
+def producer_pids(service: ServiceProcess) -> list[int]:
+    """The pids of the producer processes started so far, from the HTTP process's log."""
+    return [
+        int(line["pid"])
+        for line in service.log_lines()
+        if line.get("message") == "producer process started"
+    ]

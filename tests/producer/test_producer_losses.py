@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from fault_proxy import FaultProxy
-from producer_support import ServiceProcess, http, read_stream, wait_until
+from producer_support import ServiceProcess, http, producer_pids, read_stream, wait_until
 
 LOST = "kinesis_producer_user_records_lost_total"
 UNCONFIRMED = "kinesis_producer_user_records_unconfirmed_total"
@@ -70,14 +70,6 @@ def missing_from_stream(kinesis: Any, stream: str, acknowledged: list[bytes]) ->
     assert len(in_stream) == len(set(in_stream)), "a record is in the stream twice"
     found = set(in_stream)
     return [data for data in acknowledged if data not in found]
-
-
-def producer_pids(service: ServiceProcess) -> list[int]:
-    return [
-        int(line["pid"])
-        for line in service.log_lines()
-        if line.get("message") == "producer process started"
-    ]
 
 
 @pytest.mark.timeout(120)

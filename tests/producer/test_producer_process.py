@@ -22,6 +22,7 @@ from producer_support import (
     ServiceProcess,
     assert_all_in_stream,
     http,
+    producer_pids,
     run_to_exit,
     wait_until,
 )
@@ -33,15 +34,6 @@ from producer import (
     ProducerProcess,
     RecordTooLargeError,
 )
-
-
-def producer_pids(service: ServiceProcess) -> list[int]:
-    """The pids of the producer processes started so far, from the HTTP process's log."""
-    return [
-        int(line["pid"])
-        for line in service.log_lines()
-        if line.get("message") == "producer process started"
-    ]
 
 
 def producer_pid(service: ServiceProcess) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import threading
 import uuid
 from collections.abc import Callable
@@ -18,11 +19,12 @@ from typing import Any
 
 import pytest
 from fault_proxy import FaultProxy
-from producer_support import ServiceProcess, http, read_stream, wait_until
+from producer_support import ServiceProcess, http, producer_pids, read_stream, wait_until
 
 from producer.spool import QUARANTINED, Spool, _entry
 
 LOST = "kinesis_producer_user_records_lost_total"
+UNCONFIRMED = "kinesis_producer_user_records_unconfirmed_total"
 SPOOLED = "kinesis_producer_user_records_spooled_total"
 REPLAYED = "kinesis_producer_user_records_replayed_total"
 SPOOL_BYTES = "kinesis_producer_spool_bytes"
@@ -148,6 +150,49 @@ def test_a_sigkill_under_load_loses_no_acknowledged_record(
     wait_until(drained(second), 60, "the spool to be replayed")
     assert second.terminate()[0] == 0, second.log()
     assert_acknowledged_in_stream(kinesis, stream, sender.acknowledged)
+
+
+def test_a_sigkill_of_the_producer_process_alone_loses_and_counts_nothing(
+    kinesis: Any,
+    tmp_path: Path,
+    make_stream: Callable[[int], str],
+    start_service: Callable[..., ServiceProcess],
+) -> None:
+    """PRODUCER_PROCESS=true, the producer process alone killed under load: the next one it
+    is replaced with takes over the dead one's slot and puts what was written there; the
+    answers that waited for the dead one are 503, not 200. Nothing answered 200 is missing,
+    and nothing is counted lost or unconfirmed (the exit status is 0)."""
+    stream = make_stream(2)
+    service = start_service(stream, **wal_env(tmp_path / "spool", PRODUCER_PROCESS="true"))
+    sender = Sender(service)
+    sender.send(1, "confirm", size=1)
+    stop = threading.Event()
+
+    def load() -> None:
+        while not stop.is_set():
+            sender.send(1, "load", size=50)
+
+    threads = [threading.Thread(target=load) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    try:
+        wait_until(lambda: len(sender.acknowledged) >= 2_000, 60, "records to be taken")
+        (pid,) = producer_pids(service)
+        os.kill(pid, signal.SIGKILL)
+        wait_until(lambda: len(producer_pids(service)) == 2, 30, "a new producer process")
+        taken = len(sender.acknowledged)
+        wait_until(lambda: len(sender.acknowledged) > taken + 500, 60, "records taken again")
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(30)
+    wait_until(drained(service), 60, "the spool to be replayed")
+    metrics = service.metrics()
+    counted = (metrics[LOST], metrics[UNCONFIRMED])
+    status, _ = service.terminate()
+    assert_acknowledged_in_stream(kinesis, stream, sender.acknowledged)
+    assert counted == (0, 0)
+    assert status == 0, service.log()
 
 
 def test_a_producer_adopts_the_slot_of_a_dead_neighbour(

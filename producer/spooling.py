@@ -41,9 +41,7 @@ class Spooling:
     def log(self, records: list[UserRecord]) -> bool:
         """Write ahead: append ``records`` (one append for all), held in memory until
         settled or parked; False if the spool has no room for them."""
-        appended = self.spool.append(
-            [(r.partition_key, r.data, r.explicit_hash_key) for r in records]
-        )
+        appended = self._append(records)
         if appended is None:
             return False
         segment, offsets = appended
@@ -55,9 +53,7 @@ class Spooling:
     def write(self, records: list[UserRecord]) -> bool:
         """Append ``records`` and park them at once (not held in memory); False if the spool
         has no room for them."""
-        appended = self.spool.append(
-            [(r.partition_key, r.data, r.explicit_hash_key) for r in records]
-        )
+        appended = self._append(records)
         if appended is None:
             return False
         segment, offsets = appended
@@ -65,6 +61,9 @@ class Spooling:
             self.spool.park(segment, offset)
         self._counts.spooled += len(records)
         return True
+
+    def _append(self, records: list[UserRecord]) -> tuple[Segment, list[int]] | None:
+        return self.spool.append([(r.partition_key, r.data, r.explicit_hash_key) for r in records])
 
     def park(self, records: list[UserRecord]) -> bool:
         """``records`` leave memory and wait in the spool: those logged keep their places

@@ -80,7 +80,7 @@ class Admission:
         if status is None:
             return
         if status.cause is not None:
-            raise self._unavailable(status, count)
+            raise self.unavailable(status, count)
         bound = self.bound
         if records + count > bound[0] or held + size > bound[1]:
             self.metrics.user_records_refused.labels(OVERLOADED).inc(count)
@@ -102,7 +102,8 @@ class Admission:
             f"{self.max_records} records and {self.max_bytes} bytes"
         )
 
-    def _unavailable(self, status: Status, count: int) -> UnavailableError:
+    def unavailable(self, status: Status, count: int) -> UnavailableError:
+        """The refusal of ``count`` records for ``status``'s cause, counted."""
         cause = status.cause or "unknown"
         self.metrics.user_records_refused.labels(cause).inc(count)
         return UnavailableError(cause, status.message, status.error_code)

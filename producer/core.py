@@ -34,7 +34,7 @@ from .aggregator import Aggregator
 from .assessment import Assessment
 from .collector import Collector
 from .config import ProducerConfig
-from .health import KINESIS_ERROR, KINESIS_UNREACHABLE, SPOOL_FULL, STARTING, Status
+from .health import KINESIS_ERROR, KINESIS_UNREACHABLE, STARTING, Status
 from .limiter import ShardLimiter
 from .metrics import ProducerMetrics
 from .protocol import Producer
@@ -45,7 +45,6 @@ from .records import (
     InvalidRecordError,
     KinesisRecord,
     RecordInput,
-    UnavailableError,
     UserRecord,
     UserRecordResult,
 )
@@ -401,17 +400,10 @@ class KinesisProducer(PutRecordsCalls, Assessment, Producer):
             if not spool.spool.room(self.config.spool_reserve):
                 self._spool_full()
             if not written:
-                if not admitted:
-                    self._spool_full()
-                    raise UnavailableError(
-                        SPOOL_FULL, f"the spool cannot take the records: {self.status.message}"
-                    )
-                # Admitted, and so answered, by the front already: put from memory only.
-                log.error(
-                    "records answered 200 could not be written to the spool",
-                    extra={"user_records": len(prepared), "stream": self.stream_name},
-                )
-            elif self._unreachable:
+                # Refused even when a front admitted them: their answers wait for the write.
+                self._spool_full()
+                raise self.admission.unavailable(spool.full(self.status.confirmed), len(prepared))
+            if self._unreachable:
                 return []
         accept = self._accept
         for record in prepared:

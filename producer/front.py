@@ -47,7 +47,13 @@ from prometheus_client.registry import Collector
 
 from .admission import Admission
 from .config import ProducerConfig
-from .health import PRODUCER_FAILED, PRODUCER_RESTARTING, PRODUCER_UNRESPONSIVE, Status
+from .health import (
+    PRODUCER_FAILED,
+    PRODUCER_RESTARTING,
+    PRODUCER_UNRESPONSIVE,
+    SPOOL_FULL,
+    Status,
+)
 from .ipc import ChannelClosed, UnexpectedMessage, frame, receive
 from .messages import (
     Add,
@@ -83,6 +89,7 @@ from .records import (
     ProducerClosedError,
     ProducerError,
     RecordInput,
+    UnavailableError,
     UserRecordFailedError,
     UserRecordResult,
 )
@@ -101,6 +108,7 @@ SEND_BYTES = 1024 * 1024
 #: this soon (still many together at load), and an answer gives up after WRITTEN_TIMEOUT.
 WRITTEN_SEND_DELAY = 0.001
 WRITTEN_TIMEOUT = 10.0
+SPOOL_FULL_MESSAGE = "the spool had no room for the records; they were not taken"
 #: Seconds to wait for the producer process to start (create its client, load the shard map).
 START_TIMEOUT = 120.0
 #: Error code of the results lost with a producer process that exited unexpectedly.
@@ -246,11 +254,15 @@ class ProducerProcess(Producer):
         self._child_in_doubt = 0
         #: Records settled by producer processes that died (the current one counts from 0).
         self._settled_base = (0, 0)
-        #: With a spool: Add messages sent to the current producer process, the most of them
-        #: it reported written, and the answers waiting for theirs (Add count, future).
+        #: With a spool: Add messages sent to the current producer process, and the most of
+        #: them it reported written.
         self._adds_sent = 0
         self._adds_written = 0
-        self._written_waiters: list[tuple[int, asyncio.Future[None]]] = []
+        #: Answers waiting until the records of an Add message (by number) are written, and
+        #: the timer that fails them after WRITTEN_TIMEOUT.
+        self._written_waiters: dict[
+            int, tuple[list[asyncio.Future[None]], asyncio.TimerHandle]
+        ] = {}
 
     # Lifecycle ------------------------------------------------------------------------------
 
@@ -423,37 +435,57 @@ class ProducerProcess(Producer):
     async def durable(self) -> None:
         """With a spool: return once the producer process reports the records added so far
         (without a future) written to it, as SPOOL_FSYNC promises; at once without one.
-        Raises ``ProducerClosedError`` when the process dies first, ``OSError`` after
+        Raises ``UnavailableError`` (spool_full) when it had no room for them and did not take
+        them, ``ProducerClosedError`` when the process dies first, ``OSError`` after
         WRITTEN_TIMEOUT."""
         if not self.config.spool_dir:
             return
         target = self._adds_sent + (1 if self._batch else 0)
         if self._adds_written >= target:
             return
-        assert self._loop is not None
-        waiter = self._loop.create_future()
-        self._written_waiters.append((target, waiter))
+        loop = self._loop
+        assert loop is not None
+        waiter: asyncio.Future[None] = loop.create_future()
+        pending = self._written_waiters.get(target)
+        if pending is None:
+            # One timer for every answer waiting on one Add message, not one per answer.
+            late = loop.call_later(WRITTEN_TIMEOUT, self._written_late, target)
+            self._written_waiters[target] = ([waiter], late)
+        else:
+            pending[0].append(waiter)
         handle = self._send_handle
-        if handle is not None and handle.when() > self._loop.time() + WRITTEN_SEND_DELAY:
+        if handle is not None and handle.when() > loop.time() + WRITTEN_SEND_DELAY:
             handle.cancel()
-            self._send_handle = self._loop.call_later(WRITTEN_SEND_DELAY, self._send_now)
-        try:
-            await asyncio.wait_for(asyncio.shield(waiter), WRITTEN_TIMEOUT)
-        except TimeoutError:
-            raise OSError(
+            self._send_handle = loop.call_later(WRITTEN_SEND_DELAY, self._send_now)
+        await waiter
+
+    def _written(self, adds: int, refused: tuple[int, ...]) -> None:
+        self._adds_written = max(self._adds_written, adds)
+        pending = self._written_waiters
+        for target in [target for target in pending if target <= self._adds_written]:
+            waiters, late = pending.pop(target)
+            late.cancel()
+            if target in refused:
+                self._fail_waiters(waiters, UnavailableError(SPOOL_FULL, SPOOL_FULL_MESSAGE))
+                continue
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
+
+    def _written_late(self, target: int) -> None:
+        pending = self._written_waiters.pop(target, None)
+        if pending is not None:
+            error = OSError(
                 f"the producer process did not report the records written to the spool "
                 f"within {WRITTEN_TIMEOUT:g} s"
-            ) from None
+            )
+            self._fail_waiters(pending[0], error)
 
-    def _written(self, adds: int) -> None:
-        self._adds_written = max(self._adds_written, adds)
-        waiting = []
-        for target, waiter in self._written_waiters:
-            if target > self._adds_written:
-                waiting.append((target, waiter))
-            elif not waiter.done():
-                waiter.set_result(None)
-        self._written_waiters = waiting
+    @staticmethod
+    def _fail_waiters(waiters: list[asyncio.Future[None]], error: Exception) -> None:
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_exception(error)
 
     def _count_totals(self) -> CountTotals:
         dead, child = self._dead_counts, self._child_counts
@@ -637,8 +669,8 @@ class ProducerProcess(Producer):
                         self._settle(records, size, results)
                     case BoundChanged(bound=bound):
                         self.admission.bound = bound
-                    case Written(adds=adds):
-                        self._written(adds)
+                    case Written(adds=adds, refused=refused):
+                        self._written(adds, refused)
                     case StatusReport(status=status):
                         self._child_status = status
                         if self._unresponsive:
@@ -770,9 +802,8 @@ class ProducerProcess(Producer):
                 request.set_exception(ProducerClosedError(message))
         # Answers waiting for their records to be written: not written by this process (the
         # next one gets the records still here, numbering its Add messages from 0).
-        for _, waiter in self._written_waiters:
-            if not waiter.done():
-                waiter.set_exception(ProducerClosedError(message))
-                waiter.exception()
-        self._written_waiters = []
+        for waiters, late in self._written_waiters.values():
+            late.cancel()
+            self._fail_waiters(waiters, ProducerClosedError(message))
+        self._written_waiters = {}
         self._adds_sent = self._adds_written = 0

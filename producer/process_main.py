@@ -84,6 +84,9 @@ class ProducerProcessMain:
         #: Add messages taken, and the most of them reported written to the spool.
         self._adds = 0
         self._adds_written = 0
+        #: Numbers of Add messages whose records the spool had no room for (not taken), until
+        #: a Written message names them.
+        self._refused_adds: list[int] = []
 
     async def run(self) -> int:
         try:
@@ -174,9 +177,11 @@ class ProducerProcessMain:
         while True:
             match await receive(self._reader):
                 case Add(records=records, size=size):
-                    self._add(records, size, None)
                     self._adds += 1
+                    taken = self._add(records, size, None)
                     if producer.config.spool_dir:
+                        if not taken:
+                            self._refused_adds.append(self._adds)
                         self._spawn(self._written(self._adds))
                 case AddResults(records=records, size=size, first_id=first_id):
                     self._add(records, size, first_id)
@@ -189,7 +194,8 @@ class ProducerProcessMain:
                 case message:
                     raise UnexpectedMessage(message)
 
-    def _add(self, records: list[RecordInput], size: int, first_id: int | None) -> None:
+    def _add(self, records: list[RecordInput], size: int, first_id: int | None) -> bool:
+        """Hand ``records`` to the producer; False if it refused them."""
         producer = self._producer
         assert producer is not None
         self._received_records += len(records)
@@ -199,6 +205,11 @@ class ProducerProcessMain:
                 records, futures=first_id is not None, admitted=True
             )
         except ProducerError as error:
+            if first_id is None and producer.config.spool_dir:
+                # No room in the spool: their answers wait for Written, which names them
+                # refused, so they are answered 503 and nothing is lost.
+                self._schedule_report()
+                return False
             # The HTTP process admits records against the same bounds and checks, so this
             # does not happen; if it did, the records are reported failed, not lost silently.
             log.error("records refused by the producer process", extra={"error": str(error)})
@@ -208,10 +219,11 @@ class ProducerProcessMain:
             else:
                 producer.counts.lost += len(records)
             self._schedule_report()
-            return
+            return False
         if first_id is not None:
             for offset, future in enumerate(futures):
                 future.add_done_callback(partial(self._on_result, first_id + offset))
+        return True
 
     def _on_result(self, result_id: int, future: asyncio.Future[UserRecordResult]) -> None:
         if future.cancelled():
@@ -274,7 +286,10 @@ class ProducerProcessMain:
             return
         if adds > self._adds_written:
             self._adds_written = adds
-            self._send(Written(adds))
+            refused = tuple(n for n in self._refused_adds if n <= adds)
+            if refused:
+                self._refused_adds = [n for n in self._refused_adds if n > adds]
+            self._send(Written(adds, refused))
 
     def _send(self, message: Message) -> None:
         if not self._writer.is_closing():

@@ -338,6 +338,8 @@ class ProducerService:
         """Before a 200: the records are on the spool's device as SPOOL_FSYNC promises."""
         try:
             await self.producer.durable()
+        except UnavailableError as error:
+            raise self._unavailable(error) from None
         except (OSError, ProducerClosedError) as error:
             raise HttpError(
                 503,

@@ -108,9 +108,15 @@ def start_service(tmp_path: Path, moto_endpoint: str) -> Iterator[Callable[..., 
     started: list[ServiceProcess] = []
 
     def start(
-        stream: str, endpoint: str | None = None, ready: str = "/healthcheck", **env: str
+        stream: str,
+        endpoint: str | None = None,
+        ready: str = "/healthcheck",
+        file_size_limit: int | None = None,
+        **env: str,
     ) -> ServiceProcess:
-        service = launch_service(tmp_path, moto_endpoint, stream, endpoint, ready, **env)
+        service = launch_service(
+            tmp_path, moto_endpoint, stream, endpoint, ready, file_size_limit, **env
+        )
         started.append(service)
         return service
 

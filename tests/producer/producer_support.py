@@ -11,6 +11,7 @@ import base64
 import hashlib
 import json
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -256,10 +257,17 @@ def launch_service(
     stream: str,
     endpoint: str | None = None,
     ready: str = "/healthcheck",
+    file_size_limit: int | None = None,
     **env: str,
 ) -> ServiceProcess:
     """Start ``python -m producer`` (the container's command) and wait until ``ready`` (a
-    health route) answers 200."""
+    health route) answers 200. ``file_size_limit``: RLIMIT_FSIZE of the service's processes,
+    so that a write past it fails with EFBIG (Python ignores SIGXFSZ), as on a full disk."""
+
+    def limit() -> None:
+        if file_size_limit is not None:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (file_size_limit, file_size_limit))
+
     port = free_port()
     log_path = log_dir / f"service-{port}.log"
     environment = {
@@ -282,6 +290,7 @@ def launch_service(
             env=environment,
             stdout=log_file,
             stderr=subprocess.STDOUT,
+            preexec_fn=limit if file_size_limit is not None else None,
         )
     service = ServiceProcess(process, f"http://127.0.0.1:{port}", log_path)
 

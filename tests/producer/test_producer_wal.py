@@ -330,3 +330,36 @@ def test_a_replay_interrupted_while_the_spool_is_full_loses_nothing(
     assert service.metrics()[LOST] == 0
     assert service.terminate()[0] == 0, service.log()
     assert_acknowledged_in_stream(kinesis, stream, sender.acknowledged)
+
+
+@pytest.mark.parametrize("producer_process", ["false", "true"])
+def test_records_the_spool_cannot_write_are_refused_and_none_answered_200_is_lost(
+    kinesis: Any,
+    tmp_path: Path,
+    clean_proxy: FaultProxy,
+    make_stream: Callable[[int], str],
+    start_service: Callable[..., ServiceProcess],
+    producer_process: str,
+) -> None:
+    """The disk fails under the spool (RLIMIT_FSIZE: EFBIG, as ENOSPC would) while Kinesis
+    hangs: the records of the failed append are answered 503 spool_full, also when the HTTP
+    process had admitted them already; then every process is killed. Every id answered 200 was
+    written down, so the next start on a healthy disk puts it."""
+    stream = make_stream(2)
+    env = wal_env(tmp_path / "spool", PRODUCER_PROCESS=producer_process, REQUEST_TIMEOUT_MS="30000")
+    first = start_service(stream, endpoint=clean_proxy.url, file_size_limit=200_000, **env)
+    sender = Sender(first)
+    sender.send(1, "confirm", size=1)
+    clean_proxy.hold(True)
+    while "spool_full" not in sender.refusals:
+        sender.send(1, "before the disk fails", size=50)
+        assert len(sender.acknowledged) < 20_000, "the spool never failed"
+    assert set(sender.refusals) == {"spool_full"}, sender.refusals
+    assert sender.acknowledged
+    first.kill_all()
+    clean_proxy.hold(False)
+    second = start_service(stream, endpoint=clean_proxy.url, **env)
+    wait_until(drained(second), 60, "the spool to be replayed")
+    assert second.metrics()[LOST] == 0
+    assert second.terminate()[0] == 0, second.log()
+    assert_acknowledged_in_stream(kinesis, stream, sender.acknowledged)

@@ -344,7 +344,8 @@ def producer_round_trip(deployment: Deployment, log_dir: Path, batch: int = 50) 
     # The service listens where the test says (loopback, a free port), not where the task does.
     settings = {k: v for k, v in task_env.items() if k not in ("HOST", "PORT")}
     log("producer round trip: python -m producer against the deployed stream")
-    service = launch_service(log_dir, deployment.emulator.endpoint, stream, **settings)
+    endpoint = deployment.emulator.endpoint
+    service = launch_service(log_dir, endpoint, stream, None, "/healthcheck", None, **settings)
     try:
         curl = shutil.which("curl")
         if curl:  # the article's command, as it is

@@ -226,7 +226,7 @@ bench-producer: $(VENV)/.dev-installed ## benchmark the producer service against
 	$(PY) benchmarks/bench_producer.py
 
 local: $(VENV)/.dev-installed ## run the producer against a local Kinesis-compatible server
-	$(PY) -m producer.local
+	$(PY) -m producer.tools.local
 
 clean: ## remove generated files (keeps the venv and node_modules)
 	rm -rf cdktf.out .pytest_cache .mypy_cache .ruff_cache .terraform-cache $(NODE_LTS_DIR)

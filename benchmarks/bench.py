@@ -47,7 +47,7 @@ class Bench:
         self.kinesis_port = free_port()
         self.endpoint = f"http://127.0.0.1:{self.kinesis_port}"
         os.environ["AWS_ENDPOINT_URL_KINESIS"] = self.endpoint
-        from producer.local import kinesis_server_command
+        from producer.tools.local import kinesis_server_command
 
         # moto, answering one request at a time: its threaded server loses concurrent puts.
         moto = self.spawn(kinesis_server_command(self.kinesis_port))
@@ -60,7 +60,7 @@ class Bench:
                 if time.monotonic() > deadline or moto.poll() is not None:
                     raise RuntimeError("moto server did not start") from None
                 time.sleep(0.1)
-        from producer.consume import make_client
+        from producer.tools.consume import make_client
 
         self.client = make_client(REGION, self.endpoint)
 
@@ -189,7 +189,7 @@ class Bench:
         width: int = DATA_BYTES,
     ) -> str:
         """Every record the server accepted is in the stream, once, and well formed."""
-        from producer.consume import read_stream
+        from producer.tools.consume import read_stream
 
         seen: set[bytes] = set()
         duplicates = 0

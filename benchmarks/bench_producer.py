@@ -344,7 +344,7 @@ def handover_us(records: int = 200_000, per_message: int = 170) -> float:
     (a drain reads the other end), without HTTP and without a producer."""
     import uvloop
 
-    from producer.front import ProducerProcess
+    from producer.process.front import ProducerProcess
 
     async def run() -> float:
         front = ProducerProcess("bench")

@@ -30,8 +30,8 @@ ALB_NAMESPACE = "AWS/ApplicationELB"
 KINESIS_NAMESPACE = "AWS/Kinesis"
 ECS_NAMESPACE = "AWS/ECS"
 CONTAINER_INSIGHTS_NAMESPACE = "ECS/ContainerInsights"
-# What the producer publishes itself (embedded metric format log lines, producer/metrics.py),
-# per task and minute, by stream; a test checks the two agree.
+# What the producer publishes itself (embedded metric format log lines,
+# producer/kinesis/metrics.py), per task and minute, by stream; a test checks the two agree.
 PRODUCER_NAMESPACE = "KinesisProducer"
 PRODUCER_METRICS = (
     "UserRecordsReceived",

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .config import ProducerConfig
-from .records import (
+from .kinesis.config import ProducerConfig
+from .kinesis.records import (
     Attempt,
     BackPressureError,
     InvalidRecordError,
@@ -29,18 +29,18 @@ from .records import (
 )
 
 if TYPE_CHECKING:
-    from .core import KinesisProducer
-    from .front import ProducerProcess, ProducerStartError
+    from .kinesis.core import KinesisProducer
+    from .process.front import ProducerProcess, ProducerStartError
 
 
 def __getattr__(name: str) -> Any:
     # Imported when first used: the HTTP process needs neither the AWS SDK nor its memory.
     if name == "KinesisProducer":
-        from .core import KinesisProducer
+        from .kinesis.core import KinesisProducer
 
         return KinesisProducer
     if name in ("ProducerProcess", "ProducerStartError"):
-        from . import front
+        from .process import front
 
         return getattr(front, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

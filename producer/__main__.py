@@ -13,10 +13,10 @@ import sys
 import uvloop
 from prometheus_client import disable_created_metrics
 
-from .config import ConfigError, load_settings
-from .front import ProducerStartError
 from .logs import configure_logging
-from .service import run_service
+from .process.front import ProducerStartError
+from .service.app import run_service
+from .service.settings import ConfigError, load_settings
 
 log = logging.getLogger("producer")
 

@@ -8,7 +8,7 @@ import sys
 from aiohttp.http_exceptions import HttpProcessingError
 from pythonjsonlogger.json import JsonFormatter
 
-#: The extra field that comes out as the embedded metric format's ``_aws`` member (emf.py).
+#: The extra field that comes out as the embedded metric format's ``_aws`` member (service/emf.py).
 EMF_FIELD = "aws_emf"
 
 
@@ -50,7 +50,7 @@ def configure_logging(level: str = "INFO") -> None:
     server = logging.getLogger("aiohttp.server")
     if not any(isinstance(f, MalformedRequestFilter) for f in server.filters):
         server.addFilter(MalformedRequestFilter())
-    # The CloudWatch metrics lines (emf.py) are data, not chatter: always written.
+    # The CloudWatch metrics lines (service/emf.py) are data, not chatter: always written.
     logging.getLogger("producer.cloudwatch").setLevel(logging.INFO)
     # The SDK logs every request at DEBUG and credential lookups at INFO.
     for noisy in ("botocore", "aiobotocore"):

@@ -123,7 +123,7 @@ def kinesis_server(log_dir: Path) -> Iterator[tuple[str, str]]:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     boto3 = importlib.import_module("boto3")
-    kinesis_server_command = importlib.import_module("producer.local").kinesis_server_command
+    kinesis_server_command = importlib.import_module("producer.tools.local").kinesis_server_command
 
     port = free_port()
     endpoint = f"http://127.0.0.1:{port}"

@@ -233,7 +233,7 @@ def test_imported_task_definition(imported_task: AlbEcsSynth) -> None:
 
 def test_the_stop_timeout_covers_the_producer_s_drain_within_ecs_s_limit() -> None:
     from modules.alb_ecs_task import SHUTDOWN_TIMEOUT_MS, STOP_TIMEOUT_SECONDS
-    from producer.config import load_settings
+    from producer.service.settings import load_settings
 
     # The drain covers every record the producer may still hold (RecordTtl), and ECS allows
     # at most 120 s between SIGTERM and SIGKILL.

@@ -330,7 +330,7 @@ def producer_round_trip(deployment: Deployment, log_dir: Path, batch: int = 50) 
     """Run the producer as the task definition configures it against the deployed stream.
 
     Sends the article's request and a batch of ``batch`` records, stops the service (which
-    puts everything it accepted), reads the stream back with ``python -m producer.consume``
+    puts everything it accepted), reads the stream back with ``python -m producer.tools.consume``
     and checks every record is there once. Returns how many records were checked.
     """
     # The producer tests' helpers start and stop the service (tests/producer is no package).
@@ -371,7 +371,7 @@ def producer_round_trip(deployment: Deployment, log_dir: Path, batch: int = 50) 
         [
             sys.executable,
             "-m",
-            "producer.consume",
+            "producer.tools.consume",
             "--stream",
             stream,
             "--region",

@@ -25,7 +25,7 @@ from producer_support import (
     wait_until,
 )
 
-from producer.local import kinesis_server_command
+from producer.tools.local import kinesis_server_command
 
 if TYPE_CHECKING:
     from mypy_boto3_kinesis import KinesisClient
@@ -43,7 +43,7 @@ def aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 def moto_endpoint() -> Iterator[str]:
     port = free_port()
     process = subprocess.Popen(
-        kinesis_server_command(port),  # moto, one request at a time (see producer.local)
+        kinesis_server_command(port),  # moto, one request at a time (see producer.tools.local)
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

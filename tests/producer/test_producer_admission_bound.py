@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from producer import ProducerConfig
-from producer.admission import (
+from producer.kinesis.admission import (
     RATE_SAMPLES,
     Delivery,
     DeliveryRate,

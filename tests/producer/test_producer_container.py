@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import fnmatch
 import json
 import re
 import shutil
@@ -116,7 +117,7 @@ def test_every_third_party_import_is_a_dependency_of_the_image() -> None:
     owners = packages_distributions()
     constraints = image_pins()
     stdlib = sys.stdlib_module_names
-    for source in PRODUCER.glob("*.py"):
+    for source in PRODUCER.rglob("*.py"):
         for node in ast.walk(ast.parse(source.read_text())):
             if isinstance(node, ast.Import):
                 modules = [alias.name for alias in node.names]
@@ -132,15 +133,43 @@ def test_every_third_party_import_is_a_dependency_of_the_image() -> None:
                 assert distributions & constraints.keys(), f"{source.name}: {module}"
 
 
+def context_files() -> list[str]:
+    """The build context's files (relative paths) that .dockerignore lets in: it excludes
+    everything, then lets back in what its ``!`` patterns match (a ``*`` stays within one
+    folder, as in Docker's matcher)."""
+    patterns = (PRODUCER / ".dockerignore").read_text().split()
+    assert patterns[patterns.index("*") + 1 :] == [p for p in patterns if p.startswith("!")]
+    included = [p.removeprefix("!") for p in patterns if p.startswith("!")]
+    return sorted(
+        relative
+        for path in PRODUCER.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+        for relative in [path.relative_to(PRODUCER).as_posix()]
+        if any(
+            fnmatch.fnmatchcase(relative, pattern) and relative.count("/") == pattern.count("/")
+            for pattern in included
+        )
+    )
+
+
+def test_the_build_context_holds_every_source_of_the_package_and_nothing_else() -> None:
+    sources = sorted(
+        path.relative_to(PRODUCER).as_posix()
+        for path in PRODUCER.rglob("*.py")
+        if "__pycache__" not in path.parts
+    )
+    assert context_files() == sorted([*sources, "requirements.lock"])
+
+
 @pytest.mark.timeout(60)
 def test_the_image_layout_runs_the_service(tmp_path: Path) -> None:
-    """What the Dockerfile copies (*.py into /app/producer) starts with python -m producer."""
+    """What the Dockerfile copies (the build context into /app/producer, the lock removed)
+    starts with python -m producer."""
     app = tmp_path / "app"
-    (app / "producer").mkdir(parents=True)
-    for source in PRODUCER.glob("*.py"):
-        shutil.copy(source, app / "producer")
-    ignored = (PRODUCER / ".dockerignore").read_text().split()
-    assert "*" in ignored and "!*.py" in ignored
+    for relative in context_files():
+        if relative != "requirements.lock":
+            (app / "producer" / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(PRODUCER / relative, app / "producer" / relative)
     result = run_to_exit({"PATH": "/usr/bin:/bin", "PORT": "not-a-port"}, cwd=app)
     # It got as far as reading its configuration: the package imports from that layout.
     assert result.returncode == 2, result.stderr

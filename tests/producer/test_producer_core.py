@@ -27,8 +27,8 @@ from producer import (
     UserRecordFailedError,
     UserRecordResult,
 )
-from producer.records import UnavailableError
-from producer.retrier import RetryPolicy
+from producer.kinesis.records import UnavailableError
+from producer.kinesis.retrier import RetryPolicy
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -203,7 +203,7 @@ def test_a_stream_created_later_is_found_by_the_probe(
 ) -> None:
     """Refused while missing; once the stream exists, the probe finds it, and records that
     wait for the first put are taken."""
-    from producer import core
+    from producer.kinesis import core
 
     monkeypatch.setattr(core, "PROBE_INTERVAL", 0.1)
     name = f"test-late-{uuid.uuid4().hex[:8]}"

@@ -11,7 +11,8 @@ import pytest
 from producer_support import ServiceProcess, http, wait_until
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
-from producer.emf import (
+from producer.kinesis.metrics import ProducerMetrics
+from producer.service.emf import (
     AVERAGES,
     COUNTERS,
     DIMENSION,
@@ -20,7 +21,6 @@ from producer.emf import (
     NAMESPACE,
     EmfReporter,
 )
-from producer.metrics import ProducerMetrics
 
 
 def test_counters_go_out_as_increments_and_gauges_as_they_are() -> None:
@@ -148,8 +148,8 @@ def test_the_service_writes_a_metrics_line_a_period(
 
 
 def test_the_service_writes_the_lines_by_error_code_too(caplog: pytest.LogCaptureFixture) -> None:
-    from producer.emf import METRICS_LOG
-    from producer.service import _write_metrics
+    from producer.service.app import _write_metrics
+    from producer.service.emf import METRICS_LOG
 
     registry = CollectorRegistry()
     metrics = ProducerMetrics(registry)

@@ -245,7 +245,7 @@ def test_available_cpus_are_capped_by_the_container_quota(
     v1: tuple[str, str] | None,
     expected: float | None,
 ) -> None:
-    from producer import cpus
+    from producer.process import cpus
 
     cpu_max = tmp_path / "cpu.max"
     v1_dir = tmp_path / "cpu"

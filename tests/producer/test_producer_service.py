@@ -394,7 +394,7 @@ def test_a_missing_stream_name_is_named(tmp_path: Path) -> None:
 
 
 def test_readme_documents_every_variable_with_its_default() -> None:
-    from producer.config import Settings
+    from producer.service.settings import Settings
 
     readme = (ROOT / "producer" / "README.md").read_text()
     rows = dict(re.findall(r"^\| `([A-Z_]+)` \| ([^|]+?) \|", readme, flags=re.MULTILINE))

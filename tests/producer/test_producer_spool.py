@@ -16,8 +16,8 @@ import pytest
 from fault_proxy import FaultProxy
 from producer_support import ServiceProcess, assert_all_in_stream, http, wait_until
 
-from producer.config import _SPOOL_ENTRY_OVERHEAD
-from producer.spool import ENTRY_OVERHEAD, QUARANTINED, Spool, _entry
+from producer.kinesis.config import _SPOOL_ENTRY_OVERHEAD
+from producer.kinesis.spool import ENTRY_OVERHEAD, QUARANTINED, Spool, _entry
 
 LOST = "kinesis_producer_user_records_lost_total"
 SPOOLED = "kinesis_producer_user_records_spooled_total"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from producer.spool import Spool
+from producer.kinesis.spool import Spool
 
 
 def _record(n: int) -> list[tuple[str, bytes, str | None]]:

@@ -17,10 +17,10 @@ from aws_kinesis_agg.deaggregator import deaggregate_records
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from producer.aggregator import Aggregator, FastAggRecord
-from producer.collector import Collector
-from producer.limiter import SentLog, ShardLimiter
-from producer.records import (
+from producer.kinesis.aggregator import Aggregator, FastAggRecord
+from producer.kinesis.collector import Collector
+from producer.kinesis.limiter import SentLog, ShardLimiter
+from producer.kinesis.records import (
     KinesisRecord,
     UserRecord,
     check_explicit_hash_key,
@@ -29,8 +29,8 @@ from producer.records import (
     hash_key_of,
     utf16_length,
 )
-from producer.retrier import Retrier, RetryPolicy, classify_exception
-from producer.shard_map import ShardMap
+from producer.kinesis.retrier import Retrier, RetryPolicy, classify_exception
+from producer.kinesis.shard_map import ShardMap
 
 _LOOP = asyncio.new_event_loop()
 

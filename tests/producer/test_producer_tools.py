@@ -15,7 +15,7 @@ import pytest
 from aws_kinesis_agg.aggregator import RecordAggregator
 from producer_support import ROOT, hash_key, shard_ranges
 
-from producer import consume
+from producer.tools import consume
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -82,7 +82,7 @@ def test_consume_reports_a_missing_stream(moto_endpoint: str, capsys: Any) -> No
 @pytest.mark.slow
 def test_local_run_sends_the_sample_request_and_reads_it_back() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "producer.local", "--once", "--port", "0"],
+        [sys.executable, "-m", "producer.tools.local", "--once", "--port", "0"],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,
@@ -107,7 +107,7 @@ def test_local_run_sends_the_sample_request_and_reads_it_back() -> None:
 
 
 def test_local_run_names_a_busy_port(capsys: Any) -> None:
-    from producer import local
+    from producer.tools import local
 
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
         busy.bind(("127.0.0.1", 0))

@@ -21,7 +21,7 @@ import pytest
 from fault_proxy import FaultProxy
 from producer_support import ServiceProcess, http, producer_pids, read_stream, wait_until
 
-from producer.spool import QUARANTINED, Spool, _entry
+from producer.kinesis.spool import QUARANTINED, Spool, _entry
 
 LOST = "kinesis_producer_user_records_lost_total"
 UNCONFIRMED = "kinesis_producer_user_records_unconfirmed_total"

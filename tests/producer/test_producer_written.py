@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from producer import ProducerConfig, ProducerProcess
-from producer import front as front_module
-from producer.records import ProducerClosedError, UnavailableError
+from producer.kinesis.records import ProducerClosedError, UnavailableError
+from producer.process import front as front_module
 
 
 def _front(tmp_path: Path) -> ProducerProcess:

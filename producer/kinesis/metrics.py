@@ -13,7 +13,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 
-_PREFIX = "kinesis_producer"
+#: The prefix of every metric name of the producer (and of its HTTP service).
+PREFIX = "kinesis_producer"
 
 #: Seconds; from 1 ms to 30 s (RecordTtl).
 _LATENCY_BUCKETS = (
@@ -111,14 +112,14 @@ _COUNT_HELP = {
     ),
 }
 #: The names of the families :func:`count_families` yields.
-COUNT_FAMILIES = frozenset(f"{_PREFIX}_{name}" for name, _ in _COUNT_HELP.values())
+COUNT_FAMILIES = frozenset(f"{PREFIX}_{name}" for name, _ in _COUNT_HELP.values())
 
 
 def count_families(totals: CountTotals) -> Iterator[CounterMetricFamily]:
     """The counters of :class:`Counts` as Prometheus families, from their ``totals()``."""
     for key, value in zip(COUNT_NAMES, totals, strict=True):
         name, documentation = _COUNT_HELP[key]
-        yield CounterMetricFamily(f"{_PREFIX}_{name}", documentation, value=value)
+        yield CounterMetricFamily(f"{PREFIX}_{name}", documentation, value=value)
 
 
 class _CountsCollector(Collector):
@@ -130,7 +131,7 @@ class _CountsCollector(Collector):
 
 
 class AdmissionMetrics:
-    """What admission reports (see :class:`~producer.admission.Admission`): refusals and
+    """What admission reports (see :class:`~producer.kinesis.admission.Admission`): refusals and
     what is outstanding.
 
     The producer process's own copies are left out of the service's metrics page
@@ -139,18 +140,18 @@ class AdmissionMetrics:
 
     def __init__(self, registry: CollectorRegistry) -> None:
         self.user_records_refused = Counter(
-            f"{_PREFIX}_user_records_refused",
+            f"{PREFIX}_user_records_refused",
             "User records refused before buffering, by reason.",
             ["reason"],
             registry=registry,
         )
         self._outstanding_records = Gauge(
-            f"{_PREFIX}_outstanding_user_records",
+            f"{PREFIX}_outstanding_user_records",
             "User records accepted and neither put nor failed yet.",
             registry=registry,
         )
         self._outstanding_bytes = Gauge(
-            f"{_PREFIX}_outstanding_bytes",
+            f"{PREFIX}_outstanding_bytes",
             "Bytes (data plus partition key) of the outstanding user records.",
             registry=registry,
         )
@@ -164,9 +165,9 @@ class AdmissionMetrics:
 #: Names of the metric families :class:`AdmissionMetrics` reports.
 ADMISSION_FAMILIES = frozenset(
     {
-        f"{_PREFIX}_user_records_refused",
-        f"{_PREFIX}_outstanding_user_records",
-        f"{_PREFIX}_outstanding_bytes",
+        f"{PREFIX}_user_records_refused",
+        f"{PREFIX}_outstanding_user_records",
+        f"{PREFIX}_outstanding_bytes",
     }
 )
 
@@ -179,7 +180,7 @@ class ProducerMetrics:
         self.counts = Counts()
         registry.register(_CountsCollector(self.counts))
         self.user_records_failed = Counter(
-            f"{_PREFIX}_user_records_failed",
+            f"{PREFIX}_user_records_failed",
             "User records that could not be put, by the last error code.",
             ["error_code"],
             registry=registry,
@@ -187,49 +188,49 @@ class ProducerMetrics:
         self.admission = AdmissionMetrics(registry)
         self.user_records_refused = self.admission.user_records_refused
         self.put_records_calls = Counter(
-            f"{_PREFIX}_put_records_calls",
+            f"{PREFIX}_put_records_calls",
             "PutRecords calls, by outcome (success: the call returned, even if some entries "
             "failed; error: the call itself failed).",
             ["outcome"],
             registry=registry,
         )
         self.retries = Counter(
-            f"{_PREFIX}_retries",
+            f"{PREFIX}_retries",
             "Kinesis records scheduled to be put again, by error code.",
             ["error_code"],
             registry=registry,
         )
         self.shard_map_loads = Counter(
-            f"{_PREFIX}_shard_map_loads",
+            f"{PREFIX}_shard_map_loads",
             "Times the shard map was loaded.",
             registry=registry,
         )
         self.split_calls = Counter(
-            f"{_PREFIX}_split_put_records_calls",
+            f"{PREFIX}_split_put_records_calls",
             "PutRecords calls split in two (or an aggregate into its user records) after a "
             "request-level InvalidArgumentException, to isolate the offending record.",
             registry=registry,
         )
         self.misplaced_kinesis_records = Counter(
-            f"{_PREFIX}_misplaced_kinesis_records",
+            f"{PREFIX}_misplaced_kinesis_records",
             "Kinesis records that landed in another shard than predicted (resharding).",
             registry=registry,
         )
         self.buffering_seconds = Histogram(
-            f"{_PREFIX}_buffering_seconds",
+            f"{PREFIX}_buffering_seconds",
             "Time from the arrival of the oldest user record in a Kinesis record to its first "
             "PutRecords call.",
             buckets=_LATENCY_BUCKETS,
             registry=registry,
         )
         self.put_records_seconds = Histogram(
-            f"{_PREFIX}_put_records_seconds",
+            f"{PREFIX}_put_records_seconds",
             "Duration of PutRecords calls.",
             buckets=_LATENCY_BUCKETS,
             registry=registry,
         )
         self.user_records_per_put_records = Histogram(
-            f"{_PREFIX}_user_records_per_put_records",
+            f"{PREFIX}_user_records_per_put_records",
             "User records carried by one PutRecords call.",
             buckets=(1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 50000),
             registry=registry,
@@ -245,25 +246,13 @@ class ProducerMetrics:
         """Read the spool's gauges from it when scraped: its bytes, and (given a way to
         tell) the age of its oldest record."""
         Gauge(
-            f"{_PREFIX}_spool_bytes",
+            f"{PREFIX}_spool_bytes",
             "Bytes in the disk spool (records waiting to be put again).",
             registry=self.registry,
         ).set_function(size)
         if oldest_age is not None:
             Gauge(
-                f"{_PREFIX}_spool_oldest_record_age_seconds",
+                f"{PREFIX}_spool_oldest_record_age_seconds",
                 "Seconds since the oldest record in the disk spool was spooled (0: empty).",
                 registry=self.registry,
             ).set_function(oldest_age)
-
-
-class ServiceMetrics:
-    """What the HTTP layer adds: requests refused before they reached the producer."""
-
-    def __init__(self, registry: CollectorRegistry) -> None:
-        self.rejected_requests = Counter(
-            f"{_PREFIX}_http_rejected_requests",
-            "HTTP requests answered with an error status, by status and reason.",
-            ["status", "reason"],
-            registry=registry,
-        )

@@ -12,9 +12,10 @@ Accepted records are routed to their aggregators in batches; aggregators and the
 flushed together when the oldest buffered record has waited RecordMaxBufferedTime: one
 ``PutRecords`` call then carries everything buffered, across shards.
 
-The ``PutRecords`` calls (:mod:`producer.put_records`), how records end
-(:mod:`producer.completion`) and the periodic assessment (:mod:`producer.assessment`) are
-base classes of :class:`KinesisProducer`, kept in modules of their own.
+The ``PutRecords`` calls (:mod:`producer.kinesis.put_records`), how records end
+(:mod:`producer.kinesis.completion`) and the periodic assessment
+(:mod:`producer.kinesis.assessment`) are base classes of :class:`KinesisProducer`, kept in
+modules of their own.
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ class KinesisProducer(PutRecordsCalls, Assessment, Producer):
         on_bound: Callable[[tuple[int, int]], None] | None = None,
     ) -> None:
         self.stream_name = stream_name
-        #: Whether records may be taken now; see :mod:`producer.health`.
+        #: Whether records may be taken now; see :mod:`producer.kinesis.health`.
         self.status = Status(STARTING, "checking the stream", confirmed=False)
         self._on_status = on_status
         self._on_bound = on_bound
@@ -284,14 +285,14 @@ class KinesisProducer(PutRecordsCalls, Assessment, Producer):
 
     @property
     def failed(self) -> bool:
-        """Always false here; true for a :class:`~producer.front.ProducerProcess` whose
+        """Always false here; true for a :class:`~producer.process.front.ProducerProcess` whose
         process died and could not be restarted."""
         return False
 
     @property
     def alive(self) -> bool:
         """Always true here (a hung event loop cannot answer at all); see
-        :class:`~producer.front.ProducerProcess`."""
+        :class:`~producer.process.front.ProducerProcess`."""
         return True
 
     @property

@@ -1,4 +1,4 @@
-"""``python -m producer.local`` (``make local``): the producer on this machine, end to end.
+"""``python -m producer.tools.local`` (``make local``): the producer on this machine, end to end.
 
 1. starts a Kinesis-compatible server (moto's server mode) on loopback and creates a stream;
 2. starts the service (``python -m producer``) against it;
@@ -140,7 +140,7 @@ def port_is_free(port: int) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m producer.local", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m producer.tools.local", description=__doc__)
     parser.add_argument("--port", type=int, default=8080, help="producer port (0: any free)")
     parser.add_argument("--shards", type=int, default=2, help="shards of the local stream")
     parser.add_argument("--stream", default="local-stream", help="name of the local stream")
@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     if not port_is_free(port):
         print(
             f"error: port {port} is in use (a producer already running?); stop what listens "
-            "there, or give another: python -m producer.local --port 0 (any free port)",
+            "there, or give another: python -m producer.tools.local --port 0 (any free port)",
             file=sys.stderr,
         )
         return 2
@@ -196,7 +196,9 @@ def main(argv: list[str] | None = None) -> int:
                 print("!! records still outstanding after 35 s")
                 break
             time.sleep(0.1)
-        print(f"\n$ python -m producer.consume --stream {args.stream}   (the stream, read back)")
+        print(
+            f"\n$ python -m producer.tools.consume --stream {args.stream}   (the stream, read back)"
+        )
         for record in read_stream(client, args.stream):
             print(json.dumps(record.to_json(), ensure_ascii=False))
         if args.once:
@@ -206,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
             f'   curl --header "Content-Type: application/json" --data-raw '
             f"'{SAMPLE_RECORD}' {base_url}/\n"
             f"   AWS_ENDPOINT_URL_KINESIS={endpoint} AWS_ACCESS_KEY_ID=testing "
-            f"AWS_SECRET_ACCESS_KEY=testing {sys.executable} -m producer.consume "
+            f"AWS_SECRET_ACCESS_KEY=testing {sys.executable} -m producer.tools.consume "
             f"--region {REGION} --stream {args.stream}\n"
             ">> Ctrl-C stops everything"
         )

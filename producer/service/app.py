@@ -26,15 +26,9 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
 from uuid_utils import uuid4
 
-from .config import Settings
-from .cpus import wants_own_process
-from .emf import METRICS_LOG, EmfReporter
-from .front import ProducerProcess, ProducerStartError
-from .health import DRAINING, Status
-from .metrics import ServiceMetrics
-from .openapi import NDJSON_TYPES, openapi_document
-from .protocol import Producer
-from .records import (
+from ..kinesis.health import DRAINING, Status
+from ..kinesis.protocol import Producer
+from ..kinesis.records import (
     BackPressureError,
     InvalidRecordError,
     ProducerClosedError,
@@ -44,6 +38,12 @@ from .records import (
     UserRecordFailedError,
     UserRecordResult,
 )
+from ..process.cpus import wants_own_process
+from ..process.front import ProducerProcess, ProducerStartError
+from .emf import METRICS_LOG, EmfReporter
+from .metrics import ServiceMetrics
+from .openapi import NDJSON_TYPES, openapi_document
+from .settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -506,7 +506,7 @@ async def start_producer(settings: Settings, on_exit: Callable[[], None]) -> Pro
     # Imported here: the HTTP process needs the AWS SDK only when the producer runs in it.
     from botocore.exceptions import BotoCoreError
 
-    from .core import KinesisProducer
+    from ..kinesis.core import KinesisProducer
 
     producer = KinesisProducer(
         settings.stream_name, region=settings.region, config=settings.producer_config()

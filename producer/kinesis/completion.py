@@ -1,7 +1,7 @@
 """Completion: how the user records a producer answered for end.
 
 They succeed, fail (with every attempt) or go to the spool, and leave the outstanding counts
-either way. :class:`Completion` is a base class of :class:`~producer.core.KinesisProducer`,
+either way. :class:`Completion` is a base class of :class:`~producer.kinesis.core.KinesisProducer`,
 whose state it reads and updates.
 """
 

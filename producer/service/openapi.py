@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .records import MAX_HASH_KEY, MAX_PARTITION_KEY_LENGTH
+from ..kinesis.records import MAX_HASH_KEY, MAX_PARTITION_KEY_LENGTH
 
 #: Media types ``POST /records`` accepts: newline-delimited JSON.
 NDJSON_TYPES = ("application/x-ndjson", "application/jsonl")

@@ -1,4 +1,4 @@
-"""``python -m producer.consume --stream NAME``: read a stream back, one user record a line.
+"""``python -m producer.tools.consume --stream NAME``: read a stream back, one user record a line.
 
 Reads every shard from its oldest record (or only new records with ``--from LATEST``),
 deaggregates KPL aggregated records, and prints each user record as a JSON object::
@@ -35,7 +35,7 @@ from aws_kinesis_agg import DIGEST_SIZE, MAGIC
 from aws_kinesis_agg.deaggregator import messages_pb2
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .records import hash_key_of
+from ..kinesis.records import hash_key_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +179,7 @@ def make_client(region: str | None = None, endpoint_url: str | None = None) -> A
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m producer.consume",
+        prog="python -m producer.tools.consume",
         description="Print the user records of a Kinesis stream, deaggregated, as JSON lines.",
     )
     parser.add_argument("--stream", required=True, help="stream name")
@@ -217,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         pass
     except (BotoCoreError, ClientError) as error:
-        print(f"producer.consume: {error}", file=sys.stderr)
+        print(f"producer.tools.consume: {error}", file=sys.stderr)
         return 1
     print(f"{count} user records", file=sys.stderr)
     return 0

@@ -1,9 +1,9 @@
 """The producer process: a :class:`KinesisProducer` fed over a channel by the HTTP process.
 
-Started by :class:`producer.front.ProducerProcess` as
-``python -m producer.process_main --fd N`` (N: its end of the channel; the messages are those
-of :mod:`producer.messages`). Aggregation, collection, rate limiting and retries run here, on
-their own core, while the HTTP process only parses and admits records: the KPL's split
+Started by :class:`producer.process.front.ProducerProcess` as
+``python -m producer.process.main --fd N`` (N: its end of the channel; the messages are those
+of :mod:`producer.process.messages`). Aggregation, collection, rate limiting and retries run
+here, on their own core, while the HTTP process only parses and admits records: the KPL's split
 between its Java front and its native producer process.
 
 It ignores SIGINT and SIGTERM: the HTTP process decides when it stops (a Ctrl-C in a terminal
@@ -28,10 +28,18 @@ import uvloop
 from botocore.exceptions import BotoCoreError
 from prometheus_client import disable_created_metrics
 
-from .core import KinesisProducer
-from .health import Status
+from ..kinesis.core import KinesisProducer
+from ..kinesis.health import Status
+from ..kinesis.metrics import CountTotals
+from ..kinesis.records import (
+    Attempt,
+    ProducerError,
+    RecordInput,
+    UserRecordFailedError,
+    UserRecordResult,
+)
+from ..logs import configure_logging
 from .ipc import ChannelClosed, UnexpectedMessage, frame, receive
-from .logs import configure_logging
 from .messages import (
     Add,
     AddResults,
@@ -50,8 +58,6 @@ from .messages import (
     StatusReport,
     Written,
 )
-from .metrics import CountTotals
-from .records import Attempt, ProducerError, RecordInput, UserRecordFailedError, UserRecordResult
 
 log = logging.getLogger(__name__)
 

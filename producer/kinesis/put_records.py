@@ -3,7 +3,7 @@
 A call that Kinesis refuses for one of its entries is split until that entry is alone; an
 aggregate that lands in another shard than predicted is sorted out under a fresh shard map.
 What the answers say about the stream (unreachable, refused) goes to the producer's status.
-:class:`PutRecordsCalls` is a base class of :class:`~producer.core.KinesisProducer`, whose
+:class:`PutRecordsCalls` is a base class of :class:`~producer.kinesis.core.KinesisProducer`, whose
 state it reads and updates.
 """
 
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from types_aiobotocore_kinesis import KinesisClient
 
 # The producer's log, whichever module of it logs.
-log = logging.getLogger("producer.core")
+log = logging.getLogger("producer.kinesis.core")
 
 #: Request-level errors of a PutRecords call caused by one of its entries: the call is split
 #: to find it, instead of failing every entry.

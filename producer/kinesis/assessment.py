@@ -1,8 +1,8 @@
 """The producer's periodic assessment: the admission bound from what Kinesis took lately, and
 the spool (records refused while it is full, spooled records put again while there is room).
 
-:class:`Assessment` is a base class of :class:`~producer.core.KinesisProducer`, whose state it
-reads and updates.
+:class:`Assessment` is a base class of :class:`~producer.kinesis.core.KinesisProducer`,
+whose state it reads and updates.
 """
 
 from __future__ import annotations

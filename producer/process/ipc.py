@@ -1,6 +1,6 @@
 """The channel between the HTTP process and the producer process.
 
-Each message (one of the classes of :mod:`producer.messages`, which lists who sends what) is
+Each message (one of the classes of :mod:`producer.process.messages`, which lists who sends what) is
 pickled and framed with a 4-byte big-endian length, over a Unix socket pair. Both ends are
 this package, started together, so pickle's trust assumption holds; it is also the cheapest
 encoding of the records' bytes.
@@ -38,7 +38,7 @@ def frame(message: Message) -> bytes:
 
 async def receive(reader: asyncio.StreamReader) -> Message:
     """The next message; raises :class:`ChannelClosed` at the end of the stream, or when what
-    arrived is not a :class:`~producer.messages.Message`."""
+    arrived is not a :class:`~producer.process.messages.Message`."""
     try:
         (length,) = _LENGTH.unpack(await reader.readexactly(_LENGTH.size))
         if length > MAX_FRAME:

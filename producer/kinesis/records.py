@@ -73,7 +73,7 @@ class ProducerClosedError(ProducerError):
 
 
 class UnavailableError(ProducerError):
-    """Records cannot be taken now: ``cause`` names why (see :mod:`producer.health`)."""
+    """Records cannot be taken now: ``cause`` names why (see :mod:`producer.kinesis.health`)."""
 
     def __init__(self, cause: str, message: str, error_code: str | None = None) -> None:
         super().__init__(message)

@@ -1,8 +1,8 @@
 """What the HTTP service needs of a producer, whichever process it runs in.
 
 Both implementations declare it (so that mypy checks them against it):
-:class:`~producer.core.KinesisProducer` runs the producer in the calling process,
-:class:`~producer.front.ProducerProcess` in a process of its own.
+:class:`~producer.kinesis.core.KinesisProducer` runs the producer in the calling process,
+:class:`~producer.process.front.ProducerProcess` in a process of its own.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from .records import RecordInput, UserRecordResult
 
 
 class Producer(Protocol):
-    """What the service needs of a producer: a :class:`~producer.core.KinesisProducer` (in
-    this process) or a :class:`~producer.front.ProducerProcess` (in its own)."""
+    """What the service needs of a producer: a :class:`~producer.kinesis.core.KinesisProducer` (in
+    this process) or a :class:`~producer.process.front.ProducerProcess` (in its own)."""
 
     config: ProducerConfig
     admission: Admission

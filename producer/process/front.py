@@ -3,12 +3,13 @@
 The Kinesis Producer Library splits the same way: a thin front in the application's process
 checks and hands over user records; aggregation, collection, rate limiting and retries run in
 a separate producer process. Here the front is the HTTP process, which then spends its core on
-HTTP alone; the producer process (:mod:`producer.process_main`) takes another one. The two
-talk over a channel (:mod:`producer.ipc`) in the messages of :mod:`producer.messages`.
+HTTP alone; the producer process (:mod:`producer.process.main`) takes another one. The two
+talk over a channel (:mod:`producer.process.ipc`) in the messages of
+:mod:`producer.process.messages`.
 
 What stays in the front, so that it answers at once without a round trip:
 
-* the checks of each user record (:func:`~producer.records.check_user_record`);
+* the checks of each user record (:func:`~producer.kinesis.records.check_user_record`);
 * admission against the outstanding-records and -bytes bounds. The producer process reports
   the totals of records it finished; outstanding is what was admitted minus that;
 * refusals once closing, and their metrics.
@@ -16,7 +17,7 @@ What stays in the front, so that it answers at once without a round trip:
 Records admitted during one event-loop turn (or within :data:`SEND_DELAY`) travel together in
 one message.
 
-The producer process is watched. It reports its :class:`~producer.health.Status` when it
+The producer process is watched. It reports its :class:`~producer.kinesis.health.Status` when it
 changes and every half second (the heartbeat). If no message comes for the heartbeat timeout,
 it counts as hung: records are refused and :attr:`ProducerProcess.alive` turns false (the
 service's liveness route then fails, so that ECS replaces the task). If it dies, every awaited
@@ -45,14 +46,33 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 
-from .admission import Admission
-from .config import ProducerConfig
-from .health import (
+from ..kinesis.admission import Admission
+from ..kinesis.config import ProducerConfig
+from ..kinesis.health import (
     PRODUCER_FAILED,
     PRODUCER_RESTARTING,
     PRODUCER_UNRESPONSIVE,
     SPOOL_FULL,
     Status,
+)
+from ..kinesis.metrics import (
+    ADMISSION_FAMILIES,
+    COUNT_FAMILIES,
+    COUNT_NAMES,
+    AdmissionMetrics,
+    CountTotals,
+    count_families,
+)
+from ..kinesis.protocol import Producer
+from ..kinesis.records import (
+    Attempt,
+    InvalidRecordError,
+    ProducerClosedError,
+    ProducerError,
+    RecordInput,
+    UnavailableError,
+    UserRecordFailedError,
+    UserRecordResult,
 )
 from .ipc import ChannelClosed, UnexpectedMessage, frame, receive
 from .messages import (
@@ -73,25 +93,6 @@ from .messages import (
     StartRequest,
     StatusReport,
     Written,
-)
-from .metrics import (
-    ADMISSION_FAMILIES,
-    COUNT_FAMILIES,
-    COUNT_NAMES,
-    AdmissionMetrics,
-    CountTotals,
-    count_families,
-)
-from .protocol import Producer
-from .records import (
-    Attempt,
-    InvalidRecordError,
-    ProducerClosedError,
-    ProducerError,
-    RecordInput,
-    UnavailableError,
-    UserRecordFailedError,
-    UserRecordResult,
 )
 
 log = logging.getLogger(__name__)
@@ -138,7 +139,7 @@ class _RemoteFamilies(Collector):
     """The producer process's metric families, as last fetched, on top of what the producer
     processes that died had counted (so that no counter goes backwards across a restart).
 
-    The counters of :class:`~producer.metrics.Counts` come from ``counts`` (the front's own
+    The counters of :class:`~producer.kinesis.metrics.Counts` come from ``counts`` (the front's own
     totals, kept up to date by every ``Settled``), not from a fetch.
     """
 
@@ -183,7 +184,7 @@ def _with_dead(family: Metric, dead: dict[_SampleKey, float], current: bool = Tr
 
 
 class ProducerProcess(Producer):
-    """Runs a :class:`~producer.core.KinesisProducer` in a child process.
+    """Runs a :class:`~producer.kinesis.core.KinesisProducer` in a child process.
 
     Same surface as the producer for what the HTTP service needs: :meth:`add_user_record`
     (a future of the :class:`UserRecordResult`), :meth:`add_user_records`, the outstanding
@@ -282,7 +283,7 @@ class ProducerProcess(Producer):
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [_PACKAGE_ROOT, env.get("PYTHONPATH")]))
         with theirs:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "producer.process_main", "--fd", str(theirs.fileno())],
+                [sys.executable, "-m", "producer.process.main", "--fd", str(theirs.fileno())],
                 pass_fds=(theirs.fileno(),),
                 stdin=subprocess.DEVNULL,
                 env=env,
@@ -423,7 +424,7 @@ class ProducerProcess(Producer):
     @property
     def lost_records(self) -> int:
         """User records answered 200 (added without a result awaited) known not to be in
-        the stream (see :class:`~producer.metrics.Counts`)."""
+        the stream (see :class:`~producer.kinesis.metrics.Counts`)."""
         return self._count_totals()[_LOST]
 
     @property

@@ -1,8 +1,8 @@
 """Admission of user records: whether a batch may be taken, and the refusal if not.
 
 One :class:`Admission` per producer decides for every caller: the
-:class:`~producer.core.KinesisProducer` in its own process, the
-:class:`~producer.front.ProducerProcess` in front of one running in another, and the HTTP
+:class:`~producer.kinesis.core.KinesisProducer` in its own process, the
+:class:`~producer.process.front.ProducerProcess` in front of one running in another, and the HTTP
 service before it reads a body. A batch of ``count`` records of ``size`` bytes is refused,
 in this order:
 
@@ -52,7 +52,7 @@ class Admission:
     def check_record(
         self, partition_key: str, data: bytes, explicit_hash_key: str | None
     ) -> tuple[bytes, bytes, int]:
-        """:func:`~producer.records.check_user_record`, counting a record too large for
+        """:func:`~producer.kinesis.records.check_user_record`, counting a record too large for
         Kinesis as refused."""
         try:
             return check_user_record(partition_key, data, explicit_hash_key)

@@ -1,11 +1,11 @@
 """The messages between the HTTP process and the producer process, one class each.
 
-Each is a frozen dataclass, framed by :mod:`producer.ipc`; each side dispatches on the class
+Each is a frozen dataclass, framed by :mod:`producer.process.ipc`; each side dispatches on the class
 with a ``match`` statement and treats any other message as a broken channel
-(:class:`~producer.ipc.UnexpectedMessage`).
+(:class:`~producer.process.ipc.UnexpectedMessage`).
 
-HTTP process (:class:`~producer.front.ProducerProcess`) to producer process
-(:mod:`producer.process_main`)::
+HTTP process (:class:`~producer.process.front.ProducerProcess`) to producer process
+(:mod:`producer.process.main`)::
 
     Start(request)                       once, first
     Add(records, size)                   user records, fire and forget, and their size
@@ -51,15 +51,15 @@ from dataclasses import dataclass
 
 from prometheus_client.metrics_core import Metric
 
-from .config import ProducerConfig
-from .health import Status
-from .metrics import CountTotals
-from .records import RecordInput, UserRecordResult
+from ..kinesis.config import ProducerConfig
+from ..kinesis.health import Status
+from ..kinesis.metrics import CountTotals
+from ..kinesis.records import RecordInput, UserRecordResult
 
 
 @dataclass(frozen=True, slots=True)
 class Message:
-    """What travels on the channel; :func:`producer.ipc.receive` refuses anything else."""
+    """What travels on the channel; :func:`producer.process.ipc.receive` refuses anything else."""
 
     def __reduce__(self) -> tuple[type[Message], tuple[object, ...]]:
         # The class and its fields in order: about half the cost of the dataclass's own
@@ -73,7 +73,8 @@ class Message:
 
 @dataclass(frozen=True, slots=True)
 class StartRequest:
-    """What the producer process needs to start its :class:`~producer.core.KinesisProducer`."""
+    """What the producer process needs to start its
+    :class:`~producer.kinesis.core.KinesisProducer`."""
 
     stream_name: str
     region: str | None
@@ -90,7 +91,7 @@ class Start(Message):
 
 @dataclass(frozen=True, slots=True)
 class Add(Message):
-    """The hot path: one per :data:`~producer.front.SEND_DELAY` or so, with many records."""
+    """The hot path: one per :data:`~producer.process.front.SEND_DELAY` or so, with many records."""
 
     records: list[RecordInput]
     size: int

@@ -23,7 +23,7 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 
-from .logs import EMF_FIELD
+from ..logs import EMF_FIELD
 
 #: Its lines go out at any LOG_LEVEL (``logs.configure_logging`` sets its level).
 METRICS_LOG = logging.getLogger("producer.cloudwatch")

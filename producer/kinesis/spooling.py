@@ -1,9 +1,9 @@
-"""The producer's use of the disk spool (:mod:`producer.spool`): the write-ahead log of the
+"""The producer's use of the disk spool (:mod:`producer.kinesis.spool`): the write-ahead log of the
 records it answered for, the records parked there while Kinesis cannot take them, and those
 read back to be put again, tracked until they settle.
 
 When records are logged, parked and read back is the producer's decision
-(:class:`~producer.core.KinesisProducer`): this keeps the bookkeeping.
+(:class:`~producer.kinesis.core.KinesisProducer`): this keeps the bookkeeping.
 """
 
 from __future__ import annotations

@@ -133,23 +133,42 @@ def test_every_third_party_import_is_a_dependency_of_the_image() -> None:
                 assert distributions & constraints.keys(), f"{source.name}: {module}"
 
 
+def _matches(pattern: str, parts: tuple[str, ...], folder: bool) -> bool:
+    """Whether ``pattern`` matches the path of ``parts`` (a folder or a file) or a folder
+    holding it; a pattern ending in ``/`` matches folders only, and a ``*`` stays within one
+    folder, as in Docker's matcher."""
+    folders_only = pattern.endswith("/")
+    pattern = pattern.rstrip("/")
+    depth = pattern.count("/") + 1
+    if depth > len(parts) or (folders_only and depth == len(parts) and not folder):
+        return False
+    return fnmatch.fnmatchcase("/".join(parts[:depth]), pattern)
+
+
 def context_files() -> list[str]:
-    """The build context's files (relative paths) that .dockerignore lets in: it excludes
-    everything, then lets back in what its ``!`` patterns match (a ``*`` stays within one
-    folder, as in Docker's matcher)."""
-    patterns = (PRODUCER / ".dockerignore").read_text().split()
-    assert patterns[patterns.index("*") + 1 :] == [p for p in patterns if p.startswith("!")]
-    included = [p.removeprefix("!") for p in patterns if p.startswith("!")]
-    return sorted(
-        relative
-        for path in PRODUCER.rglob("*")
-        if path.is_file() and "__pycache__" not in path.parts
-        for relative in [path.relative_to(PRODUCER).as_posix()]
-        if any(
-            fnmatch.fnmatchcase(relative, pattern) and relative.count("/") == pattern.count("/")
-            for pattern in included
-        )
-    )
+    """The build context's files (relative paths) that .dockerignore lets in. A path's last
+    matching pattern decides (``!``: in), and a file is in only if every folder holding it is
+    in too: buildah does not look into a folder left out, whatever a later pattern says."""
+    patterns = [
+        line.strip()
+        for line in (PRODUCER / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+
+    def kept(parts: tuple[str, ...], folder: bool) -> bool:
+        decision = True
+        for pattern in patterns:
+            if _matches(pattern.removeprefix("!"), parts, folder):
+                decision = pattern.startswith("!")
+        return decision
+
+    included = []
+    for path in PRODUCER.rglob("*"):
+        parts = path.relative_to(PRODUCER).parts
+        folders = (parts[:depth] for depth in range(1, len(parts)))
+        if path.is_file() and kept(parts, False) and all(kept(f, True) for f in folders):
+            included.append("/".join(parts))
+    return sorted(included)
 
 
 def test_the_build_context_holds_every_source_of_the_package_and_nothing_else() -> None:
@@ -158,6 +177,8 @@ def test_the_build_context_holds_every_source_of_the_package_and_nothing_else() 
         for path in PRODUCER.rglob("*.py")
         if "__pycache__" not in path.parts
     )
+    # Byte code of a test run, beside the sources, stays out.
+    (PRODUCER / "kinesis" / "__pycache__").mkdir(exist_ok=True)
     assert context_files() == sorted([*sources, "requirements.lock"])
 
 

@@ -105,11 +105,12 @@ SEND_DELAY = 0.01
 #: Records (or bytes) admitted that are sent at once, without waiting for SEND_DELAY.
 SEND_RECORDS = 1_000
 SEND_BYTES = 1024 * 1024
-#: With a spool, the answers wait for their records to be written there: records are sent
-#: this soon (still many together at load), and an answer gives up after WRITTEN_TIMEOUT.
-WRITTEN_SEND_DELAY = 0.001
+#: With a spool, the answers wait for their records to be written there, so records go as
+#: soon as the requests that this turn of the event loop parsed have been admitted (at load,
+#: many together); an answer gives up after WRITTEN_TIMEOUT.
 WRITTEN_TIMEOUT = 10.0
 SPOOL_FULL_MESSAGE = "the spool had no room for the records; they were not taken"
+UNFLUSHED_MESSAGE = "the producer process could not flush the spool to its device"
 #: Seconds to wait for the producer process to start (create its client, load the shard map).
 START_TIMEOUT = 120.0
 #: Error code of the results lost with a producer process that exited unexpectedly.
@@ -229,7 +230,9 @@ class ProducerProcess(Producer):
         self._settled_bytes = 0
         self._batch: list[RecordInput] = []
         self._batch_bytes = 0
-        self._send_handle: asyncio.TimerHandle | None = None
+        self._send_handle: asyncio.Handle | None = None
+        #: The batch goes at the end of this turn of the event loop (an answer waits for it).
+        self._send_soon = False
         self._next_result_id = 0
         self._results: dict[int, asyncio.Future[UserRecordResult]] = {}
         self._requests: dict[int, asyncio.Future[Any]] = {}
@@ -455,12 +458,15 @@ class ProducerProcess(Producer):
         else:
             pending[0].append(waiter)
         handle = self._send_handle
-        if handle is not None and handle.when() > loop.time() + WRITTEN_SEND_DELAY:
+        if handle is not None and not self._send_soon:
             handle.cancel()
-            self._send_handle = loop.call_later(WRITTEN_SEND_DELAY, self._send_now)
+            self._send_handle = loop.call_soon(self._send_now)
+            self._send_soon = True
         await waiter
 
-    def _written(self, adds: int, refused: tuple[int, ...]) -> None:
+    def _written(
+        self, adds: int, refused: tuple[int, ...], unflushed: tuple[int, int] | None
+    ) -> None:
         self._adds_written = max(self._adds_written, adds)
         pending = self._written_waiters
         for target in [target for target in pending if target <= self._adds_written]:
@@ -468,6 +474,9 @@ class ProducerProcess(Producer):
             late.cancel()
             if target in refused:
                 self._fail_waiters(waiters, UnavailableError(SPOOL_FULL, SPOOL_FULL_MESSAGE))
+                continue
+            if unflushed is not None and unflushed[0] <= target <= unflushed[1]:
+                self._fail_waiters(waiters, OSError(UNFLUSHED_MESSAGE))
                 continue
             for waiter in waiters:
                 if not waiter.done():
@@ -624,6 +633,7 @@ class ProducerProcess(Producer):
         if self._send_handle is not None:
             self._send_handle.cancel()
             self._send_handle = None
+            self._send_soon = False
         # While a new producer process starts, admitted records wait here for it.
         if self._batch and not self._restarting:
             self._write(Add(self._batch, self._batch_bytes))
@@ -670,8 +680,8 @@ class ProducerProcess(Producer):
                         self._settle(records, size, results)
                     case BoundChanged(bound=bound):
                         self.admission.bound = bound
-                    case Written(adds=adds, refused=refused):
-                        self._written(adds, refused)
+                    case Written(adds=adds, refused=refused, unflushed=unflushed):
+                        self._written(adds, refused, unflushed)
                     case StatusReport(status=status):
                         self._child_status = status
                         if self._unresponsive:

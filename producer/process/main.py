@@ -87,9 +87,10 @@ class ProducerProcessMain:
         self._report_soon = False
         self._tasks: set[asyncio.Task[Any]] = set()
         self._heartbeat_handle: asyncio.TimerHandle | None = None
-        #: Add messages taken, and the most of them reported written to the spool.
+        #: Add messages taken, and the most of them reported on (written to the spool or not).
         self._adds = 0
-        self._adds_written = 0
+        self._adds_reported = 0
+        self._reporting_written = False
         #: Numbers of Add messages whose records the spool had no room for (not taken), until
         #: a Written message names them.
         self._refused_adds: list[int] = []
@@ -188,7 +189,9 @@ class ProducerProcessMain:
                     if producer.config.spool_dir:
                         if not taken:
                             self._refused_adds.append(self._adds)
-                        self._spawn(self._written(self._adds))
+                        if not self._reporting_written:
+                            self._reporting_written = True
+                            self._spawn(self._report_written())
                 case AddResults(records=records, size=size, first_id=first_id):
                     self._add(records, size, first_id)
                 case Flush(request=request):
@@ -279,23 +282,28 @@ class ProducerProcessMain:
         records, size, totals, in_doubt = report
         self._send(Settled(records, size, results, totals, in_doubt))
 
-    async def _written(self, adds: int) -> None:
-        """Tell the HTTP process once the records of the first ``adds`` Add messages are in
-        the spool as SPOOL_FSYNC promises (appended already; flushed under ``always``)."""
+    async def _report_written(self) -> None:
+        """Tell the HTTP process once the records of the Add messages taken so far are in the
+        spool as SPOOL_FSYNC promises (appended already; flushed under ``always``), one
+        report at a time, each covering every Add taken before its flush started."""
         producer = self._producer
         assert producer is not None
         try:
-            await producer.durable()
-        except OSError as error:
-            # Their answers wait for this message: without it they time out as 503s.
-            log.error("cannot flush the spool to its device", extra={"error": str(error)})
-            return
-        if adds > self._adds_written:
-            self._adds_written = adds
-            refused = tuple(n for n in self._refused_adds if n <= adds)
-            if refused:
+            while self._adds > self._adds_reported:
+                first, adds = self._adds_reported + 1, self._adds
+                refused = tuple(n for n in self._refused_adds if n <= adds)
                 self._refused_adds = [n for n in self._refused_adds if n > adds]
-            self._send(Written(adds, refused))
+                unflushed = None
+                try:
+                    await producer.durable()
+                except OSError as error:
+                    # Not answered 200: a later flush that succeeds does not cover them.
+                    log.error("cannot flush the spool to its device", extra={"error": str(error)})
+                    unflushed = (first, adds)
+                self._adds_reported = adds
+                self._send(Written(adds, refused, unflushed))
+        finally:
+            self._reporting_written = False
 
     def _send(self, message: Message) -> None:
         if not self._writer.is_closing():

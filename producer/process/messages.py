@@ -33,12 +33,14 @@ Producer process to HTTP process::
     StatusReport(status)                 the producer's status; on a change, and every half
                                          second as the heartbeat
     BoundChanged(bound)                  a new admission bound (records, bytes)
-    Written(adds, refused)               with a spool: the records of the first ``adds`` Add
+    Written(adds, refused, unflushed)    with a spool: the records of the first ``adds`` Add
                                          messages are in it, as SPOOL_FSYNC promises (the HTTP
                                          process answers them 200 only then), except those of
                                          the Add messages numbered in ``refused`` (from 1),
                                          which the spool had no room for and which were not
-                                         taken (answered 503 spool_full)
+                                         taken (answered 503 spool_full), and those of the Add
+                                         messages numbered ``unflushed`` (first, last), taken
+                                         but not flushed (answered 503 spool_error)
     Flushed(request)                     the answer to Flush
     Metrics(request, families)           the answer to FetchMetrics
     Closed(abandoned)                    the answer to Close (after a last Settled): user
@@ -152,6 +154,7 @@ class StatusReport(Message):
 class Written(Message):
     adds: int
     refused: tuple[int, ...] = ()
+    unflushed: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,7 +32,7 @@ def test_answers_are_released_by_add_and_those_of_refused_adds_fail(tmp_path: Pa
         first = [await _waiting(front, 1) for _ in range(3)]
         second = [await _waiting(front, 2) for _ in range(2)]
         third = await _waiting(front, 3)
-        front._written(2, refused=(2,))
+        front._written(2, refused=(2,), unflushed=None)
         await asyncio.sleep(0)
         for waiting in first:
             assert waiting.result() is None
@@ -41,7 +41,7 @@ def test_answers_are_released_by_add_and_those_of_refused_adds_fail(tmp_path: Pa
                 waiting.result()
             assert refused.value.cause == "spool_full"
         assert not third.done()
-        front._written(3, refused=())
+        front._written(3, refused=(), unflushed=None)
         await asyncio.sleep(0)
         assert third.result() is None
         assert front._written_waiters == {}
@@ -66,5 +66,23 @@ def test_answers_time_out_and_fail_when_the_process_dies(
         with pytest.raises(ProducerClosedError):
             await dying
         assert front._written_waiters == {}
+
+    asyncio.run(main())
+
+
+def test_answers_of_adds_that_were_not_flushed_fail_though_a_later_flush_succeeded(
+    tmp_path: Path,
+) -> None:
+    async def main() -> None:
+        front = _front(tmp_path)
+        failed = [await _waiting(front, n) for n in (1, 2)]
+        flushed = await _waiting(front, 3)
+        front._written(2, refused=(), unflushed=(1, 2))
+        front._written(3, refused=(), unflushed=None)
+        await asyncio.sleep(0)
+        for waiting in failed:
+            with pytest.raises(OSError, match="could not flush"):
+                waiting.result()
+        assert flushed.result() is None
 
     asyncio.run(main())

@@ -12,6 +12,7 @@ Everything here but ``synthesize`` runs before the provider bindings load.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -115,7 +116,34 @@ def synthesize(deployments: list[Deployment], outdir: Path) -> App:
         provenance = {"vars_file": deployment.source, "sha256": deployment.sha256}
         OutpostsEcsStack(app, deployment.name, deployment.variables, provenance=provenance)
     app.synth()
+    keep_other_stacks(outdir, [deployment.name for deployment in deployments])
     return app
+
+
+def keep_other_stacks(outdir: Path, synthesized: list[str]) -> None:
+    """List the other deployments' stack folders in the manifest, as they are.
+
+    The cdktf CLI deletes every folder of ``stacks/`` that the manifest does not name once
+    the app ran: synthesizing one deployment (``VARS_FILE``) would delete the others' JSON,
+    ``.terraform`` and saved plans. Listed, each keeps what its own last synth wrote.
+    """
+    manifest_path = outdir / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    stacks = manifest["stacks"]
+    for folder in sorted((outdir / "stacks").iterdir()):
+        name = folder.name
+        if name in synthesized or name in stacks or not (folder / "cdk.tf.json").is_file():
+            continue
+        stacks[name] = {
+            "annotations": [],
+            "constructPath": name,
+            "dependencies": [],
+            "name": name,
+            "stackMetadataPath": f"stacks/{name}/metadata.json",
+            "synthesizedStackPath": f"stacks/{name}/cdk.tf.json",
+            "workingDirectory": f"stacks/{name}",
+        }
+    manifest_path.write_text(json.dumps(manifest, indent=2, sort_keys=True))
 
 
 def synthesize_all(outdir: Path) -> list[Path]:
@@ -126,17 +154,29 @@ def synthesize_all(outdir: Path) -> list[Path]:
 
 
 def remove_stale_output(outdir: Path, names: list[str]) -> None:
-    """Remove what an earlier synth wrote for these stacks, so that nothing applies it by mistake.
+    """Remove the configuration an earlier synth wrote for these stacks, so that nothing
+    applies it by mistake.
 
     After a failed synth the folder would still hold the previous configuration, and the next
-    ``terraform plan`` there would plan it as if nothing had happened.
+    ``terraform plan`` there would plan it as if nothing had happened. What Terraform keeps
+    there (``.terraform``, its lock file, saved plans) stays: it is no configuration.
     """
     for name in names:
         stack_dir = outdir / "stacks" / name
-        if stack_dir.exists():
-            shutil.rmtree(stack_dir)
+        removed = []
+        for configuration in (stack_dir / "cdk.tf.json", stack_dir / "assets"):
+            if configuration.is_dir():
+                shutil.rmtree(configuration)
+            elif configuration.exists():
+                configuration.unlink()
+            else:
+                continue
+            removed.append(configuration)
+        if removed:
             print(
-                f"removed the previous output {stack_dir}: nothing was synthesized",
+                "removed the previous configuration "
+                + " and ".join(map(str, removed))
+                + ": nothing was synthesized",
                 file=sys.stderr,
             )
 

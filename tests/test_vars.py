@@ -69,6 +69,12 @@ def test_hardening_defaults() -> None:
     assert (variables.kinesis_stream_mode, variables.kinesis_shard_count) == ("PROVISIONED", 1)
     assert variables.enable_dashboard is True
     assert variables.alarm_sns_topic_arn == ""
+    assert variables.enable_alarms is True
+    assert (
+        variables.outpost_link_down_minutes,
+        variables.outpost_capacity_utilization_percent,
+        variables.capacity_provider_reservation_percent,
+    ) == (5, 80, 100)
     added = [
         "availability_zones",
         "kinesis_encryption_type",
@@ -99,6 +105,10 @@ def test_hardening_defaults() -> None:
         "kinesis_shard_count",
         "enable_dashboard",
         "alarm_sns_topic_arn",
+        "enable_alarms",
+        "outpost_link_down_minutes",
+        "outpost_capacity_utilization_percent",
+        "capacity_provider_reservation_percent",
         "producer_spool",
         "producer_spool_max_mib",
         "enable_test_client",
@@ -127,6 +137,11 @@ def test_hardening_defaults() -> None:
         {"kinesis_shard_count": 4},
         {"alarm_sns_topic_arn": TOPIC},
         {"enable_dashboard": False, "vpc_name": "outposts.AoD"},
+        {"enable_alarms": False},
+        {"enable_alarms": False, "enable_dashboard": False},
+        {"outpost_link_down_minutes": 1440},
+        {"outpost_capacity_utilization_percent": 100},
+        {"capacity_provider_reservation_percent": 200},
         {"ecs_autoscaling_cpu_target": 0, "ecs_autoscaling_requests_per_target": 0},
         {"ecs_autoscaling_min_capacity": 2, "ecs_autoscaling_max_capacity": 2},
         {"alb_inbound_cidr_range": ["10.10.0.0/24", "2001:db8::/32"]},
@@ -191,6 +206,18 @@ def test_good_hardening_values(tmp_path: Path, change: dict[str, Any]) -> None:
         ({"alarm_sns_topic_arn": TOPIC + ".fifo"}, "alarm_sns_topic_arn"),
         ({"vpc_name": "outposts.AoD"}, "vpc_name: dashboard name 'outposts.AoD-challenge"),
         ({"enable_dashboard": "yes please"}, "enable_dashboard"),
+        ({"enable_alarms": "no"}, "enable_alarms"),
+        (
+            {"enable_alarms": False, "ecs_deployment_alarms": True},
+            "ecs_deployment_alarms: true, but enable_alarms is false",
+        ),
+        ({"outpost_link_down_minutes": 0}, "outpost_link_down_minutes"),
+        # CloudWatch evaluates a one-minute alarm over one day at most.
+        ({"outpost_link_down_minutes": 1441}, "outpost_link_down_minutes"),
+        ({"outpost_capacity_utilization_percent": 0}, "outpost_capacity_utilization_percent"),
+        ({"outpost_capacity_utilization_percent": 101}, "outpost_capacity_utilization_percent"),
+        ({"capacity_provider_reservation_percent": 80}, "capacity_provider_reservation_percent"),
+        ({"capacity_provider_reservation_percent": 201}, "capacity_provider_reservation_percent"),
         ({"alb_inbound_cidr_range": ["10.10.0.1/24"]}, r"alb_inbound_cidr_range\[0\]"),
         (
             {"private_subnets_cidr_list": []},
@@ -306,16 +333,27 @@ def test_main_reports_a_bad_file_without_a_traceback(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
-def test_a_failed_synth_removes_the_previous_output(tmp_path: Path) -> None:
+def test_a_failed_synth_removes_the_previous_configuration_and_nothing_else(
+    tmp_path: Path,
+) -> None:
     stale = tmp_path / "out" / "stacks" / "vars"  # the stack of vars.json
-    stale.mkdir(parents=True)
+    (stale / ".terraform").mkdir(parents=True)
+    (stale / "assets").mkdir()
     (stale / "cdk.tf.json").write_text("{}")
+    (stale / ".terraform.lock.hcl").write_text("")
+    (stale / "saved.tfplan").write_text("")
     (tmp_path / "out" / "manifest.json").write_text("{}")
     result = synth_main(write_vars(tmp_path, {**SAMPLE, "number_AZ": 0}), tmp_path / "out")
     assert result.returncode == 2
-    assert not stale.exists()
-    assert f"removed the previous output {stale}" in result.stderr
-    assert (tmp_path / "out" / "manifest.json").exists()  # only the stack's own folder goes
+    assert not (stale / "cdk.tf.json").exists() and not (stale / "assets").exists()
+    assert f"removed the previous configuration {stale / 'cdk.tf.json'}" in result.stderr
+    # Terraform's own files and the other outputs stay.
+    assert sorted(p.name for p in stale.iterdir()) == [
+        ".terraform",
+        ".terraform.lock.hcl",
+        "saved.tfplan",
+    ]
+    assert (tmp_path / "out" / "manifest.json").exists()
 
 
 # One bad key at a time in the sample file, and the words its message must hold.
@@ -329,6 +367,14 @@ BAD_VALUES = [
     ({"zzz": 1}, "zzz: unknown key"),
     ({"enable_dashboard": "yes"}, 'enable_dashboard: "yes" is not true or false'),
     ({"enable_dashboard": 1}, "enable_dashboard: 1 is not true or false"),
+    (
+        {"enable_alarms": False, "ecs_deployment_alarms": True},
+        "ecs_deployment_alarms: true, but enable_alarms is false",
+    ),
+    (
+        {"outpost_link_down_minutes": 1441},
+        "outpost_link_down_minutes: 1441 is above 1440, the most it may be",
+    ),
     ({"number_AZ": True}, "number_AZ: true is not a whole number"),
     ({"number_AZ": "2"}, 'number_AZ: "2" is not a whole number'),
     ({"number_AZ": 2.5}, "number_AZ: 2.5 is not a whole number"),

@@ -14,24 +14,21 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from modules.regions import partition
 from variables import RootVariables
-from vars_file import ConfigError, load_variables
+from vars_file import VARS_SUFFIX, ConfigError, deployment_name, load_variables
 
 if TYPE_CHECKING:
     from cdktf import App
 
 ROOT = Path(__file__).resolve().parent
 VARS_DIR = ROOT / "vars"
-VARS_SUFFIX = ".tfvars.json"
-# What the cdktf CLI accepts as a stack name.
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 
 
 @dataclass(frozen=True)
@@ -45,23 +42,6 @@ class Deployment:
     sha256: str
     """Digest of the vars file's bytes, recorded in the JSON beside ``source``."""
     variables: RootVariables
-
-
-def deployment_name(vars_file: Path) -> str:
-    """The deployment a vars file describes: its file name without ``.tfvars.json``."""
-    suffix = next((s for s in (VARS_SUFFIX, ".json") if vars_file.name.endswith(s)), None)
-    if suffix is None:
-        raise ConfigError(
-            f"{vars_file}: a vars file is JSON, named <deployment>{VARS_SUFFIX} "
-            "(vars/prod.tfvars.json is the deployment prod)"
-        )
-    name = vars_file.name.removesuffix(suffix)
-    if not _NAME.match(name):
-        raise ConfigError(
-            f"{vars_file}: {name!r} cannot name a deployment; use letters, digits, - and _ "
-            f"(starting with a letter or digit) before {suffix}"
-        )
-    return name
 
 
 def vars_files(selected: str | None) -> list[Path]:
@@ -100,7 +80,47 @@ def load_deployments(files: list[Path]) -> list[Deployment]:
     for name in sorted({name for name in names if names.count(name) > 1}):
         sources = [d.source for d in deployments if d.name == name]
         raise ConfigError(f"{' and '.join(sources)} both name the deployment {name!r}")
+    _check_side_by_side(deployments)
     return deployments
+
+
+# What two deployments may not share, and where it must be unique: bucket names in a
+# partition; stream names and the deployment's own names in an account's Region.
+_UNIQUE_KEYS = (
+    ("s3_bucket_outposts_logging_name", "partition"),
+    ("kinesis_stream_name", "Region"),
+    ("deployment_prefix", "Region"),
+)
+
+
+def _check_side_by_side(deployments: list[Deployment]) -> None:
+    """Two vars files that would create or adopt one resource are refused, naming both: AWS
+    answers some creations of an existing name by returning it (ECS clusters), and the second
+    deployment's destroy would then delete the first one's. The account is known only from
+    an Outpost's ARN; two deployments whose accounts are not both known may share one."""
+    problems = []
+    for index, second in enumerate(deployments):
+        for first in deployments[:index]:
+            a, b = first.variables, second.variables
+            if a.outposts_arn and b.outposts_arn and _account(a) != _account(b):
+                continue
+            for key, scope in _UNIQUE_KEYS:
+                if scope == "partition":
+                    same, where = partition(a.region) == partition(b.region), partition(a.region)
+                else:
+                    same, where = a.region == b.region, a.region
+                if same and getattr(a, key) == getattr(b, key):
+                    problems.append(
+                        f"{first.source} and {second.source} both set {key} to "
+                        f"{getattr(a, key)!r}, which must be unique in the {scope} {where}: "
+                        "give each deployment its own"
+                    )
+    if problems:
+        raise ConfigError("\n".join(problems))
+
+
+def _account(v: RootVariables) -> str:
+    return v.outposts_arn.split(":")[4]
 
 
 def synthesize(deployments: list[Deployment], outdir: Path) -> App:

@@ -16,14 +16,13 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from deployments import (
-    deployment_name,
     load_deployments,
     remove_stale_output,
     synthesize,
     vars_files,
 )
 from modules.validation import describe_validation_error
-from vars_file import ConfigError, variable_warnings
+from vars_file import ConfigError, deployment_name, variable_warnings
 
 
 def main() -> int:

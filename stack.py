@@ -19,7 +19,7 @@ from modules.access_log_bucket import AccessLogBucket
 from modules.alb_ecs import AlbEcs
 from modules.docker_ecr_codebuild import DockerEcrCodebuild
 from modules.naming import PathNamedStack
-from modules.observability import Observability
+from modules.observability import Observability, outpost_id
 from modules.provider import aws_provider
 from modules.state import LOCAL_STATE
 from modules.test_client import TestClient
@@ -92,8 +92,9 @@ class OutpostsEcsStack(PathNamedStack):
     on CPU and, optionally, ALB requests per target; the stream's capacity mode is
     ``kinesis_stream_mode`` (always explicit, so that a switch back is applied) with
     ``kinesis_shard_count`` shards when PROVISIONED; ``observability`` holds the CloudWatch
-    dashboard (``enable_dashboard``, output ``dashboard_name``) and the alarms, which notify
-    ``alarm_sns_topic_arn`` when set.
+    dashboard (``enable_dashboard``, output ``dashboard_name``) and the alarms
+    (``enable_alarms``), which notify ``alarm_sns_topic_arn`` when set; each switch leaves the
+    other alone.
     """
 
     def __init__(
@@ -205,8 +206,15 @@ class OutpostsEcsStack(PathNamedStack):
             tags=tags,
             alarm_topic_arn=v.alarm_sns_topic_arn,
             dashboard=v.enable_dashboard,
+            alarms=v.enable_alarms,
             container_insights=v.ecs_container_insights != "disabled",
             spool_max_bytes=v.producer_spool_max_mib * 2**20 if v.producer_spool else 0,
+            outpost_id=outpost_id(v.outposts_arn),
+            instance_types=self.alb_ecs.ecs_instance_types,
+            capacity_provider_name=self.alb_ecs.ecs_capacity_provider_name,
+            outpost_link_down_minutes=v.outpost_link_down_minutes,
+            outpost_capacity_percent=v.outpost_capacity_utilization_percent,
+            capacity_provider_reservation_percent=v.capacity_provider_reservation_percent,
         )
         self._outputs()
 

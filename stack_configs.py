@@ -79,11 +79,18 @@ def module_configs(v: RootVariables, outputs: ConstructOutputs | None = None) ->
     )
 
 
+def deployment_base(v: RootVariables) -> str:
+    """The start of the names the image and alb-ecs modules build (the sample's ``vpc_name``
+    and suffix), behind the deployment's prefix so that deployments side by side differ."""
+    return f"{v.deployment_prefix}-{v.vpc_name}{v.vpc_suffix}"
+
+
 def vpc_config(v: RootVariables) -> VpcConfig:
     """``test-vpc``: the sample's settings, plus NAT egress for the tasks in the Region."""
     on_outpost = bool(v.outposts_arn)
     return VpcConfig(
-        vpc_name=v.vpc_name,
+        # The VPC module names its IAM roles, flow-log group and instance profile after it.
+        vpc_name=f"{v.deployment_prefix}-{v.vpc_name}",
         vpc_suffix=v.vpc_suffix,
         tags=v.common_tags,
         vpc_main_cidr=v.vpc_main_cidr,
@@ -123,7 +130,8 @@ def image_config(v: RootVariables) -> DockerEcrCodebuildConfig:
     """``ecs-docker-codebuild``: the image of this repository's producer."""
     return DockerEcrCodebuildConfig(
         tags=v.common_tags,
-        prefix_name=v.vpc_name + v.vpc_suffix,
+        prefix_name=deployment_base(v),
+        ecr_name=f"{v.deployment_prefix}/kinesis/producer",
         image_tag=v.image_tag,
         image_tag_mutability=v.image_tag_mutability,
         log_retention_days=v.log_retention_days,
@@ -159,10 +167,10 @@ def alb_ecs_config(v: RootVariables, outputs: ConstructOutputs) -> AlbEcsConfig:
             clients = [f"{ip}/32" for ip in outputs.nat_public_ips]
     return AlbEcsConfig(
         tags=v.common_tags,
-        vpc_name=v.vpc_name + v.vpc_suffix,
+        vpc_name=deployment_base(v),
         vpc_id=outputs.vpc_id,
         vpc_cidr_block=v.vpc_main_cidr,
-        alb_name="ALB-ECS",
+        alb_name=f"{v.deployment_prefix}-ALB-ECS",
         subnets=alb_subnets,
         ecs_subnets=task_subnets,
         endpoint_subnets=endpoint_subnets,
@@ -181,7 +189,7 @@ def alb_ecs_config(v: RootVariables, outputs: ConstructOutputs) -> AlbEcsConfig:
             )
         },
         outposts_arn=v.outposts_arn,
-        ecs_cluster_name="producer-cluster",
+        ecs_cluster_name=f"{v.deployment_prefix}-producer-cluster",
         ecs_container_insights=v.ecs_container_insights,
         ecs_service=EcsService(
             ecs_service_name="ecs-producer",
@@ -189,7 +197,7 @@ def alb_ecs_config(v: RootVariables, outputs: ConstructOutputs) -> AlbEcsConfig:
             launch_type=v.ecs_launch_type,
             container_name="producer",
             task_definition=TaskDefinition(
-                family="producer",
+                family=f"{v.deployment_prefix}-producer",
                 cpu=512,
                 memory=1024,
                 port=8080,

@@ -10,6 +10,7 @@ import re
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     Field,
     Strict,
     StrictBool,
@@ -49,6 +50,31 @@ _KMS_KEY = re.compile(
     r"|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
     r"|mrk-[0-9a-f]{32})$"
 )
+
+
+# The deployment's part of the names: lowercase letters, digits and inner hyphens, as the
+# strictest of the names it starts allows (ECR repositories are lowercase; ALB and target group
+# names take letters, digits and hyphens, at most 32 characters with the rest of their name).
+DEPLOYMENT_PREFIX_MAX = 12
+_DEPLOYMENT_PREFIX = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
+
+
+def deployment_prefix_of(deployment: str) -> str:
+    """The default ``deployment_prefix`` of the deployment named ``deployment``."""
+    return deployment.lower().replace("_", "-")
+
+
+def _check_deployment_prefix(prefix: str) -> str:
+    if not _DEPLOYMENT_PREFIX.match(prefix) or len(prefix) > DEPLOYMENT_PREFIX_MAX:
+        raise ValueError(
+            f"{prefix!r} cannot start the deployment's names: at most {DEPLOYMENT_PREFIX_MAX} "
+            "lowercase letters, digits and inner hyphens (the default is the vars file's name; "
+            "set deployment_prefix when that name does not fit)"
+        )
+    return prefix
+
+
+DeploymentPrefix = Annotated[str, AfterValidator(_check_deployment_prefix)]
 
 
 @dataclass(config=MODULE_CONFIG)
@@ -164,9 +190,22 @@ class RootVariables:
     kinesis_shard_count: StrictInt = added(1, ge=1, le=10000, sample="1")
     """Shards of a PROVISIONED stream."""
     enable_dashboard: StrictBool = added(True)
-    """CloudWatch dashboard of the article's metrics (output dashboard_name)."""
+    """CloudWatch dashboard of the article's metrics (output dashboard_name); the alarms
+    have their own switch, enable_alarms."""
     alarm_sns_topic_arn: str = added("")
     """Existing SNS topic the alarms notify; "" for alarms without actions."""
+    enable_alarms: StrictBool = added(True)
+    """CloudWatch alarms of the service, the stream, the Outpost and the capacity provider
+    (README, Runbook: alarms on an Outpost)."""
+    outpost_link_down_minutes: StrictInt = added(5, ge=1, le=1440)
+    """Minutes in a row the Outpost's service link is down (ConnectedStatus below 1, or no
+    data) before its alarm fires."""
+    outpost_capacity_utilization_percent: StrictInt = added(80, ge=1, le=100)
+    """Share (%) of an instance type's capacity on the Outpost in use (15 minutes) at which
+    that type's alarm fires."""
+    capacity_provider_reservation_percent: StrictInt = added(100, ge=100, le=200)
+    """CapacityProviderReservation (%) the EC2 capacity provider stays above for 15 minutes
+    before its alarm fires; above 100, tasks wait for instances."""
     producer_spool: StrictBool = added(True)
     """The producer's disk spool for records Kinesis cannot take in time (a service-link
     outage): on EC2 a folder of the container instance, on FARGATE the task's storage. Off, an
@@ -176,6 +215,11 @@ class RootVariables:
     enable_test_client: StrictBool = added(False, sample="the file is disabled (.tf_)")
     """The sample's test client: ``number_EC2_instances`` instances in the Outposts subnets
     (the private ones in the Region), reached with Session Manager (module test-client)."""
+    deployment_prefix: DeploymentPrefix = added("", sample="fixed names")
+    """First part of every name that must be unique in the account and Region (ECS cluster,
+    ALB, ECR repository, IAM roles, log groups, CodeBuild project, dashboard, alarms), so that
+    deployments side by side never share a resource; "" (the default) takes the deployment's
+    name (``vars/prod-eu.tfvars.json``: ``prod-eu``), lowercase, ``_`` as ``-``."""
     s3_backend: S3State | None = added(None)
     """Terraform state in S3 (``bucket``, and optionally ``key``, ``region``, ``use_lockfile``,
     ``encrypt``, ``kms_key_id``, ``workspace_key_prefix``); null: the local file
@@ -200,6 +244,10 @@ class RootVariables:
 
     @model_validator(mode="after")
     def _consistent(self) -> RootVariables:
+        if not self.deployment_prefix:
+            raise ValueError(
+                "deployment_prefix: empty; the vars file loader sets it to the deployment's name"
+            )
         if self.outposts_arn and not self.outposts_subnets_cidr_list:
             raise ValueError(
                 "outposts_subnets_cidr_list: empty, but the ALB and the tasks run in the first "
@@ -278,6 +326,12 @@ class RootVariables:
                 f"kinesis_shard_count: {self.kinesis_shard_count}, but an ON_DEMAND stream "
                 "manages its shards itself; leave kinesis_shard_count out"
             )
+        if self.ecs_deployment_alarms and not self.enable_alarms:
+            raise ValueError(
+                "ecs_deployment_alarms: true, but enable_alarms is false: the deployment alarms "
+                "(the ALB's 5xx and unhealthy-target alarms) would not exist; set "
+                "ecs_deployment_alarms to false or enable_alarms to true"
+            )
         if self.enable_dashboard:
             check_dashboard_name(
                 "vpc_name", self.name_prefix, built_from="vpc_name, vpc_suffix and Project"
@@ -286,7 +340,7 @@ class RootVariables:
     @property
     def name_prefix(self) -> str:
         """Prefix of the dashboard's and the alarms' names."""
-        return f"{self.vpc_name}{self.vpc_suffix}-{self.Project}"
+        return f"{self.deployment_prefix}-{self.vpc_name}{self.vpc_suffix}-{self.Project}"
 
     @property
     def dashboard_name(self) -> str:

@@ -24,7 +24,11 @@ from stack_configs import (
     test_client_config,
     vpc_config,
 )
-from variables import RootVariables
+from variables import RootVariables, deployment_prefix_of
+
+VARS_SUFFIX = ".tfvars.json"
+# What the cdktf CLI accepts as a stack name.
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 
 
 class ConfigError(Exception):
@@ -107,11 +111,31 @@ def read_vars_file(path: Path) -> dict[str, Any]:
     return data
 
 
+def deployment_name(vars_file: Path) -> str:
+    """The deployment a vars file describes: its file name without ``.tfvars.json``."""
+    suffix = next((s for s in (VARS_SUFFIX, ".json") if vars_file.name.endswith(s)), None)
+    if suffix is None:
+        raise ConfigError(
+            f"{vars_file}: a vars file is JSON, named <deployment>{VARS_SUFFIX} "
+            "(vars/prod.tfvars.json is the deployment prod)"
+        )
+    name = vars_file.name.removesuffix(suffix)
+    if not _NAME.match(name):
+        raise ConfigError(
+            f"{vars_file}: {name!r} cannot name a deployment; use letters, digits, - and _ "
+            f"(starting with a letter or digit) before {suffix}"
+        )
+    return name
+
+
 def load_variables(path: str | Path) -> RootVariables:
     """Read and validate a vars file, and the module configurations the stack builds from it;
     every problem becomes a ``ConfigError``."""
     path = Path(path)
     data = read_vars_file(path)
+    if isinstance(data, dict) and not data.get("deployment_prefix"):
+        # Names unique in the account and Region derive from the deployment by default.
+        data = {**data, "deployment_prefix": deployment_prefix_of(deployment_name(path))}
     try:
         variables = TypeAdapter(RootVariables).validate_python(data)
     except ValidationError as exc:

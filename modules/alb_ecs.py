@@ -166,6 +166,7 @@ class AlbEcs(Construct):
     alb_arn_suffix: str
     target_group_arn_suffixes: dict[str, str]
     ecs_capacity_provider_name: str | None
+    ecs_instance_types: list[str]
     ecs_autoscaling_target_id: str | None
 
     def __init__(self, scope: Construct, id: str, config: AlbEcsConfig) -> None:
@@ -189,6 +190,7 @@ class AlbEcs(Construct):
 
         capacity = add_capacity(parts, security_groups.ecs.id)
         self.ecs_capacity_provider_name = capacity.capacity_provider_name
+        self.ecs_instance_types = capacity.instance_types
 
         task = add_task_definition(
             parts,

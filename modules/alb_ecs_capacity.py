@@ -39,6 +39,7 @@ from cdktf_cdktf_provider_aws.launch_template import (
 
 from modules import regions
 from modules.alb_ecs_scope import AlbEcsScope
+from modules.alb_ecs_variables import AlbEcsConfig
 from modules.aws_facts import OUTPOSTS_EBS_VOLUME_TYPES
 from modules.provider import provider_region
 
@@ -114,6 +115,8 @@ class Capacity:
     """Whether ECS container agents run (and need the ecs interface endpoints)."""
     spool_host_path: str | None
     """The host folder of the disk spool volume (``None``: the task's own storage)."""
+    instance_types: list[str]
+    """The instance types the group may launch, as far as the configuration names them."""
 
 
 class FargateCapacity(Capacity):
@@ -125,6 +128,7 @@ class FargateCapacity(Capacity):
         self.capacity_provider_name = None
         self.runs_container_agent = False
         self.spool_host_path = None
+        self.instance_types = []
 
 
 class Ec2Capacity(Capacity):
@@ -146,6 +150,7 @@ class Ec2Capacity(Capacity):
         construct, config = scope.construct, scope.config
         self.runs_container_agent = True
         self.spool_host_path = SPOOL_HOST_PATH
+        self.instance_types = _group_instance_types(config)
         if config.import_aws_launch_template:
             launch_template_id, version = config.launch_template_id, "$Latest"
         else:
@@ -255,6 +260,15 @@ class Ec2Capacity(Capacity):
             update_default_version=True,
             tags=config.tags,
         )
+
+
+def _group_instance_types(config: AlbEcsConfig) -> list[str]:
+    """The overrides' instance types, else the launch template's; an imported template's type
+    is not known here."""
+    named = [override.instance_type for override in config.ecs_asg_override_config]
+    if not named and not config.import_aws_launch_template:
+        named = [config.ecs_instance_type]
+    return list(dict.fromkeys(named))
 
 
 def _current_ecs_ami(scope: AlbEcsScope) -> str:

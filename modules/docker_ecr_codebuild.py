@@ -362,7 +362,9 @@ class DockerEcrCodebuild(Construct):
         role = IamRole(
             self,
             "codebuild",
-            name=f"{project}-codebuild-docker",
+            # The sample's "<Project>-codebuild-docker" is the same for every deployment of a
+            # project; IAM role names are unique in the account.
+            name=f"{config.prefix_name}-codebuild-docker",
             assume_role_policy=assume.json,
             tags=config.tags,
         )

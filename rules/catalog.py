@@ -5,13 +5,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from rules import access_logs, capacity, fargate, iam_actions, names, outposts, partition
+from rules import (
+    access_logs,
+    capacity,
+    cloudwatch,
+    fargate,
+    iam_actions,
+    names,
+    outposts,
+    partition,
+)
 from rules.model import Finding, Stack
 from rules.registry import RULES
 
 __all__ = ["MODULES", "check"]
 
-MODULES = (names, iam_actions, partition, access_logs, capacity, outposts, fargate)
+MODULES = (names, iam_actions, partition, access_logs, capacity, outposts, fargate, cloudwatch)
 
 
 def check(stack: Stack, only: Iterable[str] | None = None) -> list[Finding]:

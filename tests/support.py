@@ -58,6 +58,8 @@ def synth_deployment(vars_data: dict[str, Any]) -> dict[str, Any]:
     from stack import OutpostsEcsStack
     from variables import RootVariables
 
+    if not vars_data.get("deployment_prefix"):
+        vars_data = {**vars_data, "deployment_prefix": "test"}  # as the loader names "test"
     variables = TypeAdapter(RootVariables).validate_python(vars_data)
     return synthesize(lambda root: root, lambda app: OutpostsEcsStack(app, "test", variables)).json
 

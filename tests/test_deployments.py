@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from deployments import Deployment, deployment_name, load_deployments
+from deployments import Deployment, load_deployments
 from tests.conftest import ROOT
 from tests.support import synth_deployment
-from vars_file import ConfigError
+from vars_file import ConfigError, deployment_name
 
 VARS_FILES = sorted((ROOT / "vars").glob("*.tfvars.json"))
 CDKTF = [str(ROOT / "node_modules" / ".bin" / "cdktf")]
@@ -241,3 +241,138 @@ def test_synthesizing_one_deployment_leaves_the_others_alone(
     assert (region / "cdk.tf.json").read_bytes() == before
     manifest = json.loads((outdir / "manifest.json").read_text())
     assert sorted(manifest["stacks"]) == ["region", "test"]
+
+
+def test_two_deployments_cannot_share_a_bucket_stream_or_prefix(tmp_path: Path) -> None:
+    """A copy of a vars file under another name is a second deployment: the names it derives
+    differ, but the bucket and the stream it names, and an explicit prefix, would be shared."""
+    sample = json.loads((ROOT / "vars" / "test.tfvars.json").read_text())
+    first = tmp_path / "one.tfvars.json"
+    second = tmp_path / "two.tfvars.json"
+    first.write_text(json.dumps(sample))
+    second.write_text(json.dumps({**sample, "deployment_prefix": "one"}))
+    with pytest.raises(ConfigError) as caught:
+        load_deployments([first, second])
+    message = str(caught.value)
+    for key in ("s3_bucket_outposts_logging_name", "kinesis_stream_name", "deployment_prefix"):
+        assert f"both set {key}" in message, message
+    assert "one.tfvars.json and" in message and "two.tfvars.json both set" in message
+    # Their own bucket, stream and (default) prefix: side by side.
+    second.write_text(
+        json.dumps(
+            {
+                **sample,
+                "s3_bucket_outposts_logging_name": "another-logging-bucket-2222222",
+                "kinesis_stream_name": "another-stream",
+            }
+        )
+    )
+    one, two = load_deployments([first, second])
+    assert (one.variables.deployment_prefix, two.variables.deployment_prefix) == ("one", "two")
+
+
+def test_another_account_may_reuse_the_names(tmp_path: Path) -> None:
+    sample = json.loads((ROOT / "vars" / "test.tfvars.json").read_text())
+    other = sample["outposts_arn"].replace("111122223333", "444455556666")
+    first = tmp_path / "one.tfvars.json"
+    second = tmp_path / "two.tfvars.json"
+    first.write_text(json.dumps({**sample, "deployment_prefix": "same"}))
+    second.write_text(json.dumps({**sample, "deployment_prefix": "same", "outposts_arn": other}))
+    assert len(load_deployments([first, second])) == 2
+
+
+@pytest.mark.parametrize(
+    ("file_name", "prefix"),
+    [("prod.tfvars.json", "prod"), ("Prod_EU.tfvars.json", "prod-eu"), ("a1.json", "a1")],
+)
+def test_the_default_prefix_is_the_deployment_name(
+    tmp_path: Path, file_name: str, prefix: str
+) -> None:
+    sample = json.loads((ROOT / "vars" / "test.tfvars.json").read_text())
+    path = tmp_path / file_name
+    path.write_text(json.dumps(sample))
+    assert load_deployments([path])[0].variables.deployment_prefix == prefix
+
+
+@pytest.mark.parametrize(
+    ("file_name", "content"),
+    [
+        ("a-name-too-long-for-names.tfvars.json", {}),
+        ("ok.tfvars.json", {"deployment_prefix": "Upper"}),
+        ("ok.tfvars.json", {"deployment_prefix": "trailing-"}),
+    ],
+)
+def test_a_prefix_that_cannot_start_names_is_refused(
+    tmp_path: Path, file_name: str, content: dict[str, Any]
+) -> None:
+    sample = json.loads((ROOT / "vars" / "test.tfvars.json").read_text())
+    path = tmp_path / file_name
+    path.write_text(json.dumps({**sample, **content}))
+    words = r"deployment_prefix.*cannot start the deployment's names"
+    with pytest.raises(ConfigError, match=words):
+        load_deployments([path])
+
+
+# Names AWS holds unique in an account's Region (IAM: in the account; S3: in the partition).
+UNIQUE_NAMES = {
+    ("aws_cloudwatch_dashboard", "dashboard_name"),
+    ("aws_cloudwatch_log_group", "name"),
+    ("aws_cloudwatch_metric_alarm", "alarm_name"),
+    ("aws_codebuild_project", "name"),
+    ("aws_ecr_repository", "name"),
+    ("aws_ecs_capacity_provider", "name"),
+    ("aws_ecs_cluster", "name"),
+    # Not refused when shared, but two deployments' revisions would mix in one family.
+    ("aws_ecs_task_definition", "family"),
+    ("aws_iam_instance_profile", "name"),
+    ("aws_iam_role", "name"),
+    ("aws_kinesis_stream", "name"),
+    ("aws_lb", "name"),
+    ("aws_lb_target_group", "name"),
+    ("aws_s3_bucket", "bucket"),
+}
+# Names unique only within something of the deployment's own (its VPC, role, cluster, bucket,
+# scalable target), or completed by AWS with a unique suffix (name_prefix, bucket_prefix).
+SCOPED_NAMES = {
+    ("aws_appautoscaling_policy", "name"),
+    ("aws_autoscaling_group", "name_prefix"),
+    ("aws_ecs_service", "name"),
+    ("aws_iam_role_policy", "name"),
+    ("aws_launch_template", "name_prefix"),
+    ("aws_s3_bucket", "bucket_prefix"),
+    ("aws_security_group", "name"),
+    ("aws_security_group", "name_prefix"),
+}
+NAME_ATTRIBUTES = ("name", "name_prefix", "family", "dashboard_name", "alarm_name", "bucket")
+
+
+def _names(stack: dict[str, Any]) -> dict[tuple[str, str], set[str]]:
+    found: dict[tuple[str, str], set[str]] = {}
+    for resource_type, resources in stack["resource"].items():
+        for body in resources.values():
+            for attribute in (*NAME_ATTRIBUTES, "bucket_prefix"):
+                value = body.get(attribute)
+                # A reference to another resource's name is that resource's, not a name.
+                if isinstance(value, str) and not value.startswith("${"):
+                    found.setdefault((resource_type, attribute), set()).add(value)
+    return found
+
+
+def test_the_example_deployments_share_no_name_aws_holds_unique(
+    synthesized: tuple[Path, str],
+) -> None:
+    """vars/test and vars/region, both in us-west-2, deploy side by side: every name that
+    must be unique differs (it starts with the deployment's prefix), and every named resource
+    type is known to be one or the other."""
+    test, region = (_names(_stack(synthesized[0], name)) for name in ("test", "region"))
+    unknown = (test.keys() | region.keys()) - UNIQUE_NAMES - SCOPED_NAMES
+    assert not unknown, f"classify these names as unique or scoped: {sorted(unknown)}"
+    shared = {
+        kind: test[kind] & region[kind]
+        for kind in UNIQUE_NAMES & test.keys() & region.keys()
+        if test[kind] & region[kind]
+    }
+    assert not shared, shared
+    for kind in UNIQUE_NAMES - {("aws_kinesis_stream", "name"), ("aws_s3_bucket", "bucket")}:
+        for name in test.get(kind, set()):
+            assert "test" in name.lower(), (kind, name)

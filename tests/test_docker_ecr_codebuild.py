@@ -369,7 +369,8 @@ def test_codebuild_policy_names_its_resources(sample: dict[str, Any]) -> None:
     assert by_sid["ecrtoken"]["resources"] == ["*"]
     assert all(r != "*" for r in by_sid["logs"]["resources"])
     role = _one(sample, "aws_iam_role")
-    assert role["name"] == "outposts-AoD-codebuild-docker"
+    # After prefix_name, unique per deployment (not the Project tag, shared by deployments).
+    assert role["name"] == "outposts-AoD-challenge-codebuild-docker"
     assume = json.dumps(sample["data"]["aws_iam_policy_document"])
     assert "codebuild.amazonaws.com" in assume
 

@@ -490,8 +490,8 @@ def test_deployment_alarms_are_the_observability_alarms(sample_vars: dict[str, A
     }
     names = service["alarms"]["alarm_names"]
     assert names == [
-        "outposts-AoD-challenge-outposts-AoD-alb-target-5xx",
-        "outposts-AoD-challenge-outposts-AoD-unhealthy-hosts-port-1",
+        "test-outposts-AoD-challenge-outposts-AoD-alb-target-5xx",
+        "test-outposts-AoD-challenge-outposts-AoD-unhealthy-hosts-port-1",
     ]
     assert set(names) <= created
     assert service["alarms"]["rollback"] is True

@@ -112,6 +112,7 @@ def test_hardening_defaults() -> None:
         "producer_spool",
         "producer_spool_max_mib",
         "enable_test_client",
+        "deployment_prefix",
         "s3_backend",
     ]
     fields = list(RootVariables.__pydantic_fields__)  # type: ignore[attr-defined]
@@ -204,7 +205,7 @@ def test_good_hardening_values(tmp_path: Path, change: dict[str, Any]) -> None:
         ),
         ({"alarm_sns_topic_arn": "ops-alarms"}, "alarm_sns_topic_arn"),
         ({"alarm_sns_topic_arn": TOPIC + ".fifo"}, "alarm_sns_topic_arn"),
-        ({"vpc_name": "outposts.AoD"}, "vpc_name: dashboard name 'outposts.AoD-challenge"),
+        ({"vpc_name": "outposts.AoD"}, "vpc_name: dashboard name 'vars-outposts.AoD-challenge"),
         ({"enable_dashboard": "yes please"}, "enable_dashboard"),
         ({"enable_alarms": "no"}, "enable_alarms"),
         (

@@ -137,11 +137,14 @@ MODULE_CHECKS: dict[str, tuple[dict[str, Any], list[str]]] = {
     ),
     "IAM role name length": (
         {"vpc_name": "v" * 50},
-        [f"vpc_name: {'v' * 50!r} gives the IAM role name", "at most 64 characters"],
+        [f"vpc_name: {'vars-' + 'v' * 50!r} gives the IAM role name", "at most 64 characters"],
     ),
     "IAM role name characters": (
         {"vpc_name": "outposts AoD", "enable_dashboard": False},
-        ["vpc_name: 'outposts AoD' gives the IAM role name 'SSM-EC2-outposts AoD-IAM-ROLE'"],
+        [
+            "vpc_name: 'vars-outposts AoD' gives the IAM role name "
+            "'SSM-EC2-vars-outposts AoD-IAM-ROLE'"
+        ],
     ),
     "IAM role name of the tasks": (
         {"Project": "p" * 40},

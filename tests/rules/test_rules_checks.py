@@ -68,6 +68,18 @@ def _log_stack(principal: str, region: str, sse: str = "AES256") -> dict[str, An
     )
 
 
+def _math_alarm(period: int, evaluation_periods: int) -> dict[str, Any]:
+    """A metric math alarm: its period is that of its metrics."""
+    metric = {"namespace": "N", "metric_name": "M", "stat": "Sum", "period": period}
+    return {
+        "evaluation_periods": evaluation_periods,
+        "metric_query": [
+            {"id": "m", "metric": metric, "return_data": False},
+            {"id": "e", "expression": "m * 2", "return_data": True},
+        ],
+    }
+
+
 def _capacity(
     weight: str | None = None,
     protection: str = "DISABLED",
@@ -221,6 +233,41 @@ CASES = [
         "dash.board",
         _one("aws_cloudwatch_dashboard", "d", {"dashboard_name": "dash.board"}),
         _one("aws_cloudwatch_dashboard", "d", {"dashboard_name": "dash-board"}),
+    ),
+    Case(
+        "cloudwatch.alarm-period",
+        "aws_cloudwatch_metric_alarm.a",
+        "period 90 s",
+        _one("aws_cloudwatch_metric_alarm", "a", {"period": 90, "evaluation_periods": 3}),
+        _one("aws_cloudwatch_metric_alarm", "a", {"period": 120, "evaluation_periods": 3}),
+    ),
+    Case(
+        "cloudwatch.alarm-period",
+        "aws_cloudwatch_metric_alarm.a",
+        "metric_query[0].metric.period 45 s",
+        _one("aws_cloudwatch_metric_alarm", "a", _math_alarm(45, 10)),
+        _one("aws_cloudwatch_metric_alarm", "a", _math_alarm(30, 10)),
+    ),
+    Case(
+        "cloudwatch.alarm-window",
+        "aws_cloudwatch_metric_alarm.a",
+        "evaluation_periods 1441 of 60 s",
+        _one("aws_cloudwatch_metric_alarm", "a", {"period": 60, "evaluation_periods": 1441}),
+        _one("aws_cloudwatch_metric_alarm", "a", {"period": 60, "evaluation_periods": 1440}),
+    ),
+    Case(
+        "cloudwatch.alarm-window",
+        "aws_cloudwatch_metric_alarm.a",
+        "allows at most 604800 s",
+        _one("aws_cloudwatch_metric_alarm", "a", {"period": 3600, "evaluation_periods": 169}),
+        _one("aws_cloudwatch_metric_alarm", "a", {"period": 3600, "evaluation_periods": 168}),
+    ),
+    Case(
+        "cloudwatch.alarm-window",
+        "aws_cloudwatch_metric_alarm.a",
+        "evaluation_periods 2881 of 30 s",
+        _one("aws_cloudwatch_metric_alarm", "a", _math_alarm(30, 2881)),
+        _one("aws_cloudwatch_metric_alarm", "a", _math_alarm(30, 2880)),
     ),
     Case(
         "names.ec2",

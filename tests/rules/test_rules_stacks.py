@@ -55,7 +55,9 @@ def variant_stacks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         data = json.loads((ROOT / "vars" / f"{base}.tfvars.json").read_text())
         for region in VARIANT_REGIONS:
             path = folder / f"{base}-{region}.tfvars.json"
-            path.write_text(json.dumps(_variant(data, region)))
+            # The file's name is longer than a prefix may be: one that fits.
+            prefix = f"{base}-{region.split('-')[0]}{region[-1]}"
+            path.write_text(json.dumps({**_variant(data, region), "deployment_prefix": prefix}))
             files.append(path)
     deployments = load_deployments(files)
     outdir = folder / "out"

@@ -121,6 +121,14 @@ output: $(VENV)/.app-installed node_modules/.installed ## the outputs of the dep
 	$(need_vars_file)
 	$(CDKTF) output $(CDKTF_FLAGS) $(DEPLOYMENT)
 
+# Read-only calls with the operator's credentials, on the names the synth just wrote.
+# PREFLIGHT_ARGS passes flags through (--account, --format json).
+.PHONY: preflight
+preflight: $(VENV)/.dev-installed node_modules/.installed ## read-only checks of the account before the first apply of VARS_FILE (synthesizes it first)
+	$(need_vars_file)
+	@$(MAKE) --no-print-directory synth VARS_FILE=$(VARS_FILE)
+	$(PY) scripts/preflight.py --vars-file $(VARS_FILE) $(PREFLIGHT_ARGS)
+
 lint: $(VENV)/.dev-installed ## ruff lint and format check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

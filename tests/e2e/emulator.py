@@ -25,10 +25,14 @@ Gaps in moto 5.2 that the shims close (what AWS does / what moto does / what the
   ``MissingParameter size/snapshot`` / such a volume gets the ECS-optimized AMI's 30 GiB.
 - EC2 ``CreateLaunchTemplate``: tags of the template itself stay off its data / moto copies them
   into ``LaunchTemplateData.TagSpecifications`` (perpetual diff) / they are left out.
-- Outposts: ``ListOutposts``/``GetOutpost``, EC2 ``DescribeLocalGateways``,
-  ``DescribeLocalGatewayRouteTables``, ``DescribeCoipPools`` and the local-gateway route table
-  VPC associations (create, describe, delete) / moto has none of them / the Outposts responder
-  answers them for the Outpost of the vars file and keeps the associations.
+- Outposts: ``ListOutposts``/``GetOutpost``, ``GetOutpostInstanceTypes``, EC2
+  ``DescribeLocalGateways``, ``DescribeLocalGatewayRouteTables``, ``DescribeCoipPools``,
+  ``GetCoipPoolUsage`` and the local-gateway route table VPC associations (create, describe,
+  delete) / moto has none of them / the Outposts responder answers them for the Outpost of the
+  vars file and keeps the associations; a test sets the Outpost's status, offered instance
+  types and used CoIP addresses through ``/_outposts/state``.
+- Service Quotas ``GetServiceQuota``, ``GetAWSDefaultServiceQuota`` (what ``make preflight``
+  reads) / moto has no quotas / the responder answers AWS's defaults, or what a test set.
 - EC2 ``CreateSubnet`` keeps ``OutpostArn``, ``CreateRoute`` keeps ``LocalGatewayId``, ELBv2
   ``CreateLoadBalancer`` keeps ``CustomerOwnedIpv4Pool`` / moto drops them (perpetual diff, or a
   route with no target) / they are stored and returned.

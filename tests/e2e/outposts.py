@@ -2,17 +2,25 @@
 
 moto implements neither the Outposts API nor EC2's local-gateway actions. This WSGI
 middleware sits in front of moto's server and answers them for one Outpost (the one a vars
-file names): ``outposts:ListOutposts`` and ``GetOutpost``; EC2's ``DescribeLocalGateways``,
-``DescribeLocalGatewayRouteTables``, ``DescribeCoipPools``, and the route-table VPC
-associations (create, describe, delete), which it keeps. Every other request goes to moto
-unchanged.
+file names): ``outposts:ListOutposts``, ``GetOutpost`` and ``GetOutpostInstanceTypes``; EC2's
+``DescribeLocalGateways``, ``DescribeLocalGatewayRouteTables``, ``DescribeCoipPools``,
+``GetCoipPoolUsage``, and the route-table VPC associations (create, describe, delete), which
+it keeps. It also answers the Service Quotas values moto lacks (``GetServiceQuota`` of the
+quotas it holds, ``GetAWSDefaultServiceQuota``). Every other request goes to moto unchanged.
+
+What makes an account good or broken for ``scripts/preflight.py`` is settable from a test:
+``GET /_outposts/state`` reads it and ``POST /_outposts/state`` (a JSON object of the fields
+of :data:`SETTABLE`) changes it: the Outpost's lifecycle status, the instance types it
+offers, how many addresses of its CoIP pool are in use, and the applied quota values.
 """
 
 from __future__ import annotations
 
 import io
+import ipaddress
 import json
 import re
+import urllib.request
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -23,6 +31,18 @@ from xml.sax.saxutils import escape
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
 _EC2_NS = "http://ec2.amazonaws.com/doc/2016-11-15/"
+STATE_PATH = "/_outposts/state"
+#: The fields of :class:`Outpost` a test may set through ``POST /_outposts/state``.
+SETTABLE = ("life_cycle_status", "instance_types", "coip_used", "quotas")
+_SIZES = {"large": 2, "xlarge": 4, "2xlarge": 8, "4xlarge": 16, "12xlarge": 48, "24xlarge": 96}
+#: What the emulated Outpost offers unless a test says otherwise: the sample's families.
+DEFAULT_INSTANCE_TYPES = tuple(
+    f"{family}.{size}" for family in ("m5", "c5", "r5") for size in _SIZES
+)
+#: Quota values moto does not hold (its Service Quotas knows only ``vpc``), with AWS's
+#: defaults: EC2-VPC Elastic IPs, 5 per Region
+#: (https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html).
+DEFAULT_QUOTAS: dict[str, dict[str, float]] = {"ec2": {"L-0263D0A3": 5.0}}
 
 
 @dataclass
@@ -44,6 +64,13 @@ class Outpost:
     availability_zone: str
     availability_zone_id: str
     associations: dict[str, Association] = field(default_factory=dict)
+    life_cycle_status: str = "ACTIVE"
+    instance_types: list[str] = field(default_factory=lambda: list(DEFAULT_INSTANCE_TYPES))
+    coip_cidrs: list[str] = field(default_factory=lambda: ["198.51.100.0/26"])
+    coip_used: int = 0
+    """Addresses of the CoIP pool in use (by other accounts' or services' allocations)."""
+    quotas: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Applied Service Quotas values, by service code and quota code; the rest goes to moto."""
 
     @property
     def region(self) -> str:
@@ -83,12 +110,54 @@ class Outpost:
             "SiteArn": f"arn:aws:outposts:{self.region}:{self.owner_id}:site/os-{self.suffix}",
             "Name": "emulated-outpost",
             "Description": "",
-            "LifeCycleStatus": "ACTIVE",
+            "LifeCycleStatus": self.life_cycle_status,
             "AvailabilityZone": self.availability_zone,
             "AvailabilityZoneId": self.availability_zone_id,
             "SupportedHardwareType": "RACK",
             "Tags": {},
         }
+
+    def state(self) -> dict[str, Any]:
+        """What a test may set, and the associations the responder keeps."""
+        return {
+            "life_cycle_status": self.life_cycle_status,
+            "instance_types": list(self.instance_types),
+            "coip_used": self.coip_used,
+            "quotas": {service: dict(codes) for service, codes in self.quotas.items()},
+            "associations": {
+                a.id: [a.vpc_id, a.state, dict(a.tags)] for a in self.associations.values()
+            },
+        }
+
+    def update(self, changes: Mapping[str, Any]) -> None:
+        unknown = set(changes) - set(SETTABLE)
+        if unknown:
+            raise ValueError(f"not settable: {', '.join(sorted(unknown))}")
+        for name, value in changes.items():
+            setattr(self, name, value)
+
+    def coip_addresses(self) -> list[str]:
+        return [str(a) for cidr in self.coip_cidrs for a in ipaddress.ip_network(cidr)]
+
+
+def read_state(endpoint: str) -> dict[str, Any]:
+    """The settable state of the emulator's Outpost (``GET /_outposts/state``)."""
+    with urllib.request.urlopen(f"{endpoint}{STATE_PATH}", timeout=10) as answer:
+        state: dict[str, Any] = json.loads(answer.read())
+        return state
+
+
+def update_state(endpoint: str, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """Set fields of :data:`SETTABLE` on the emulator's Outpost; its state after."""
+    request = urllib.request.Request(
+        f"{endpoint}{STATE_PATH}",
+        data=json.dumps(dict(changes)).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        state: dict[str, Any] = json.loads(answer.read())
+        return state
 
 
 def _tag_set(tags: Mapping[str, str]) -> str:
@@ -154,15 +223,22 @@ class OutpostsResponder:
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == STATE_PATH:
+            return self._state(environ, start_response)
         scope = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
         service = scope.group(2) if scope else ""
         if service == "outposts":
             return self._outposts(environ, start_response)
+        if service == "servicequotas":
+            answer = self._service_quotas(environ)
+            if answer is not None:
+                status, body, error = answer
+                headers = [("x-amzn-ErrorType", error)] if error else []
+                return self._reply(
+                    start_response, status, "application/x-amz-json-1.1", body, *headers
+                )
         if service == "ec2" and environ.get("REQUEST_METHOD") == "POST":
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-            body = environ["wsgi.input"].read(length) if length else b""
-            # moto reads the body again: hand it an unread copy.
-            environ["wsgi.input"] = io.BytesIO(body)
+            body = self._body(environ)
             params = {k: v[0] for k, v in parse_qs(body.decode(), keep_blank_values=True).items()}
             handler = getattr(self, f"_ec2_{params.get('Action', '')}", None)
             if handler is not None:
@@ -184,14 +260,44 @@ class OutpostsResponder:
         )
         return [body]
 
+    @staticmethod
+    def _body(environ: dict[str, Any]) -> bytes:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body: bytes = environ["wsgi.input"].read(length) if length else b""
+        # Whoever handles the request next reads the body again: hand it an unread copy.
+        environ["wsgi.input"] = io.BytesIO(body)
+        return body
+
+    def _state(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        """``GET`` or ``POST /_outposts/state``: the test's handle on the Outpost."""
+        if environ.get("REQUEST_METHOD") == "POST":
+            try:
+                self.outpost.update(json.loads(self._body(environ) or b"{}"))
+            except (ValueError, TypeError) as error:
+                body = json.dumps({"error": str(error)}).encode()
+                return self._reply(start_response, "400 Bad Request", "application/json", body)
+        body = json.dumps(self.outpost.state()).encode()
+        return self._reply(start_response, "200 OK", "application/json", body)
+
     def _outposts(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-        """``GET /outposts`` (ListOutposts) and ``GET /outposts/{id or ARN}`` (GetOutpost)."""
+        """``GET /outposts`` (ListOutposts), ``GET /outposts/{id or ARN}`` (GetOutpost) and
+        ``GET /outposts/{id or ARN}/instanceTypes`` (GetOutpostInstanceTypes)."""
         path = unquote(environ.get("PATH_INFO", "")).rstrip("/")
         outpost = self.outpost.outposts_json()
+        names = (self.outpost.id, self.outpost.arn)
         if path == "/outposts":
             body: dict[str, Any] = {"Outposts": [outpost]}
-        elif path.removeprefix("/outposts/") in (self.outpost.id, self.outpost.arn):
+        elif path.removeprefix("/outposts/") in names:
             body = {"Outpost": outpost}
+        elif path.endswith("/instanceTypes") and path[10:-14] in names:
+            body = {
+                "InstanceTypes": [
+                    {"InstanceType": t, "VCPUs": _SIZES.get(t.partition(".")[2], 2)}
+                    for t in self.outpost.instance_types
+                ],
+                "OutpostId": self.outpost.id,
+                "OutpostArn": self.outpost.arn,
+            }
         else:
             return self._reply(
                 start_response,
@@ -201,6 +307,41 @@ class OutpostsResponder:
                 ("x-amzn-ErrorType", "NotFoundException"),
             )
         return self._reply(start_response, "200 OK", "application/json", json.dumps(body).encode())
+
+    def _service_quotas(self, environ: dict[str, Any]) -> tuple[str, bytes, str] | None:
+        """``GetServiceQuota`` of a quota a test set, and ``GetAWSDefaultServiceQuota``:
+        (status, body, error type), or None for moto to answer."""
+        action = environ.get("HTTP_X_AMZ_TARGET", "").rpartition(".")[2]
+        if action not in ("GetServiceQuota", "GetAWSDefaultServiceQuota"):
+            return None
+        params = json.loads(self._body(environ) or b"{}")
+        service, code = str(params.get("ServiceCode")), str(params.get("QuotaCode"))
+        if action == "GetServiceQuota":
+            value = self.outpost.quotas.get(service, {}).get(code)
+            if value is None:
+                return None
+        else:
+            value = DEFAULT_QUOTAS.get(service, {}).get(code)
+            if value is None and service == "vpc":
+                from moto.servicequotas.resources.default_quotas.vpc import VPC_DEFAULT_QUOTAS
+
+                value = next(
+                    (float(str(q["Value"])) for q in VPC_DEFAULT_QUOTAS if q["QuotaCode"] == code),
+                    None,
+                )
+            if value is None:
+                body = {"__type": "NoSuchResourceException", "Message": f"no quota {code}"}
+                return "400 Bad Request", json.dumps(body).encode(), "NoSuchResourceException"
+        quota = {
+            "ServiceCode": service,
+            "QuotaCode": code,
+            "QuotaArn": f"arn:aws:servicequotas:{self.outpost.region}::{service}/{code}",
+            "Value": float(value),
+            "Unit": "None",
+            "Adjustable": True,
+            "GlobalQuota": False,
+        }
+        return "200 OK", json.dumps({"Quota": quota}).encode(), ""
 
     # EC2 actions: each returns (HTTP status, XML body).
 
@@ -279,7 +420,7 @@ class OutpostsResponder:
         op = self.outpost
         item_xml = (
             f"<item><poolId>{op.coip_pool_id}</poolId>"
-            "<poolCidrSet><item>198.51.100.0/26</item></poolCidrSet>"
+            f"<poolCidrSet>{''.join(f'<item>{c}</item>' for c in op.coip_cidrs)}</poolCidrSet>"
             f"<localGatewayRouteTableId>{op.route_table_id}</localGatewayRouteTableId>"
             f"<poolArn>arn:aws:ec2:{op.region}:{op.owner_id}:coip-pool/{op.coip_pool_id}"
             f"</poolArn>{_tag_set({})}</item>"
@@ -291,6 +432,32 @@ class OutpostsResponder:
         }
         return self._describe_one(
             "DescribeCoipPools", "coipPoolSet", item_xml, keys, "PoolId", params
+        )
+
+    def _ec2_GetCoipPoolUsage(self, params: Mapping[str, str]) -> tuple[str, str]:
+        op = self.outpost
+        if params.get("PoolId") != op.coip_pool_id:
+            return self._ec2_error(
+                "InvalidCoipPoolId.NotFound",
+                f"The CoIP pool ID '{params.get('PoolId')}' does not exist",
+            )
+        used = op.coip_addresses()[: op.coip_used]
+        items = "".join(
+            _xml_item(
+                {
+                    "allocationId": f"eipalloc-{index:017x}",
+                    "awsAccountId": op.owner_id,
+                    "awsService": "ec2",
+                    "coIp": address,
+                }
+            ).replace(_tag_set({}), "")
+            for index, address in enumerate(used)
+        )
+        return self._ec2_response(
+            "GetCoipPoolUsage",
+            f"<coipPoolId>{op.coip_pool_id}</coipPoolId>"
+            f"<coipAddressUsageSet>{items}</coipAddressUsageSet>"
+            f"<localGatewayRouteTableId>{op.route_table_id}</localGatewayRouteTableId>",
         )
 
     def _association_xml(self, association: Association) -> str:

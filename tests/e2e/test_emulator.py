@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import urllib.error
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from .emulator import KINESIS_MANAGED_ALIAS, Emulator, free_port
+from .outposts import DEFAULT_INSTANCE_TYPES, read_state, update_state
 
 REGION = "us-west-2"
 OUTPOST_ARN = "arn:aws:outposts:us-west-2:111122223333:outpost/op-0123456789abcdef0"
@@ -283,3 +285,82 @@ def test_an_emulator_whose_port_was_taken_answers_on_another(
             CreateBucketConfiguration={"LocationConstraint": REGION},
         )
         assert second.client("s3").list_buckets()["Buckets"] == []
+
+
+def test_outpost_instance_types_and_lifecycle_status_are_settable(emulator: Emulator) -> None:
+    outposts = emulator.client("outposts")
+    by_id = outposts.get_outpost_instance_types(OutpostId="op-0123456789abcdef0")
+    by_arn = outposts.get_outpost_instance_types(OutpostId=OUTPOST_ARN)
+    assert by_id["InstanceTypes"] == by_arn["InstanceTypes"]
+    offered = {t["InstanceType"]: t["VCPUs"] for t in by_id["InstanceTypes"]}
+    assert set(offered) == set(DEFAULT_INSTANCE_TYPES)
+    assert (offered["m5.2xlarge"], by_id["OutpostArn"]) == (8, OUTPOST_ARN)
+    with pytest.raises(ClientError):
+        outposts.get_outpost_instance_types(OutpostId="op-ffffffffffffffff0")
+
+    before = read_state(emulator.endpoint)
+    try:
+        update_state(
+            emulator.endpoint, {"instance_types": ["c5.large"], "life_cycle_status": "PENDING"}
+        )
+        (only,) = outposts.get_outpost_instance_types(OutpostId=OUTPOST_ARN)["InstanceTypes"]
+        assert only == {"InstanceType": "c5.large", "VCPUs": 2}
+        assert (
+            outposts.get_outpost(OutpostId=OUTPOST_ARN)["Outpost"]["LifeCycleStatus"] == "PENDING"
+        )
+        (listed,) = outposts.list_outposts()["Outposts"]
+        assert listed["LifeCycleStatus"] == "PENDING"
+    finally:
+        update_state(
+            emulator.endpoint,
+            {k: before[k] for k in ("instance_types", "life_cycle_status")},
+        )
+    assert outposts.get_outpost(OutpostId=OUTPOST_ARN)["Outpost"]["LifeCycleStatus"] == "ACTIVE"
+
+
+def test_the_state_endpoint_refuses_what_is_not_settable(emulator: Emulator) -> None:
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        update_state(emulator.endpoint, {"arn": "arn:aws:outposts:us-west-2:1:outpost/op-1"})
+    assert refused.value.code == 400
+    assert read_state(emulator.endpoint)["life_cycle_status"] == "ACTIVE"
+
+
+def test_coip_pool_usage_lists_the_addresses_in_use(emulator: Emulator) -> None:
+    ec2 = emulator.client("ec2")
+    (pool,) = ec2.describe_coip_pools()["CoipPools"]
+    assert pool["PoolCidrs"] == ["198.51.100.0/26"]
+    usage = ec2.get_coip_pool_usage(PoolId=pool["PoolId"])
+    assert usage["CoipAddressUsages"] == []
+    assert usage["LocalGatewayRouteTableId"] == pool["LocalGatewayRouteTableId"]
+    try:
+        update_state(emulator.endpoint, {"coip_used": 3})
+        used = ec2.get_coip_pool_usage(PoolId=pool["PoolId"])["CoipAddressUsages"]
+        assert [u["CoIp"] for u in used] == ["198.51.100.0", "198.51.100.1", "198.51.100.2"]
+        assert all(u["AllocationId"] and u["AwsAccountId"] for u in used)
+    finally:
+        update_state(emulator.endpoint, {"coip_used": 0})
+    with pytest.raises(ClientError, match="NotFound"):
+        ec2.get_coip_pool_usage(PoolId="ipv4pool-coip-ffffffffffffffff0")
+
+
+def test_service_quotas_moto_lacks_are_answered(emulator: Emulator) -> None:
+    quotas = emulator.client("service-quotas")
+    # moto holds no ec2 quota: its default is the responder's, its applied value none.
+    default = quotas.get_aws_default_service_quota(ServiceCode="ec2", QuotaCode="L-0263D0A3")
+    assert default["Quota"]["Value"] == 5.0
+    with pytest.raises(ClientError, match="NoSuchResource"):
+        quotas.get_service_quota(ServiceCode="ec2", QuotaCode="L-0263D0A3")
+    # The vpc defaults are moto's own, and its applied values still answer.
+    nat = quotas.get_aws_default_service_quota(ServiceCode="vpc", QuotaCode="L-FE5A380F")
+    assert (
+        nat["Quota"]["Value"]
+        == quotas.get_service_quota(ServiceCode="vpc", QuotaCode="L-FE5A380F")["Quota"]["Value"]
+    )
+    with pytest.raises(ClientError, match="NoSuchResource"):
+        quotas.get_aws_default_service_quota(ServiceCode="vpc", QuotaCode="L-00000000")
+    try:
+        update_state(emulator.endpoint, {"quotas": {"ec2": {"L-0263D0A3": 1.0}}})
+        applied = quotas.get_service_quota(ServiceCode="ec2", QuotaCode="L-0263D0A3")
+        assert (applied["Quota"]["Value"], applied["Quota"]["QuotaCode"]) == (1.0, "L-0263D0A3")
+    finally:
+        update_state(emulator.endpoint, {"quotas": {}})

@@ -113,8 +113,9 @@ deploy: $(VENV)/.app-installed node_modules/.installed ## apply the deployment V
 	$(need_vars_file)
 	$(CDKTF) deploy $(CDKTF_FLAGS) $(DEPLOYMENT)
 
-destroy: $(VENV)/.app-installed node_modules/.installed ## destroy the deployment VARS_FILE names (cdktf destroy; asks first)
+destroy: $(VENV)/.dev-installed node_modules/.installed ## destroy the deployment VARS_FILE names: says what data goes with it, refuses before deleting anything what it could not finish, then cdktf destroy (asks first)
 	$(need_vars_file)
+	$(PY) scripts/destroy_notice.py --vars-file $(VARS_FILE)
 	$(CDKTF) destroy $(CDKTF_FLAGS) $(DEPLOYMENT)
 
 output: $(VENV)/.app-installed node_modules/.installed ## the outputs of the deployment VARS_FILE names

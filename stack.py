@@ -153,6 +153,7 @@ class OutpostsEcsStack(PathNamedStack):
             tags=tags,
             versioning=v.alb_access_logs_versioning,
             expiration_days=v.alb_access_logs_expiration_days,
+            force_destroy=v.destroy_deletes_data,
         )
         encrypted = v.kinesis_encryption_type == "KMS"
         # The mode is always explicit: the provider keeps a mode it is no longer told about.

@@ -132,6 +132,7 @@ def image_config(v: RootVariables) -> DockerEcrCodebuildConfig:
         tags=v.common_tags,
         prefix_name=deployment_base(v),
         ecr_name=f"{v.deployment_prefix}/kinesis/producer",
+        ecr_force_delete=v.destroy_deletes_data,
         image_tag=v.image_tag,
         image_tag_mutability=v.image_tag_mutability,
         log_retention_days=v.log_retention_days,

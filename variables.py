@@ -215,6 +215,10 @@ class RootVariables:
     enable_test_client: StrictBool = added(False, sample="the file is disabled (.tf_)")
     """The sample's test client: ``number_EC2_instances`` instances in the Outposts subnets
     (the private ones in the Region), reached with Session Manager (module test-client)."""
+    destroy_deletes_data: StrictBool = added(True, sample="false")
+    """A destroy deletes the ECR repository with its images and the ALB log bucket with its
+    objects and their versions, in one go (make destroy says first what it deletes); false:
+    make destroy refuses before deleting anything while either holds data."""
     deployment_prefix: DeploymentPrefix = added("", sample="fixed names")
     """First part of every name that must be unique in the account and Region (ECS cluster,
     ALB, ECR repository, IAM roles, log groups, CodeBuild project, dashboard, alarms), so that

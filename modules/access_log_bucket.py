@@ -41,8 +41,9 @@ class AccessLogBucket(Construct):
     Not in the sample: with ``versioning`` (the default) the bucket is versioned, so a deleted
     or overwritten log stays recoverable for ``noncurrent_version_expiration_days``; a
     lifecycle rule always exists, expiring logs ``expiration_days`` after they were written
-    (0 keeps them) and aborting unfinished multipart uploads. A versioned bucket is emptied
-    with its versions (``aws s3api delete-objects`` on every version) before a destroy.
+    (0 keeps them) and aborting unfinished multipart uploads. With ``force_destroy`` a destroy
+    deletes the objects and their versions with the bucket; without, it fails while the bucket
+    holds any (empty it with ``aws s3api delete-objects`` on every version first).
 
     ``bucket_name`` is the policy's bucket attribute: a resource that uses it for access logs
     depends on the policy, so the ALB is created only once log delivery is allowed.
@@ -61,12 +62,14 @@ class AccessLogBucket(Construct):
         versioning: bool = True,
         expiration_days: int = 90,
         noncurrent_version_expiration_days: int = 7,
+        force_destroy: bool = False,
     ) -> None:
         super().__init__(scope, id)
         self.bucket = S3Bucket(
             self,
             "bucket",
             bucket=bucket_name,
+            force_destroy=force_destroy,
             tags={**tags, "Purpose": "Access logs of the ALB on the Outpost"},
         )
         make_bucket_private(self, "bucket", self.bucket)

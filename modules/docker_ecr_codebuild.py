@@ -156,6 +156,7 @@ class DockerEcrCodebuild(Construct):
             self,
             "ecr",
             name=config.ecr_name,
+            force_delete=config.ecr_force_delete,
             image_tag_mutability=config.image_tag_mutability,
             image_scanning_configuration=EcrRepositoryImageScanningConfiguration(
                 scan_on_push=config.scan_on_push

@@ -51,6 +51,8 @@ class DockerEcrCodebuildConfig:
     """Images the repository keeps, newest first; 0 keeps all of them."""
     ecr_encryption_type: Literal["KMS", "AES256"] = added("KMS")
     """ECR encryption at rest; KMS uses the AWS managed aws/ecr key."""
+    ecr_force_delete: bool = added(False, sample="false")
+    """A destroy deletes the repository with its images; false: it fails while images remain."""
     # -------------------- Build and its logs ------------------------------------------------
     build_timeout: int = added(10, ge=5, le=480, sample="10")
     """CodeBuild timeout in minutes."""

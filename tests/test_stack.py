@@ -510,3 +510,18 @@ def test_the_partition_follows_the_region(sample_vars: dict[str, Any]) -> None:
     assert "arn:aws:" not in text
     assert "arn:aws-us-gov:iam::048591011584:root" in text
     assert "arn:aws-us-gov:iam::aws:policy/AmazonSSMManagedInstanceCore" in text
+
+
+@pytest.mark.parametrize("deletes", [True, False])
+def test_a_destroy_deletes_the_data_only_when_told(
+    sample_vars: dict[str, Any], deletes: bool
+) -> None:
+    """``destroy_deletes_data`` (on by default): the repository goes with its images and the
+    log bucket with its objects; off, Terraform keeps both while they hold data."""
+    synthesized = synth_deployment({**sample_vars, "destroy_deletes_data": deletes})
+    (repository,) = resources(synthesized, "aws_ecr_repository").values()
+    assert repository["force_delete"] is deletes
+    buckets = resources(synthesized, "aws_s3_bucket")
+    assert buckets["s3_bucket_outposts_logging_bucket"]["force_destroy"] is deletes
+    # The build's source archives are the stack's own, whatever the setting.
+    assert buckets["ecs-docker-codebuild_source_bucket"]["force_destroy"] is True

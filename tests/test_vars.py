@@ -112,6 +112,7 @@ def test_hardening_defaults() -> None:
         "producer_spool",
         "producer_spool_max_mib",
         "enable_test_client",
+        "destroy_deletes_data",
         "deployment_prefix",
         "s3_backend",
     ]

@@ -3,9 +3,12 @@ builds the producer image from this repository's own ``producer/`` directory."""
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import re
+import shutil
+import tempfile
 from pathlib import Path
 
 from cdktf import AssetType, Fn, TerraformAsset
@@ -75,6 +78,24 @@ def source_files(directory: Path) -> list[Path]:
         and not _IGNORED_PARTS.intersection(path.relative_to(directory).parts)
         and path.suffix not in _IGNORED_SUFFIXES
     )
+
+
+def staged_source(directory: Path) -> Path:
+    """A copy of the image source (:func:`source_files`, modification times kept) in a
+    temporary folder, removed when the process exits: cdktf archives an asset folder whole,
+    and the source folder of a checkout where tests ran also holds their byte code."""
+    staged = Path(tempfile.mkdtemp(prefix="image-source-"))
+    atexit.register(shutil.rmtree, staged, True)
+    folders: set[Path] = set()
+    for path in source_files(directory):
+        target = staged / path.relative_to(directory)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
+        folders.update(target.relative_to(staged).parents)
+    # The archive dates folders too: theirs, not today's, or every synth changes its bytes.
+    for folder in sorted(folders, key=lambda f: len(f.parts), reverse=True):
+        shutil.copystat(directory / folder, staged / folder)
+    return staged
 
 
 def source_digest(directory: Path) -> str:
@@ -320,7 +341,7 @@ class DockerEcrCodebuild(Construct):
         asset = TerraformAsset(
             self,
             "source_archive",
-            path=str(config.source_path),
+            path=str(staged_source(config.source_path)),
             type=AssetType.ARCHIVE,
             asset_hash=digest,
         )

@@ -20,6 +20,7 @@ from modules.docker_ecr_codebuild import (
     DockerEcrCodebuild,
     DockerEcrCodebuildConfig,
     source_digest,
+    staged_source,
 )
 from modules.validation import terraform_literal
 from tests.support import REGION, resources, synthesize, terraform_load
@@ -415,3 +416,21 @@ def test_bad_configuration_names_the_field(field: str, overrides: dict[str, Any]
     values: dict[str, Any] = {"tags": TAGS, "prefix_name": "p", **overrides}
     with pytest.raises(ValidationError, match=field):
         DockerEcrCodebuildConfig(**values)
+
+
+def test_the_staged_source_holds_the_source_files_only_with_their_dates(tmp_path: Path) -> None:
+    """The archive is made from a copy without byte code or caches (which a checkout where
+    tests ran holds), with the files' and folders' own modification times, so that two synths
+    of one checkout give the same archive."""
+    source = tmp_path / "source"
+    for name in ("Dockerfile", "a.py", "sub/b.py", "__pycache__/a.cpython-311.pyc"):
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        (source / name).write_text(name)
+    (source / "sub" / "__pycache__").mkdir()
+    (source / "sub" / "__pycache__" / "b.cpython-311.pyc").write_text("")
+    os.utime(source / "sub", (1_000_000, 1_000_000))
+    staged = staged_source(source)
+    found = sorted(p.relative_to(staged).as_posix() for p in staged.rglob("*"))
+    assert found == ["Dockerfile", "a.py", "sub", "sub/b.py"]
+    assert (staged / "sub").stat().st_mtime == 1_000_000
+    assert (staged / "a.py").stat().st_mtime == (source / "a.py").stat().st_mtime

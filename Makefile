@@ -128,7 +128,7 @@ output: $(VENV)/.app-installed node_modules/.installed ## the outputs of the dep
 preflight: $(VENV)/.dev-installed node_modules/.installed ## read-only checks of the account before the first apply of VARS_FILE (synthesizes it first)
 	$(need_vars_file)
 	@$(MAKE) --no-print-directory synth VARS_FILE=$(VARS_FILE)
-	$(PY) scripts/preflight.py --vars-file $(VARS_FILE) $(PREFLIGHT_ARGS)
+	$(PY) -m scripts.preflight --vars-file $(VARS_FILE) $(PREFLIGHT_ARGS)
 
 lint: $(VENV)/.dev-installed ## ruff lint and format check
 	$(VENV)/bin/ruff check .

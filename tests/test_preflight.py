@@ -1,5 +1,6 @@
-"""scripts/preflight.py: a good account passes every row, a broken one fails exactly its row
-with the fix named, Region mode skips the Outpost rows, and nothing is written.
+"""scripts/preflight (``python -m scripts.preflight``): a good account passes every row, a
+broken one fails exactly its row with the fix named, Region mode skips the Outpost rows, and
+nothing is written.
 
 The account is the emulator (tests/e2e/emulator.py): moto behind the Outposts responder, whose
 Outpost (lifecycle status, offered instance types, CoIP pool usage, quota values) a test sets
@@ -194,7 +195,7 @@ def put_capacity(
 
 def preflight(*args: str, env: dict[str, str] | None = None) -> Run:
     result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "preflight.py"), *args],
+        [sys.executable, "-m", "scripts.preflight", *args],
         cwd=ROOT,
         env=env if env is not None else dict(os.environ),
         capture_output=True,
@@ -468,15 +469,15 @@ def test_writes_are_refused_before_they_are_sent(
     emulator: Emulator, operator: dict[str, str]
 ) -> None:
     """What preflight's clients send is read-only by construction, not only by the checks."""
-    from scripts import preflight as module
+    from scripts.preflight.aws import Aws, WriteRefused
 
     before = account_state(emulator, operator)
     with pytest.MonkeyPatch.context() as patch:
         for key in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
             patch.setenv(key, operator[key])
-        aws = module.Aws(REGION)
+        aws = Aws(REGION)
         s3 = aws.client("s3")
-        with pytest.raises(module.WriteRefused, match="CreateBucket"):
+        with pytest.raises(WriteRefused, match="CreateBucket"):
             s3.create_bucket(
                 Bucket="written", CreateBucketConfiguration={"LocationConstraint": REGION}
             )
@@ -490,7 +491,9 @@ def test_subnets_in_a_vpc_that_exists_must_be_free_there(
     emulator: Emulator, operator: dict[str, str]
 ) -> None:
     from rules.model import Stack
-    from scripts import preflight as module
+    from scripts.preflight.aws import Aws
+    from scripts.preflight.context import Context
+    from scripts.preflight.network import check_subnets
     from vars_file import load_variables
 
     ec2 = client(emulator, "ec2", operator)
@@ -500,8 +503,8 @@ def test_subnets_in_a_vpc_that_exists_must_be_free_there(
     def subnet_row(*cidrs: str) -> Any:
         subnets = {f"mine_{i}": {"vpc_id": vpc, "cidr_block": c} for i, c in enumerate(cidrs)}
         stack = Stack({"resource": {"aws_subnet": subnets}}, "existing")
-        ctx = module.Context(load_variables(TEST_VARS), stack, module.Aws(REGION), OWNER)
-        (row,) = module.check_subnets(ctx)
+        ctx = Context(load_variables(TEST_VARS), stack, Aws(REGION), OWNER)
+        (row,) = check_subnets(ctx)
         return row
 
     try:

@@ -8,7 +8,7 @@ file names): ``outposts:ListOutposts``, ``GetOutpost`` and ``GetOutpostInstanceT
 it keeps. It also answers the Service Quotas values moto lacks (``GetServiceQuota`` of the
 quotas it holds, ``GetAWSDefaultServiceQuota``). Every other request goes to moto unchanged.
 
-What makes an account good or broken for ``scripts/preflight.py`` is settable from a test:
+What makes an account good or broken for ``scripts/preflight`` is settable from a test:
 ``GET /_outposts/state`` reads it and ``POST /_outposts/state`` (a JSON object of the fields
 of :data:`SETTABLE`) changes it: the Outpost's lifecycle status, the instance types it
 offers, how many addresses of its CoIP pool are in use, and the applied quota values.

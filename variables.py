@@ -54,8 +54,9 @@ _KMS_KEY = re.compile(
 
 # The deployment's part of the names: lowercase letters, digits and inner hyphens, as the
 # strictest of the names it starts allows (ECR repositories are lowercase; ALB and target group
-# names take letters, digits and hyphens, at most 32 characters with the rest of their name).
-DEPLOYMENT_PREFIX_MAX = 12
+# names take letters, digits and hyphens). The longest: a target group's, at most 32 characters:
+# "<prefix>-ALB-ECS-<port, up to 5 digits>-<4 characters>" leaves 13 for the prefix.
+DEPLOYMENT_PREFIX_MAX = 13
 _DEPLOYMENT_PREFIX = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
 
 

@@ -89,7 +89,11 @@ def modes() -> dict[str, Mode]:
     return {
         "outpost": Mode("outpost", outpost),
         "region-ec2": Mode("region-ec2", {**region, "ecs_launch_type": "EC2"}),
-        "region-fargate": Mode("region-fargate", {**region, "ecs_launch_type": "FARGATE"}),
+        # A deployment name longer than a prefix may be: the vars file names one that fits.
+        "region-fargate": Mode(
+            "region-fargate",
+            {**region, "ecs_launch_type": "FARGATE", "deployment_prefix": "region-fg"},
+        ),
     }
 
 

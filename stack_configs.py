@@ -11,7 +11,13 @@ import dataclasses
 from typing import TYPE_CHECKING, NamedTuple
 
 from modules.alarm_names import alarm_name, deployment_alarm_keys
-from modules.alb_ecs_object_variables import EcsService, PortListener, TargetGroup, TaskDefinition
+from modules.alb_ecs_object_variables import (
+    AsgOverride,
+    EcsService,
+    PortListener,
+    TargetGroup,
+    TaskDefinition,
+)
 from modules.alb_ecs_variables import AlbEcsConfig
 from modules.docker_ecr_codebuild_variables import DockerEcrCodebuildConfig
 from modules.test_client_variables import TestClientConfig
@@ -140,13 +146,15 @@ def image_config(v: RootVariables) -> DockerEcrCodebuildConfig:
     )
 
 
-# The one listener of the root deployment (the sample's key).
-LISTENER = "port-1"
+def listener_keys(v: RootVariables) -> list[str]:
+    """The keys of the ALB's listeners, one per ``alb_listener_ports`` entry, in its order
+    (``port-1`` is the sample's key of its one listener)."""
+    return [f"port-{index + 1}" for index in range(len(v.alb_listener_ports))]
 
 
 def deployment_alarm_names(v: RootVariables) -> list[str]:
     """The alarms of ``observability`` that fail a deployment (``ecs_deployment_alarms``)."""
-    return [alarm_name(v.name_prefix, key) for key in deployment_alarm_keys([LISTENER])]
+    return [alarm_name(v.name_prefix, key) for key in deployment_alarm_keys(listener_keys(v))]
 
 
 def alb_ecs_config(v: RootVariables, outputs: ConstructOutputs) -> AlbEcsConfig:
@@ -180,14 +188,15 @@ def alb_ecs_config(v: RootVariables, outputs: ConstructOutputs) -> AlbEcsConfig:
         logging_bucket_name=outputs.logging_bucket_name,
         alb_access_logs_prefix=v.alb_access_logs_prefix,
         port_listeners={
-            LISTENER: PortListener(
-                port=80,
+            key: PortListener(
+                port=port,
                 protocol="HTTP",
                 inbound_cidr_range=[v.vpc_main_cidr, *v.alb_inbound_cidr_range, *clients],
                 target_group=TargetGroup(
-                    port=8080, protocol="HTTP", health_check_path="/healthcheck"
+                    port=v.service_port, protocol="HTTP", health_check_path="/healthcheck"
                 ),
             )
+            for key, port in zip(listener_keys(v), v.alb_listener_ports, strict=True)
         },
         outposts_arn=v.outposts_arn,
         ecs_cluster_name=f"{v.deployment_prefix}-producer-cluster",
@@ -201,7 +210,7 @@ def alb_ecs_config(v: RootVariables, outputs: ConstructOutputs) -> AlbEcsConfig:
                 family=f"{v.deployment_prefix}-producer",
                 cpu=512,
                 memory=1024,
-                port=8080,
+                port=v.service_port,
                 # Liveness: a Region-side outage fails /healthcheck (the ALB's readiness check)
                 # but not /livez, so ECS does not replace every task while the link is down.
                 health_check_path="/livez",
@@ -220,6 +229,11 @@ def alb_ecs_config(v: RootVariables, outputs: ConstructOutputs) -> AlbEcsConfig:
         wait_for_steady_state=v.ecs_wait_for_steady_state,
         enable_execute_command=v.ecs_enable_execute_command,
         ecs_ami_id=v.ecs_ami_id,
+        ecs_instance_type=v.ecs_instance_types[0],
+        ecs_asg_override_config=[AsgOverride(instance_type=t) for t in v.ecs_instance_types],
+        ecs_asg_min_size=v.ecs_asg_min_size,
+        ecs_asg_max_size=v.ecs_asg_max_size,
+        ecs_asg_desired_capacity=v.ecs_asg_desired_capacity,
         log_group_name="producer-log",
         log_retention_days=v.log_retention_days,
         log_group_kms_key_id=v.log_group_kms_key_id,

@@ -76,6 +76,7 @@ def _check_deployment_prefix(prefix: str) -> str:
 
 
 DeploymentPrefix = Annotated[str, AfterValidator(_check_deployment_prefix)]
+Port = Annotated[int, Strict(), Field(ge=1, le=65535)]
 
 
 @dataclass(config=MODULE_CONFIG)
@@ -216,6 +217,27 @@ class RootVariables:
     enable_test_client: StrictBool = added(False, sample="the file is disabled (.tf_)")
     """The sample's test client: ``number_EC2_instances`` instances in the Outposts subnets
     (the private ones in the Region), reached with Session Manager (module test-client)."""
+    service_port: StrictInt = added(8080, ge=1, le=65535, sample="8080")
+    """Port the producer listens on in its container: the task's port mapping and health
+    check, and the target group's port."""
+    alb_listener_ports: list[Port] = added(
+        default_factory=lambda: [80], min_length=1, sample="one listener, 80"
+    )
+    """Ports of the ALB's HTTP listeners (keys port-1, port-2, ... in this order), each
+    forwarding to the service and open to the VPC, alb_inbound_cidr_range and the test client."""
+    ecs_instance_types: list[InstanceType] = added(
+        default_factory=lambda: ["m5.2xlarge", "c5.2xlarge", "r5.2xlarge"],
+        min_length=1,
+        sample="the same, fixed",
+    )
+    """Instance types of the ECS container instances, most preferred first: the launch
+    template's is the first, the group's mixed instances policy takes them all in this order."""
+    ecs_asg_min_size: StrictInt = added(0, ge=0, sample="0")
+    """Fewest container instances of the Auto Scaling group."""
+    ecs_asg_max_size: StrictInt = added(3, ge=0, sample="3")
+    """Most container instances of the Auto Scaling group."""
+    ecs_asg_desired_capacity: StrictInt = added(1, ge=0, sample="1")
+    """Container instances at the first apply (managed scaling changes it later)."""
     destroy_deletes_data: StrictBool = added(True, sample="false")
     """A destroy deletes the ECR repository with its images and the ALB log bucket with its
     objects and their versions, in one go (make destroy says first what it deletes); false:
@@ -236,6 +258,14 @@ class RootVariables:
         if prefix.startswith("/") or prefix.endswith("/") or "AWSLogs" in prefix:
             raise ValueError(f"{prefix!r}: no leading or trailing '/', and no 'AWSLogs'")
         return prefix
+
+    @field_validator("alb_listener_ports", "ecs_instance_types")
+    @classmethod
+    def _distinct(cls, values: list[object]) -> list[object]:
+        repeated = sorted({str(value) for value in values if values.count(value) > 1})
+        if repeated:
+            raise ValueError(f"{', '.join(repeated)} named more than once")
+        return values
 
     @field_validator("alarm_sns_topic_arn")
     @classmethod

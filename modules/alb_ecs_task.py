@@ -33,6 +33,8 @@ SPOOL_CONTAINER_PATH = "/var/spool/producer"
 # default is 1 MiB): about 100,000 of the producer's lines, minutes of a service-link outage.
 AWSLOGS_MAX_BUFFER_SIZE = "25m"
 SPOOL_VOLUME = "producer-spool"
+# The port the producer image listens on unless told otherwise (its ENV PORT, producer/Dockerfile).
+IMAGE_PORT = 8080
 # On SIGTERM the producer puts what it holds for up to SHUTDOWN_TIMEOUT_MS: RecordTtl (30 s),
 # after which no record it holds could be put anyway. ECS then waits STOP_TIMEOUT_SECONDS in
 # all before SIGKILL (its default is 30 s): the drain and 15 s to stop the server and flush.
@@ -127,6 +129,11 @@ def add_task_definition(
             {"name": "SHUTDOWN_TIMEOUT_MS", "value": str(SHUTDOWN_TIMEOUT_MS)},
         ],
     }
+    if service.task_definition.port != IMAGE_PORT:
+        # The image listens on IMAGE_PORT (its PORT); another port is the task's to pass.
+        container["environment"].append(
+            {"name": "PORT", "value": str(service.task_definition.port)}
+        )
     volumes = _container_extras(scope, container, spool_host_path)
     task_definition = EcsTaskDefinition(
         construct,

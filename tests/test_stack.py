@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from modules.alb_ecs_task import IMAGE_PORT
 from modules.docker_ecr_codebuild import source_digest
 from stack import ALB_ECS_OUTPUTS, IMAGE_OUTPUTS, IMAGE_TARGETS, VPC_OUTPUTS
 from tests.conftest import ROOT
@@ -525,3 +526,51 @@ def test_a_destroy_deletes_the_data_only_when_told(
     assert buckets["s3_bucket_outposts_logging_bucket"]["force_destroy"] is deletes
     # The build's source archives are the stack's own, whatever the setting.
     assert buckets["ecs-docker-codebuild_source_bucket"]["force_destroy"] is True
+
+
+def test_day_two_settings_come_from_the_vars_file(sample_vars: dict[str, Any]) -> None:
+    """The service's port, the listeners, the instance types in order and the group's sizes
+    are vars-file keys (their defaults are the sample's: the snapshots did not change)."""
+    synthesized = synth_deployment(
+        {
+            **sample_vars,
+            "service_port": 9000,
+            "alb_listener_ports": [80, 8081],
+            "ecs_instance_types": ["c5.xlarge", "m5.xlarge"],
+            "ecs_asg_min_size": 1,
+            "ecs_asg_max_size": 4,
+            "ecs_asg_desired_capacity": 2,
+            "ecs_deployment_alarms": True,
+        }
+    )
+    (task,) = resources(synthesized, "aws_ecs_task_definition").values()
+    (container,) = json_document(task["container_definitions"])
+    assert container["portMappings"][0]["containerPort"] == 9000
+    assert {"name": "PORT", "value": "9000"} in container["environment"]
+    assert "127.0.0.1:9000/livez" in " ".join(container["healthCheck"]["command"])
+    groups = resources(synthesized, "aws_lb_target_group").values()
+    assert sorted(group["port"] for group in groups) == [9000, 9000]
+    listeners = resources(synthesized, "aws_lb_listener").values()
+    assert sorted(listener["port"] for listener in listeners) == [80, 8081]
+    (template,) = resources(synthesized, "aws_launch_template").values()
+    assert template["instance_type"] == "c5.xlarge"
+    (group,) = resources(synthesized, "aws_autoscaling_group").values()
+    overrides = group["mixed_instances_policy"]["launch_template"]["override"]
+    assert [o["instance_type"] for o in overrides] == ["c5.xlarge", "m5.xlarge"]
+    assert (group["min_size"], group["max_size"], group["desired_capacity"]) == (1, 4, 2)
+    (service,) = resources(synthesized, "aws_ecs_service").values()
+    assert [name.rsplit("-", 2)[-2:] for name in service["alarms"]["alarm_names"]] == [
+        ["target", "5xx"],
+        ["port", "1"],
+        ["port", "2"],
+    ]
+
+
+def test_the_default_port_passes_no_port_to_the_image(sample_vars: dict[str, Any]) -> None:
+    synthesized = synth_deployment(sample_vars)
+    (task,) = resources(synthesized, "aws_ecs_task_definition").values()
+    (container,) = json_document(task["container_definitions"])
+    assert container["portMappings"][0]["containerPort"] == IMAGE_PORT
+    assert all(variable["name"] != "PORT" for variable in container["environment"])
+    dockerfile = (ROOT / "producer" / "Dockerfile").read_text()
+    assert f"PORT={IMAGE_PORT}" in dockerfile

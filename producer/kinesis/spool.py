@@ -64,6 +64,9 @@ ENTRY_OVERHEAD = _HEADER.size + _KEYS.size + 39
 _MAX_PAYLOAD = 1024 * 1024 + 1024
 _SUFFIX = ".spool"
 QUARANTINED = ".quarantined"
+#: Flushes that took less than this on average are done on the event loop (see Spool._commit):
+#: a local SSD's take tens of microseconds, less than handing one to a worker thread costs.
+INLINE_FSYNC_SECONDS = 0.0005
 
 FsyncPolicy = Literal["always", "interval", "never"]
 
@@ -147,6 +150,10 @@ class Spool:
         self._appended = 0
         self._synced = 0
         self._flusher: asyncio.Task[None] | None = None
+        #: Recent average duration of a flush (None: none measured yet), and whether an
+        #: inline flush is due at the end of the event loop's turn.
+        self._fsync_seconds: float | None = None
+        self._inline_flush_due = False
         self._waiters: list[tuple[int, asyncio.Future[None]]] = []
         if self._segments:
             log.info(
@@ -311,14 +318,43 @@ class Spool:
         return time.monotonic() - self._last_sync >= self._fsync_interval
 
     def _commit(self) -> None:
-        """Start the group commit of what was appended (inline when no event loop runs)."""
+        """Start the group commit of what was appended (inline when no event loop runs).
+
+        A device whose recent flushes took less than INLINE_FSYNC_SECONDS is flushed on the
+        event loop, once at the end of its turn for every append made in it: a worker thread's
+        hand-over costs more than such a flush. A slower one (or one not yet measured) is
+        flushed in a worker thread, so that the loop never waits for it."""
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             self.sync()
             return
-        if self._flusher is None or self._flusher.done():
+        if self._flusher is not None and not self._flusher.done():
+            return  # the running flusher goes on until every append is covered
+        fast = self._fsync_seconds is not None and self._fsync_seconds < INLINE_FSYNC_SECONDS
+        if fast:
+            if not self._inline_flush_due:
+                self._inline_flush_due = True
+                loop.call_soon(self._flush_inline)
+        else:
             self._flusher = loop.create_task(self._flush_appends())
+
+    def _flush_inline(self) -> None:
+        self._inline_flush_due = False
+        target = self._appended
+        if self._synced >= target:
+            return
+        if self._writer is None:  # closed, or rolled: _close_writer synced it
+            self._settle_waiters(target)
+            return
+        try:
+            self._timed_fsync(self._writer.fileno())
+        except OSError as error:
+            log.error("cannot flush the spool to its device", extra={"error": str(error)})
+            self._settle_waiters(target, error)
+            return
+        self._last_sync = time.monotonic()
+        self._settle_waiters(target)
 
     async def _flush_appends(self) -> None:
         """fsync, in a worker thread, until every append so far is on the device."""
@@ -331,7 +367,7 @@ class Spool:
             # A duplicate descriptor: the segment may be rolled and closed meanwhile.
             descriptor = os.dup(self._writer.fileno())
             try:
-                await loop.run_in_executor(None, os.fsync, descriptor)
+                await loop.run_in_executor(None, self._timed_fsync, descriptor)
             except OSError as error:
                 log.error("cannot flush the spool to its device", extra={"error": str(error)})
                 self._settle_waiters(target, error)
@@ -340,6 +376,15 @@ class Spool:
                 os.close(descriptor)
             self._last_sync = time.monotonic()
             self._settle_waiters(target)
+
+    def _timed_fsync(self, descriptor: int) -> None:
+        """fsync ``descriptor``; how long it took joins the recent average (in either thread:
+        one float assigned at a time)."""
+        start = time.perf_counter()
+        os.fsync(descriptor)
+        took = time.perf_counter() - start
+        recent = self._fsync_seconds
+        self._fsync_seconds = took if recent is None else 0.8 * recent + 0.2 * took
 
     def _settle_waiters(self, target: int, error: OSError | None = None) -> None:
         self._synced = max(self._synced, target)

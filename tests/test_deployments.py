@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -214,33 +213,6 @@ def test_an_s3_backend_with_every_setting(sample_vars: dict[str, Any]) -> None:
         "use_lockfile": False,
         "workspace_key_prefix": "ws",
     }
-
-
-def test_synthesizing_one_deployment_leaves_the_others_alone(
-    synthesized: tuple[Path, str], tmp_path: Path
-) -> None:
-    """The cdktf CLI deletes the stack folders its manifest does not name: synthesizing the
-    deployment ``test`` alone keeps ``region``'s JSON, ``.terraform`` and saved plan."""
-    outdir = tmp_path / "cdktf.out"
-    shutil.copytree(synthesized[0], outdir)
-    region = outdir / "stacks" / "region"
-    (region / ".terraform").mkdir()
-    (region / ".terraform" / "marker").write_text("")
-    (region / "saved.tfplan").write_text("")
-    before = (region / "cdk.tf.json").read_bytes()
-    result = subprocess.run(
-        [*CDKTF, "synth", "--output", str(outdir)],
-        cwd=ROOT,
-        env={**os.environ, "CI": "1", "VARS_FILE": "vars/test.tfvars.json"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert (region / ".terraform" / "marker").exists() and (region / "saved.tfplan").exists()
-    assert (region / "cdk.tf.json").read_bytes() == before
-    manifest = json.loads((outdir / "manifest.json").read_text())
-    assert sorted(manifest["stacks"]) == ["region", "test"]
 
 
 def test_two_deployments_cannot_share_a_bucket_stream_or_prefix(tmp_path: Path) -> None:

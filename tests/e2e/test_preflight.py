@@ -31,7 +31,10 @@ from botocore.exceptions import ClientError
 from tests.e2e.emulator import AWS_CREDENTIALS, Emulator, free_port
 from tests.e2e.outposts import DEFAULT_INSTANCE_TYPES, read_state, update_state
 
-ROOT = Path(__file__).resolve().parent.parent
+# In make test's e2e lane, beside the Terraform workflow: both need the emulator and a synth.
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
 TEST_VARS = ROOT / "vars" / "test.tfvars.json"
 REGION_VARS = ROOT / "vars" / "region.tfvars.json"
 SAMPLE = json.loads(TEST_VARS.read_text())
@@ -268,7 +271,6 @@ def run(
     return run_it
 
 
-@pytest.mark.slow
 def test_a_good_account_passes_every_row(
     run: Callable[..., Run], synthesized: tuple[Path, str]
 ) -> None:
@@ -301,7 +303,6 @@ def test_a_good_account_passes_every_row(
         assert f"quota: {quota}" in rows
 
 
-@pytest.mark.slow
 def test_region_mode_skips_the_outpost_rows(run: Callable[..., Run]) -> None:
     done = run(REGION_VARS)
     assert done.returncode == 0, done.stdout
@@ -404,7 +405,6 @@ BROKEN = {
 }
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("case", list(BROKEN))
 def test_a_broken_account_fails_exactly_its_row(
     case: str,
@@ -426,7 +426,6 @@ def test_a_broken_account_fails_exactly_its_row(
     assert broken.detail in row["detail"], row
 
 
-@pytest.mark.slow
 def test_the_wrong_account_fails_the_account_row(
     run: Callable[..., Run], emulator: Emulator
 ) -> None:
@@ -443,7 +442,6 @@ def test_the_wrong_account_fails_the_account_row(
     assert again.results("fail") == set(), again.stdout
 
 
-@pytest.mark.slow
 def test_the_table_names_each_check_and_progress_goes_to_stderr(
     emulator: Emulator, operator: dict[str, str], synthesized: tuple[Path, str]
 ) -> None:
@@ -464,7 +462,6 @@ def test_the_table_names_each_check_and_progress_goes_to_stderr(
     assert "preflight: [1/" in done.stderr and "account" in done.stderr
 
 
-@pytest.mark.slow
 def test_writes_are_refused_before_they_are_sent(
     emulator: Emulator, operator: dict[str, str]
 ) -> None:
@@ -486,7 +483,6 @@ def test_writes_are_refused_before_they_are_sent(
     assert not changed(before, account_state(emulator, operator))
 
 
-@pytest.mark.slow
 def test_subnets_in_a_vpc_that_exists_must_be_free_there(
     emulator: Emulator, operator: dict[str, str]
 ) -> None:

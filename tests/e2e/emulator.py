@@ -2,7 +2,9 @@
 
 :class:`Emulator` runs ``python -m tests.e2e.emulator`` in a child process on a free loopback
 port: moto's server with the shims below applied in that process, behind the Outposts
-responder (``tests/e2e/outposts.py``). It serves one request at a time, as moto's state is
+responder (``tests/e2e/outposts.py``, with an Outpost) and the CodeBuild responder
+(``tests/e2e/codebuild.py``, always: it serves ``/_codebuild/state`` and moves the builds on
+before each request). It serves one request at a time, as moto's state is
 not thread-safe. Terraform reaches it through ``AWS_ENDPOINT_URL`` (see :meth:`Emulator.env`).
 
 Gaps in moto 5.2 that the shims close (what AWS does / what moto does / what the shim does):
@@ -20,6 +22,25 @@ Gaps in moto 5.2 that the shims close (what AWS does / what moto does / what the
 - Kinesis ``CreateStream``: tags the stream with its ``Tags`` / moto drops them / they are added.
 - CodeBuild ``DeleteProject``: takes a name or an ARN / moto only a name (a delete by ARN leaves
   the project) / an ARN is turned into the name.
+- CodeBuild ``UpdateProject``: changes the project's fields that the request gives / moto lacks
+  it (HTTP 500, which the AWS provider retries for 14 minutes) / each given field replaces the
+  stored one (``badgeEnabled`` the badge, ``concurrentBuildLimit`` -1 removes the limit),
+  ``lastModified`` is bumped, a name or an ARN is taken and an unknown project is
+  ``ResourceNotFoundException``. Projects also answer ``lastModified`` after CreateProject
+  (moto keeps it as ``lastModifiedDate``, which its serializer drops).
+- CodeBuild builds: run through their phases with the clock, build and push the image and log
+  / moto's ``StartBuild`` records a build that ``BatchGetBuilds`` reports ``SUCCEEDED`` at
+  once (its phases appended again on every call), building, pushing and logging nothing /
+  ``tests/e2e/codebuild.py`` runs a stand-in of the buildspec: source from S3, image into ECR
+  (or nothing when the source digest's tag is there), a ``SyntaxError`` in the source or no
+  ``Dockerfile`` fails ``BUILD``, log lines in the project's log group; a test sets the time
+  per phase through ``/_codebuild/state``.
+- ECS services: the scheduler starts a service's tasks once their images can be pulled (the
+  service then reports every task running and its deployment ``COMPLETED``) / moto starts
+  none (``MOTO_ECS_SERVICE_RUNNING``, 0), so no deployment ever completes /
+  ``tests/e2e/ecs_scheduler.py`` settles ``DescribeServices``: every task running when each
+  image of the task definition that names the emulator's ECR exists there, else none running,
+  the deployment ``IN_PROGRESS`` and an event naming the missing image.
 - EC2 instances (the autoscaling group's ECS container instances): a block device mapping
   without ``VolumeSize`` gets the size of the AMI's snapshot / moto fails with
   ``MissingParameter size/snapshot`` / such a volume gets the ECS-optimized AMI's 30 GiB.
@@ -33,6 +54,10 @@ Gaps in moto 5.2 that the shims close (what AWS does / what moto does / what the
   types and used CoIP addresses through ``/_outposts/state``.
 - Service Quotas ``GetServiceQuota``, ``GetAWSDefaultServiceQuota`` (what ``make preflight``
   reads) / moto has no quotas / the responder answers AWS's defaults, or what a test set.
+- EC2 ``CreateTags``/``DeleteTags``/``DescribeTags`` of the local-gateway route table VPC
+  associations / moto refuses their ids (so a tag change leaves the AWS provider a permanent
+  diff) / the responder applies them to the associations it keeps (and forwards the other ids
+  of the request to moto), and adds their tags to ``DescribeTags``.
 - EC2 ``CreateSubnet`` keeps ``OutpostArn``, ``CreateRoute`` keeps ``LocalGatewayId``, ELBv2
   ``CreateLoadBalancer`` keeps ``CustomerOwnedIpv4Pool`` / moto drops them (perpetual diff, or a
   route with no target) / they are stored and returned.
@@ -56,6 +81,7 @@ from typing import Any
 
 import psutil
 
+from . import codebuild, ecs_scheduler
 from .outposts import Outpost, OutpostsResponder
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -183,19 +209,103 @@ def _shim_kinesis() -> None:
     _wrap(KinesisResponse, "create_stream", after)
 
 
+def _project_name(name_or_arn: str) -> str:
+    """A CodeBuild project's name, from itself or its ARN."""
+    # arn:aws:codebuild:REGION:ACCOUNT:project/NAME
+    return name_or_arn.split(":project/", 1)[-1]
+
+
+#: UpdateProject's members that replace the project's stored ones as they are (the others:
+#: ``name``, which picks the project, ``serviceRole`` and ``badgeEnabled``).
+PROJECT_UPDATE_FIELDS = (
+    "description",
+    "source",
+    "secondarySources",
+    "sourceVersion",
+    "secondarySourceVersions",
+    "artifacts",
+    "secondaryArtifacts",
+    "cache",
+    "environment",
+    "timeoutInMinutes",
+    "queuedTimeoutInMinutes",
+    "encryptionKey",
+    "tags",
+    "vpcConfig",
+    "logsConfig",
+    "fileSystemLocations",
+    "buildBatchConfig",
+    "concurrentBuildLimit",
+    "autoRetryLimit",
+)
+
+
 def _shim_codebuild() -> None:
+    from moto.codebuild.exceptions import ResourceNotFoundException
     from moto.codebuild.models import CodeBuildBackend
+    from moto.codebuild.responses import (
+        CodeBuildResponse,
+        _validate_required_params_artifacts,
+        _validate_required_params_environment,
+        _validate_required_params_service_role,
+        _validate_required_params_source,
+    )
+    from moto.core.responses import ActionResult
+    from moto.core.utils import unix_time
+    from moto.utilities.utils import get_partition
 
     original = CodeBuildBackend.delete_project
     if getattr(original, "_e2e_shim", False):
         return
 
     def delete_project(self: CodeBuildBackend, project_name: str) -> None:
-        # arn:aws:codebuild:REGION:ACCOUNT:project/NAME
-        original(self, project_name.split(":project/", 1)[-1])
+        original(self, _project_name(project_name))
+
+    def after_create(response: Any, result: Any, *_: Any, **__: Any) -> None:
+        metadata = result.result["project"]
+        metadata["lastModified"] = metadata["lastModifiedDate"]
+
+    def update_project(self: CodeBuildResponse) -> ActionResult:
+        name = _project_name(self._get_param("name"))
+        project = self.codebuild_backend.codebuild_projects.get(name)
+        if project is None:
+            raise ResourceNotFoundException(
+                f"Project cannot be found: arn:{get_partition(self.region)}:codebuild:"
+                f"{self.region}:{self.current_account}:project/{name}"
+            )
+        # The checks CreateProject makes of the same members.
+        checks: dict[str, Callable[[Any], None]] = {
+            "source": _validate_required_params_source,
+            "artifacts": _validate_required_params_artifacts,
+            "environment": _validate_required_params_environment,
+            "serviceRole": lambda role: _validate_required_params_service_role(
+                self.current_account, self.region, role
+            ),
+        }
+        for member, check in checks.items():
+            if self._get_param(member) is not None:
+                check(self._get_param(member))
+        metadata = project.project_metadata
+        for member in PROJECT_UPDATE_FIELDS:
+            value = self._get_param(member)
+            if value is not None:
+                metadata[member] = value
+        if self._get_param("tags") is not None:
+            project.tags = self._get_param("tags")
+        if self._get_param("serviceRole") is not None:
+            project.service_role = metadata["serviceRole"] = self._get_param("serviceRole")
+        if self._get_param("badgeEnabled") is not None:
+            metadata["badge"] = {"badgeEnabled": self._get_param("badgeEnabled")}
+        if metadata.get("concurrentBuildLimit") == -1:
+            del metadata["concurrentBuildLimit"]
+        metadata["lastModified"] = metadata["lastModifiedDate"] = unix_time()
+        return ActionResult({"project": metadata})
 
     delete_project._e2e_shim = True  # type: ignore[attr-defined]
     CodeBuildBackend.delete_project = delete_project  # type: ignore[method-assign]
+    _wrap(CodeBuildResponse, "create_project", after_create)
+    CodeBuildResponse.update_project = update_project  # type: ignore[attr-defined]
+    codebuild.install()
 
 
 def _shim_ec2() -> None:
@@ -277,6 +387,7 @@ def patch_moto() -> None:
     _shim_ec2()
     _shim_instances()
     _shim_elbv2()
+    ecs_scheduler.install()
 
 
 def outpost_from_arn(arn: str, local_gateway_id: str) -> Outpost:
@@ -301,6 +412,7 @@ def serve(port: int, outpost: Outpost | None) -> None:
     app: Any = DomainDispatcherApplication(create_backend_app)
     if outpost is not None:
         app = OutpostsResponder(app, outpost)
+    app = codebuild.CodeBuildResponder(app)
     run_simple("127.0.0.1", port, app, threaded=False, request_handler=MotoRequestHandler)
 
 

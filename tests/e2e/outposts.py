@@ -5,8 +5,15 @@ middleware sits in front of moto's server and answers them for one Outpost (the 
 file names): ``outposts:ListOutposts``, ``GetOutpost`` and ``GetOutpostInstanceTypes``; EC2's
 ``DescribeLocalGateways``, ``DescribeLocalGatewayRouteTables``, ``DescribeCoipPools``,
 ``GetCoipPoolUsage``, and the route-table VPC associations (create, describe, delete), which
-it keeps. It also answers the Service Quotas values moto lacks (``GetServiceQuota`` of the
-quotas it holds, ``GetAWSDefaultServiceQuota``). Every other request goes to moto unchanged.
+it keeps, with their tags: ``CreateTags`` and ``DeleteTags`` of association ids change the
+association's tags (AWS's rules: ``DeleteTags`` without tags deletes them all, a tag given
+with a value only while it has that value), the request's other ids going on to moto in a
+request of their own (the associations change only once moto took it, so a request moto
+refuses changes nothing); ``DescribeTags`` adds the associations' tags that its filters
+(``resource-id``, ``resource-type``, ``key``, ``value``, ``tag:<key>``; exact values, no
+wildcards) select to moto's answer. It also answers the Service Quotas values moto lacks
+(``GetServiceQuota`` of the quotas it holds, ``GetAWSDefaultServiceQuota``). Every other
+request goes to moto unchanged.
 
 What makes an account good or broken for ``scripts/preflight`` is settable from a test:
 ``GET /_outposts/state`` reads it and ``POST /_outposts/state`` (a JSON object of the fields
@@ -25,12 +32,14 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, unquote
+from urllib.parse import parse_qs, unquote, urlencode
 from xml.sax.saxutils import escape
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
 _EC2_NS = "http://ec2.amazonaws.com/doc/2016-11-15/"
+#: The EC2 resource type of the associations, as DescribeTags names it.
+ASSOCIATION_TYPE = "local-gateway-route-table-vpc-association"
 STATE_PATH = "/_outposts/state"
 #: The fields of :class:`Outpost` a test may set through ``POST /_outposts/state``.
 SETTABLE = ("life_cycle_status", "instance_types", "coip_used", "quotas")
@@ -240,6 +249,10 @@ class OutpostsResponder:
         if service == "ec2" and environ.get("REQUEST_METHOD") == "POST":
             body = self._body(environ)
             params = {k: v[0] for k, v in parse_qs(body.decode(), keep_blank_values=True).items()}
+            if params.get("Action") in ("CreateTags", "DeleteTags"):
+                return self._tag(params, environ, start_response)
+            if params.get("Action") == "DescribeTags":
+                return self._describe_tags(params, environ, start_response)
             handler = getattr(self, f"_ec2_{params.get('Action', '')}", None)
             if handler is not None:
                 status, xml = handler(params)
@@ -267,6 +280,112 @@ class OutpostsResponder:
         # Whoever handles the request next reads the body again: hand it an unread copy.
         environ["wsgi.input"] = io.BytesIO(body)
         return body
+
+    def _forward(
+        self, environ: dict[str, Any], params: Mapping[str, str]
+    ) -> tuple[str, list[tuple[str, str]], bytes]:
+        """moto's answer to the EC2 request of ``params``: (status, headers, body)."""
+        body = urlencode(params).encode()
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        answer: list[Any] = []
+
+        def start_response(status: str, headers: list[tuple[str, str]], *_: Any) -> None:
+            answer[:] = [status, headers]
+
+        chunks = b"".join(self.app(environ, start_response))
+        return answer[0], answer[1], chunks
+
+    def _reply_forwarded(
+        self,
+        start_response: Callable[..., Any],
+        status: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+    ) -> list[bytes]:
+        kept = [(k, v) for k, v in headers if k.lower() != "content-length"]
+        start_response(status, [*kept, ("Content-Length", str(len(body)))])
+        return [body]
+
+    def _tag(
+        self, params: Mapping[str, str], environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        """``CreateTags`` or ``DeleteTags``: the associations' tags here, the rest by moto."""
+        action = params["Action"]
+        ids = _indexed(params, "ResourceId")
+        ours = [self.outpost.associations[i] for i in ids if i in self.outpost.associations]
+        if not ours:
+            return self.app(environ, start_response)
+        if params.get("DryRun") == "true":
+            status, xml = self._ec2_error(
+                "DryRunOperation", "Request would have succeeded, but DryRun flag is set."
+            )
+            return self._reply(start_response, status, "text/xml", xml.encode())
+        others = [i for i in ids if i not in self.outpost.associations]
+        if others:
+            rest = {k: v for k, v in params.items() if not k.startswith("ResourceId.")}
+            rest.update({f"ResourceId.{n}": i for n, i in enumerate(others, 1)})
+            status, headers, body = self._forward(environ, rest)
+            if not status.startswith("200"):
+                return self._reply_forwarded(start_response, status, headers, body)
+        else:
+            status, xml = self._ec2_response(action, "<return>true</return>")
+            headers, body = [("Content-Type", "text/xml")], xml.encode()
+        n, given = 1, []
+        while f"Tag.{n}.Key" in params:
+            given.append((params[f"Tag.{n}.Key"], params.get(f"Tag.{n}.Value")))
+            n += 1
+        for association in ours:
+            if action == "CreateTags":
+                association.tags.update({key: value or "" for key, value in given})
+            elif not given:
+                association.tags.clear()
+            else:
+                for key, value in given:
+                    if key in association.tags and value in (None, association.tags[key]):
+                        del association.tags[key]
+        return self._reply_forwarded(start_response, status, headers, body)
+
+    def _describe_tags(
+        self, params: Mapping[str, str], environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        """``DescribeTags``: moto's answer, with the associations' tags the filters select
+        (without paging: they come on the page asked for)."""
+        filters = _filters(params)
+        items = "".join(
+            _xml_item(
+                {"resourceId": a.id, "resourceType": ASSOCIATION_TYPE, "key": key, "value": value}
+            ).replace(_tag_set({}), "")
+            for a in self.outpost.associations.values()
+            for key, value in a.tags.items()
+            if _matches(
+                {
+                    "resource-id": a.id,
+                    "resource-type": ASSOCIATION_TYPE,
+                    "key": key,
+                    "value": value,
+                },
+                [],
+                "resource-id",
+                params,
+            )
+            and all(
+                a.tags.get(name[4:]) in values
+                for name, values in filters.items()
+                if name.startswith("tag:")
+            )
+        )
+        if not items:
+            return self.app(environ, start_response)
+        status, headers, body = self._forward(environ, params)
+        if status.startswith("200"):
+            text = body.decode()
+            if "</tagSet>" in text:
+                text = text.replace("</tagSet>", f"{items}</tagSet>", 1)
+            else:
+                text = re.sub(r"<tagSet\s*/>", f"<tagSet>{items}</tagSet>", text, count=1)
+            body = text.encode()
+        return self._reply_forwarded(start_response, status, headers, body)
 
     def _state(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         """``GET`` or ``POST /_outposts/state``: the test's handle on the Outpost."""

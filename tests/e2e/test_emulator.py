@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
+import time
 import urllib.error
-from collections.abc import Iterator
+import zipfile
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
+from . import codebuild
 from .emulator import KINESIS_MANAGED_ALIAS, Emulator, free_port
 from .outposts import DEFAULT_INSTANCE_TYPES, read_state, update_state
 
@@ -119,6 +124,316 @@ def test_codebuild_deletes_a_project_by_arn(emulator: Emulator) -> None:
     )["project"]["arn"]
     codebuild.delete_project(name=arn)
     assert "by-arn" not in codebuild.list_projects()["projects"]
+
+
+def codebuild_project(codebuild_client: Any, name: str, **extra: Any) -> str:
+    """A project as the image module makes it (S3 source, no artifacts); its ARN."""
+    arn: str = codebuild_client.create_project(
+        name=name,
+        source={"type": "S3", "location": "bucket/source.zip"},
+        artifacts={"type": "NO_ARTIFACTS"},
+        environment={
+            "type": "LINUX_CONTAINER",
+            "image": "aws/codebuild/standard:7.0",
+            "computeType": "BUILD_GENERAL1_SMALL",
+        },
+        serviceRole="arn:aws:iam::123456789012:role/r",
+        **extra,
+    )["project"]["arn"]
+    return arn
+
+
+def test_codebuild_update_project_changes_the_project(emulator: Emulator) -> None:
+    client = emulator.client("codebuild")
+    arn = codebuild_project(client, "updated", description="before")
+    environment = {
+        "type": "LINUX_CONTAINER",
+        "image": "aws/codebuild/amazonlinux-x86_64-standard:5.0",
+        "computeType": "BUILD_GENERAL1_SMALL",
+        "privilegedMode": True,
+        "environmentVariables": [{"name": "IMAGE_TAG", "value": "t", "type": "PLAINTEXT"}],
+    }
+    logs = {"cloudWatchLogs": {"status": "ENABLED", "groupName": "/aws/codebuild/updated"}}
+    updated = client.update_project(
+        name="updated",
+        description="after",
+        source={"type": "S3", "location": "bucket/other.zip", "buildspec": "version: 0.2"},
+        environment=environment,
+        timeoutInMinutes=20,
+        logsConfig=logs,
+        tags=[{"key": "Project", "value": "p"}],
+    )["project"]
+    (read,) = client.batch_get_projects(names=["updated"])["projects"]
+    assert updated == read
+    assert (read["description"], read["timeoutInMinutes"]) == ("after", 20)
+    assert read["source"]["location"] == "bucket/other.zip"
+    assert read["environment"]["environmentVariables"][0]["value"] == "t"
+    assert read["logsConfig"] == logs
+    assert read["tags"] == [{"key": "Project", "value": "p"}]
+    assert read["lastModified"] >= read["created"]
+    # By ARN, too; what the request leaves out stays.
+    client.update_project(name=arn, serviceRole="arn:aws:iam::123456789012:role/other")
+    (read,) = client.batch_get_projects(names=[arn])["projects"]
+    assert read["serviceRole"] == "arn:aws:iam::123456789012:role/other"
+    assert read["description"] == "after"
+    with pytest.raises(ClientError, match="ResourceNotFoundException"):
+        client.update_project(name="no-such-project", description="x")
+
+
+def zipped(files: Mapping[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+GOOD_SOURCE = {
+    "Dockerfile": "FROM python:3.11-slim\nCOPY . /app\nRUN python -m compileall -q /app\n",
+    "__main__.py": "print('producer')\n",
+    "service/app.py": "def handler() -> int:\n    return 1\n",
+}
+
+
+@pytest.fixture
+def fast_builds(emulator: Emulator) -> Iterator[None]:
+    """Builds whose phases take 0.05 s, for the test's duration."""
+    before = codebuild.read_state(emulator.endpoint)
+    codebuild.update_state(emulator.endpoint, {"phase_seconds": 0.05})
+    yield
+    codebuild.update_state(emulator.endpoint, before)
+
+
+def image_project(
+    emulator: Emulator, name: str, files: Mapping[str, str], *, upload: bool = True
+) -> str:
+    """A bucket holding ``files`` zipped (unless not ``upload``), an IMMUTABLE ECR
+    repository, a log group and a project building the image, named as the image module
+    names them; the source digest (the image tag)."""
+    archive = zipped(files)
+    digest = hashlib.sha256(archive).hexdigest()[:16]
+    bucket, key = f"{name}-img-src", f"producer/{digest}.zip"
+    s3 = emulator.client("s3")
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    if upload:
+        s3.put_object(Bucket=bucket, Key=key, Body=archive)
+    repository = emulator.client("ecr").create_repository(
+        repositoryName=name, imageTagMutability="IMMUTABLE"
+    )["repository"]
+    group = f"/aws/codebuild/{name}"
+    emulator.client("logs").create_log_group(logGroupName=group)
+    variables = {
+        "REPOSITORY_URI": repository["repositoryUri"],
+        "IMAGE_REPO_NAME_PRODUCER": name,
+        "IMAGE_TAG": digest,
+        "AWS_DEFAULT_REGION": REGION,
+        "SOURCE_REPO": f"s3://{bucket}/{key}",
+        "SOURCE_DIGEST": digest,
+    }
+    emulator.client("codebuild").create_project(
+        name=name,
+        source={"type": "S3", "location": f"{bucket}/{key}"},
+        artifacts={"type": "NO_ARTIFACTS"},
+        environment={
+            "type": "LINUX_CONTAINER",
+            "image": "aws/codebuild/amazonlinux-x86_64-standard:5.0",
+            "computeType": "BUILD_GENERAL1_SMALL",
+            "privilegedMode": True,
+            "environmentVariables": [
+                {"name": k, "value": v, "type": "PLAINTEXT"} for k, v in variables.items()
+            ],
+        },
+        serviceRole="arn:aws:iam::123456789012:role/codebuild",
+        logsConfig={"cloudWatchLogs": {"status": "ENABLED", "groupName": group}},
+    )
+    return digest
+
+
+def follow(
+    emulator: Emulator, name: str, timeout: float = 30
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """Start a build of ``name`` and poll it to its end, as a follower would: the build at
+    its end, and each (buildStatus, currentPhase) seen on the way."""
+    client = emulator.client("codebuild")
+    build = client.start_build(projectName=name)["build"]
+    seen = [(build["buildStatus"], build["currentPhase"])]
+    deadline = time.monotonic() + timeout
+    while not build["buildComplete"]:
+        assert time.monotonic() < deadline, f"the build did not end: {build}"
+        time.sleep(0.01)
+        (build,) = client.batch_get_builds(ids=[build["id"]])["builds"]
+        if (build["buildStatus"], build["currentPhase"]) != seen[-1]:
+            seen.append((build["buildStatus"], build["currentPhase"]))
+    return build, seen
+
+
+def log_of(emulator: Emulator, build: Mapping[str, Any]) -> list[str]:
+    events = emulator.client("logs").get_log_events(
+        logGroupName=build["logs"]["groupName"],
+        logStreamName=build["logs"]["streamName"],
+        startFromHead=True,
+    )["events"]
+    return [e["message"] for e in events]
+
+
+def phases_of(build: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The build's phases by type; each type at most once."""
+    types = [p["phaseType"] for p in build["phases"]]
+    assert len(types) == len(set(types)), types
+    return {p["phaseType"]: p for p in build["phases"]}
+
+
+def image_tags(emulator: Emulator, repository: str) -> list[str]:
+    return [
+        tag
+        for image in emulator.client("ecr").describe_images(repositoryName=repository)[
+            "imageDetails"
+        ]
+        for tag in image.get("imageTags", [])
+    ]
+
+
+@pytest.mark.usefixtures("fast_builds")
+def test_a_build_goes_through_its_phases_pushes_the_image_and_logs(emulator: Emulator) -> None:
+    digest = image_project(emulator, "good-build", GOOD_SOURCE)
+    # Phases long enough that a follower on a busy machine (a request may take 100 ms) still
+    # sees several of them.
+    codebuild.update_state(emulator.endpoint, {"phase_seconds": 0.4})
+    build, seen = follow(emulator, "good-build")
+
+    assert build["buildStatus"] == "SUCCEEDED"
+    # Followed while it ran: in progress through several phases, one after another.
+    assert seen[0] == ("IN_PROGRESS", "QUEUED")
+    assert len([s for s in seen if s[0] == "IN_PROGRESS"]) >= 4
+    assert seen[-1] == ("SUCCEEDED", "COMPLETED")
+    phases = phases_of(build)
+    assert list(phases) == list(codebuild.PHASES)
+    assert all(p["phaseStatus"] == "SUCCEEDED" for t, p in phases.items() if t != "COMPLETED")
+    assert all(p["endTime"] >= p["startTime"] for t, p in phases.items() if t != "COMPLETED")
+    assert build["endTime"] == phases["COMPLETED"]["startTime"]
+    project, uuid = build["id"].split(":")
+    assert (project, build["buildNumber"]) == ("good-build", 1)
+    assert build["logs"]["streamName"] == uuid
+    assert build["logs"]["groupName"] == "/aws/codebuild/good-build"
+    assert build["source"]["type"] == "S3"
+    names = {v["name"] for v in build["environment"]["environmentVariables"]}
+    assert {"IMAGE_TAG", "SOURCE_DIGEST", "REPOSITORY_URI"} <= names
+    # Asking again changes nothing of a completed build.
+    client = emulator.client("codebuild")
+    assert client.batch_get_builds(ids=[build["id"]])["builds"] == [build]
+    assert build["id"] in client.list_builds_for_project(projectName="good-build")["ids"]
+
+    assert image_tags(emulator, "good-build") == [digest]
+    log = log_of(emulator, build)
+    for phase in ("INSTALL", "PRE_BUILD", "BUILD", "POST_BUILD"):
+        assert any(line.endswith(f"Entering phase {phase}") for line in log), log
+        assert any(f"Phase complete: {phase} State: SUCCEEDED" in line for line in log), log
+    assert any("Running command docker build" in line for line in log), log
+    assert all(line.startswith("[Container] 2") for line in log if "phase" in line.lower())
+
+    # The same digest again: nothing built, nothing pushed, and the log says why.
+    again, _ = follow(emulator, "good-build")
+    assert (again["buildStatus"], again["buildNumber"]) == ("SUCCEEDED", 2)
+    again_log = log_of(emulator, again)
+    assert any("is already in the repository" in line for line in again_log), again_log
+    assert any(line.endswith("nothing to build") for line in again_log)
+    assert not any("Running command docker" in line for line in again_log)
+    assert image_tags(emulator, "good-build") == [digest]
+
+
+@pytest.mark.usefixtures("fast_builds")
+def test_a_build_of_source_with_a_syntax_error_fails_in_build(emulator: Emulator) -> None:
+    image_project(
+        emulator,
+        "broken-build",
+        {**GOOD_SOURCE, "service/app.py": "def handler(:\n    return 1\n"},
+    )
+    build, _ = follow(emulator, "broken-build")
+
+    assert (build["buildStatus"], build["currentPhase"]) == ("FAILED", "COMPLETED")
+    phases = phases_of(build)
+    (context,) = phases["BUILD"]["contexts"]
+    assert phases["BUILD"]["phaseStatus"] == "FAILED"
+    assert context["statusCode"] == "COMMAND_EXECUTION_ERROR"
+    assert context["message"].startswith("Error while executing command: docker build")
+    assert context["message"].endswith("Reason: exit status 1")
+    # As AWS: POST_BUILD and UPLOAD_ARTIFACTS are still attempted after a failed BUILD.
+    assert list(phases)[-4:] == ["POST_BUILD", "UPLOAD_ARTIFACTS", "FINALIZING", "COMPLETED"]
+    log = log_of(emulator, build)
+    assert any("SyntaxError" in line for line in log), log
+    assert any("service/app.py" in line for line in log), log
+    assert any("Phase complete: BUILD State: FAILED" in line for line in log), log
+    assert any(
+        "Phase context status code: COMMAND_EXECUTION_ERROR Message: Error while executing" in line
+        for line in log
+    ), log
+    assert image_tags(emulator, "broken-build") == []
+
+
+@pytest.mark.usefixtures("fast_builds")
+def test_a_build_without_a_dockerfile_fails_in_build(emulator: Emulator) -> None:
+    image_project(emulator, "no-dockerfile", {"__main__.py": "print('producer')\n"})
+    build, _ = follow(emulator, "no-dockerfile")
+    assert build["buildStatus"] == "FAILED"
+    assert phases_of(build)["BUILD"]["phaseStatus"] == "FAILED"
+    assert any("open Dockerfile: no such file" in line for line in log_of(emulator, build))
+    assert image_tags(emulator, "no-dockerfile") == []
+
+
+@pytest.mark.usefixtures("fast_builds")
+def test_a_build_whose_source_is_missing_fails_in_download_source(emulator: Emulator) -> None:
+    image_project(emulator, "no-source", GOOD_SOURCE, upload=False)
+    build, _ = follow(emulator, "no-source")
+
+    assert build["buildStatus"] == "FAILED"
+    phases = phases_of(build)
+    assert list(phases)[-3:] == ["DOWNLOAD_SOURCE", "FINALIZING", "COMPLETED"]
+    (context,) = phases["DOWNLOAD_SOURCE"]["contexts"]
+    assert phases["DOWNLOAD_SOURCE"]["phaseStatus"] == "FAILED"
+    assert context["statusCode"] == "CLIENT_ERROR"
+    assert "NoSuchKey" in context["message"]
+    assert image_tags(emulator, "no-source") == []
+
+
+def test_a_build_can_be_stopped(emulator: Emulator) -> None:
+    """With the default phase time, a build is still running when StopBuild comes."""
+    assert codebuild.read_state(emulator.endpoint)["phase_seconds"] >= 0.5
+    image_project(emulator, "stopped-build", GOOD_SOURCE)
+    client = emulator.client("codebuild")
+    started = client.start_build(projectName="stopped-build")["build"]
+    stopped = client.stop_build(id=started["id"])["build"]
+    assert stopped["phases"][-1]["phaseType"] == "FINALIZING"
+    assert stopped["phases"][-2]["phaseStatus"] == "STOPPED"
+    with pytest.raises(ClientError, match="ResourceNotFoundException"):
+        client.stop_build(id="stopped-build:00000000-0000-0000-0000-000000000000")
+    assert client.batch_get_builds(ids=["stopped-build:00000000-0000-0000-0000-000000000000"])[
+        "buildsNotFound"
+    ] == ["stopped-build:00000000-0000-0000-0000-000000000000"]
+
+
+def test_the_codebuild_state_endpoint_sets_the_phase_time(emulator: Emulator) -> None:
+    before = codebuild.read_state(emulator.endpoint)
+    assert before == {"phase_seconds": codebuild.DEFAULT_PHASE_SECONDS}
+    try:
+        assert codebuild.update_state(emulator.endpoint, {"phase_seconds": 0.2}) == {
+            "phase_seconds": 0.2
+        }
+        for refused in ({"phase_secs": 1}, {"phase_seconds": -1}, {"phase_seconds": "1"}):
+            with pytest.raises(urllib.error.HTTPError) as error:
+                codebuild.update_state(emulator.endpoint, refused)
+            assert error.value.code == 400
+        assert codebuild.read_state(emulator.endpoint) == {"phase_seconds": 0.2}
+    finally:
+        codebuild.update_state(emulator.endpoint, before)
+
+
+def test_the_codebuild_state_is_served_without_an_outpost(
+    start_emulator: Callable[..., Emulator],
+) -> None:
+    in_region = start_emulator(REGION)
+    assert codebuild.read_state(in_region.endpoint) == {
+        "phase_seconds": codebuild.DEFAULT_PHASE_SECONDS
+    }
 
 
 def test_launch_template_tags_stay_off_its_data(emulator: Emulator) -> None:
@@ -230,6 +545,71 @@ def test_local_gateway_vpc_associations_are_kept(emulator: Emulator) -> None:
         ec2.create_local_gateway_route_table_vpc_association(
             LocalGatewayRouteTableId="lgw-rtb-ffffffffffffffff0", VpcId=vpc
         )
+
+
+def test_local_gateway_vpc_association_tags_change(emulator: Emulator) -> None:
+    """As the AWS provider changes them: CreateTags and DeleteTags of the association."""
+    ec2 = emulator.client("ec2")
+    (table,) = ec2.describe_local_gateway_route_tables()["LocalGatewayRouteTables"]
+    vpc, _ = vpc_and_subnet(ec2, "10.5.0.0/24")
+    association_id = ec2.create_local_gateway_route_table_vpc_association(
+        LocalGatewayRouteTableId=table["LocalGatewayRouteTableId"],
+        VpcId=vpc,
+        TagSpecifications=[
+            {
+                "ResourceType": "local-gateway-route-table-vpc-association",
+                "Tags": [{"Key": "Name", "Value": "assoc"}],
+            }
+        ],
+    )["LocalGatewayRouteTableVpcAssociation"]["LocalGatewayRouteTableVpcAssociationId"]
+
+    def tags() -> dict[str, str]:
+        (association,) = ec2.describe_local_gateway_route_table_vpc_associations(
+            LocalGatewayRouteTableVpcAssociationIds=[association_id]
+        )["LocalGatewayRouteTableVpcAssociations"]
+        return {t["Key"]: t["Value"] for t in association["Tags"]}
+
+    ec2.create_tags(
+        Resources=[association_id],
+        Tags=[{"Key": "Name", "Value": "renamed"}, {"Key": "Owner", "Value": "o"}],
+    )
+    assert tags() == {"Name": "renamed", "Owner": "o"}
+    described = ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [association_id]}])
+    assert {(t["Key"], t["Value"], t["ResourceType"]) for t in described["Tags"]} == {
+        ("Name", "renamed", "local-gateway-route-table-vpc-association"),
+        ("Owner", "o", "local-gateway-route-table-vpc-association"),
+    }
+    # A value given: deleted only while the tag has it.
+    ec2.delete_tags(Resources=[association_id], Tags=[{"Key": "Owner", "Value": "other"}])
+    assert tags() == {"Name": "renamed", "Owner": "o"}
+    ec2.delete_tags(Resources=[association_id], Tags=[{"Key": "Owner"}])
+    assert tags() == {"Name": "renamed"}
+
+    # A request naming a VPC too: the VPC's tags are moto's, the association's the responder's.
+    ec2.create_tags(Resources=[vpc, association_id], Tags=[{"Key": "Both", "Value": "b"}])
+    assert tags() == {"Name": "renamed", "Both": "b"}
+    (described_vpc,) = ec2.describe_vpcs(VpcIds=[vpc])["Vpcs"]
+    assert {"Key": "Both", "Value": "b"} in described_vpc["Tags"]
+    # moto refuses the unknown VPC, and the association keeps its tags.
+    with pytest.raises(ClientError, match=r"InvalidVpcID\.NotFound"):
+        ec2.create_tags(
+            Resources=["vpc-ffffffffffffffff0", association_id], Tags=[{"Key": "X", "Value": ""}]
+        )
+    assert "X" not in tags()
+
+    ec2.delete_tags(Resources=[association_id])
+    assert tags() == {}
+
+
+def test_create_tags_of_a_vpc_reaches_moto(emulator: Emulator) -> None:
+    ec2 = emulator.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.4.0.0/16")["Vpc"]["VpcId"]
+    ec2.create_tags(Resources=[vpc], Tags=[{"Key": "Name", "Value": "v"}])
+    assert ec2.describe_vpcs(VpcIds=[vpc])["Vpcs"][0]["Tags"] == [{"Key": "Name", "Value": "v"}]
+    described = ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [vpc]}])["Tags"]
+    assert [(t["Key"], t["Value"]) for t in described] == [("Name", "v")]
+    ec2.delete_tags(Resources=[vpc], Tags=[{"Key": "Name"}])
+    assert ec2.describe_vpcs(VpcIds=[vpc])["Vpcs"][0].get("Tags", []) == []
 
 
 def test_outposts_attributes_of_subnets_routes_and_load_balancers(emulator: Emulator) -> None:

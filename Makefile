@@ -109,9 +109,13 @@ plan: $(VENV)/.app-installed node_modules/.installed ## terraform plan of the de
 	$(need_vars_file)
 	$(CDKTF) diff $(CDKTF_FLAGS) $(DEPLOYMENT)
 
-deploy: $(VENV)/.app-installed node_modules/.installed ## apply the deployment VARS_FILE names (cdktf deploy; asks first)
+# One command from the producer/ source to a stable service (scripts/deploy): the plan, one
+# question, the image module, the image build followed, the rest, the wait for the service.
+# DEPLOY_ARGS passes flags through (--auto-approve, --poll-seconds, --stable-timeout).
+deploy: $(VENV)/.dev-installed node_modules/.installed ## deploy VARS_FILE from the producer/ source to a stable service: the image module, the image build (followed), the rest (asks first)
 	$(need_vars_file)
-	$(CDKTF) deploy $(CDKTF_FLAGS) $(DEPLOYMENT)
+	@$(MAKE) --no-print-directory synth VARS_FILE=$(VARS_FILE)
+	$(PY) -m scripts.deploy --vars-file $(VARS_FILE) $(DEPLOY_ARGS)
 
 destroy: $(VENV)/.dev-installed node_modules/.installed ## destroy the deployment VARS_FILE names: says what data goes with it, refuses before deleting anything what it could not finish, then cdktf destroy (asks first)
 	$(need_vars_file)

@@ -39,11 +39,6 @@ if TYPE_CHECKING:
 VPC_OUTPUTS = tuple(vpc_variables.OUTPUTS)
 IMAGE_OUTPUTS = tuple(docker_ecr_codebuild_variables.OUTPUTS)
 ALB_ECS_OUTPUTS = tuple(alb_ecs_variables.OUTPUTS)
-# The image module's resources that a first, targeted apply creates (with what they need).
-IMAGE_TARGETS = (
-    "aws_ecr_repository_policy.ecs-docker-codebuild_ecr_policy",
-    "aws_codebuild_project.ecs-docker-codebuild_ecs_docker",
-)
 
 
 def _created(value: str | None, what: str) -> str:

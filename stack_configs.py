@@ -27,6 +27,14 @@ if TYPE_CHECKING:
     from variables import RootVariables
 
 
+# The image module's resources that a first, targeted apply creates (with what they need):
+# the README's -target line, make deploy's step 2 and the end-to-end run's first apply.
+IMAGE_TARGETS = (
+    "aws_ecr_repository_policy.ecs-docker-codebuild_ecr_policy",
+    "aws_codebuild_project.ecs-docker-codebuild_ecs_docker",
+)
+
+
 @dataclasses.dataclass(frozen=True)
 class ConstructOutputs:
     """What the alb-ecs configuration takes from the other constructs of the stack.

@@ -7,6 +7,7 @@ reported at once; ``variable_warnings`` names what is valid but probably not mea
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable
@@ -126,6 +127,29 @@ def deployment_name(vars_file: Path) -> str:
             f"(starting with a letter or digit) before {suffix}"
         )
     return name
+
+
+def synthesized_stack(vars_file: Path, outdir: Path) -> tuple[str, Path, dict[str, Any]]:
+    """The deployment's name, stack folder and synthesized JSON, made from this very vars file
+    (its digest is the stack's provenance); anything else is a ``ConfigError`` that says to
+    synthesize it."""
+    name = deployment_name(vars_file)
+    path = outdir / "stacks" / name / "cdk.tf.json"
+    synth = f"make synth VARS_FILE={vars_file}"
+    if not path.is_file():
+        raise ConfigError(f"{path}: no synthesized stack of deployment {name}; run {synth}")
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ConfigError(f"{path}: cannot read it ({error}); run {synth}") from None
+    comment = document.get("//") if isinstance(document, dict) else None
+    comment = comment[0] if isinstance(comment, list) and comment else comment
+    recorded = comment.get("provenance", {}).get("sha256") if isinstance(comment, dict) else None
+    if recorded and recorded != hashlib.sha256(vars_file.read_bytes()).hexdigest():
+        raise ConfigError(
+            f"{path} was synthesized from another version of {vars_file}; run {synth}"
+        )
+    return name, path.parent, document
 
 
 def load_variables(path: str | Path) -> RootVariables:

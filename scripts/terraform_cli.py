@@ -26,6 +26,7 @@ import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 AWS_PROVIDER = Path("registry.terraform.io", "hashicorp", "aws")
@@ -144,6 +145,40 @@ def run(
             flush=True,
         )
     return result
+
+
+def stream(
+    args: Sequence[str], work: Path, env: Mapping[str, str], *, ok_codes: Sequence[int] = (0,)
+) -> int:
+    """Run ``terraform ARGS`` in ``work`` with its output on this process's own, for the
+    operator to follow; its exit code, or TerraformError unless it is ok."""
+    terraform = find_terraform()
+    if terraform is None:
+        raise TerraformError("terraform is not on the PATH (install Terraform 1.5 or later)")
+    print(f">> terraform {' '.join(args)}", flush=True)
+    code = subprocess.run([terraform, *args], cwd=work, env=dict(env), check=False).returncode
+    if code not in ok_codes:
+        raise TerraformError(f"terraform {' '.join(args)} exited {code} in {work} (see above)")
+    return code
+
+
+def planned_changes(plan: Mapping[str, Any]) -> dict[str, tuple[list[str], list[str]]]:
+    """``terraform show -json`` of a plan: each changed managed resource's actions and the
+    attributes whose planned value is known and differs."""
+    found = {}
+    for resource in plan.get("resource_changes", []):
+        change = resource["change"]
+        if change["actions"] == ["no-op"] or resource.get("mode", "managed") != "managed":
+            continue
+        before, after = change.get("before") or {}, change.get("after") or {}
+        unknown = change.get("after_unknown") or {}
+        attributes = sorted(
+            key
+            for key in before.keys() | after.keys()
+            if before.get(key) != after.get(key) and not unknown.get(key)
+        )
+        found[resource["address"]] = (change["actions"], attributes)
+    return found
 
 
 def warm_plugin_cache() -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from stack import IMAGE_TARGETS
+from stack_configs import IMAGE_TARGETS
 from tests.conftest import ROOT
 from tests.support import (
     addresses,

@@ -10,7 +10,8 @@ import pytest
 
 from modules.alb_ecs_task import IMAGE_PORT
 from modules.docker_ecr_codebuild import source_digest
-from stack import ALB_ECS_OUTPUTS, IMAGE_OUTPUTS, IMAGE_TARGETS, VPC_OUTPUTS
+from stack import ALB_ECS_OUTPUTS, IMAGE_OUTPUTS, VPC_OUTPUTS
+from stack_configs import IMAGE_TARGETS
 from tests.conftest import ROOT
 from tests.support import (
     addresses,

@@ -4,15 +4,13 @@ instances or takes customer-owned addresses."""
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
-import json
 from pathlib import Path
 from typing import Any
 
 from rules.model import Block, Stack, is_literal
 from scripts.preflight.report import PreflightError
-from vars_file import deployment_name
+from vars_file import ConfigError, synthesized_stack
 
 
 def one(value: Any) -> dict[str, Any]:
@@ -47,21 +45,10 @@ def networks(block: Block) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network
 
 def load_stack(vars_file: Path, outdir: Path) -> tuple[str, Stack]:
     """The deployment's name and its synthesized stack, made from this very vars file."""
-    name = deployment_name(vars_file)
-    path = outdir / "stacks" / name / "cdk.tf.json"
-    synth = f"make synth VARS_FILE={vars_file}"
-    if not path.is_file():
-        raise PreflightError(f"{path}: no synthesized stack of deployment {name}; run {synth}")
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise PreflightError(f"{path}: cannot read it ({error}); run {synth}") from None
-    digest = hashlib.sha256(vars_file.read_bytes()).hexdigest()
-    recorded = one(document.get("//")).get("provenance", {}).get("sha256")
-    if recorded and recorded != digest:
-        raise PreflightError(
-            f"{path} was synthesized from another version of {vars_file}; run {synth}"
-        )
+        name, _, document = synthesized_stack(vars_file, outdir)
+    except ConfigError as error:
+        raise PreflightError(str(error)) from None
     return name, Stack(document, name)
 
 

@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from stack_configs import IMAGE_TARGETS
+
 from .emulator import Emulator
 from .hcl import BUILDSPEC_HEREDOC, HclSynthesis, compare_with_hcl
 from .workflow import (
-    IMAGE_TARGETS,
     PROMISED_OUTPUTS,
     Deployment,
     Mode,

@@ -21,14 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from scripts.terraform_cli import TerraformError, run, terraform_env
+from stack_configs import IMAGE_TARGETS
 
 from .emulator import ROOT, Emulator
 
-#: The README's first apply: the image module only.
-IMAGE_TARGETS = (
-    "aws_ecr_repository_policy.ecs-docker-codebuild_ecr_policy",
-    "aws_codebuild_project.ecs-docker-codebuild_ecs_docker",
-)
 #: The outputs the README promises after a deploy (dashboard_name with enable_dashboard).
 PROMISED_OUTPUTS = (
     "alb_dns_name",

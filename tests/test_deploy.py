@@ -1,0 +1,133 @@
+"""make deploy's parts that need no AWS: its input errors, the plan it was confirmed against,
+how it reads a failed build and a service. The build and the service against the emulator are
+in tests/e2e/test_deploy.py, the whole command in make e2e."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scripts.deploy.cli import main, not_confirmed
+from scripts.deploy.image import failure_reason
+from scripts.deploy.service import is_stable, state_line
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_a_plan_may_hold_only_what_was_confirmed() -> None:
+    confirmed = {
+        "aws_ecs_task_definition.t": (["delete", "create"], ["container_definitions"]),
+        "aws_ecs_service.s": (["update"], ["task_definition"]),
+    }
+    assert not_confirmed({"aws_ecs_service.s": (["update"], [])}, confirmed) == []
+    assert not_confirmed(
+        {
+            "aws_ecs_service.s": (["delete", "create"], []),
+            "aws_kinesis_stream.k": (["update"], ["shard_count"]),
+        },
+        confirmed,
+    ) == ["aws_ecs_service.s (delete/create)", "aws_kinesis_stream.k (update)"]
+
+
+def test_the_reason_of_a_failed_build_names_its_phase_and_codebuilds_message() -> None:
+    build = {
+        "buildStatus": "FAILED",
+        "phases": [
+            {"phaseType": "PRE_BUILD", "phaseStatus": "SUCCEEDED"},
+            {
+                "phaseType": "BUILD",
+                "phaseStatus": "FAILED",
+                "contexts": [
+                    {
+                        "statusCode": "COMMAND_EXECUTION_ERROR",
+                        "message": "Error while executing command: docker build. exit status 1",
+                    }
+                ],
+            },
+            {"phaseType": "FINALIZING", "phaseStatus": "SUCCEEDED"},
+        ],
+    }
+    assert failure_reason(build) == (
+        "phase BUILD FAILED (COMMAND_EXECUTION_ERROR: Error while executing command: docker "
+        "build. exit status 1)"
+    )
+    assert failure_reason({"buildStatus": "STOPPED", "phases": []}) == (
+        "build status STOPPED, no failed phase named"
+    )
+
+
+def service(running: int, desired: int, *rollouts: str) -> dict[str, Any]:
+    return {
+        "status": "ACTIVE",
+        "runningCount": running,
+        "desiredCount": desired,
+        "pendingCount": desired - running,
+        "deployments": [{"rolloutState": r} for r in rollouts],
+    }
+
+
+@pytest.mark.parametrize(
+    ("described", "stable"),
+    [
+        (service(2, 2, "COMPLETED"), True),
+        (service(1, 2, "IN_PROGRESS"), False),
+        (service(2, 2, "IN_PROGRESS", "COMPLETED"), False),
+        (service(2, 2, "FAILED"), False),
+        ({**service(2, 2, "COMPLETED"), "status": "DRAINING"}, False),
+    ],
+)
+def test_a_service_is_stable_with_one_rolled_out_deployment_and_every_task(
+    described: dict[str, Any], stable: bool
+) -> None:
+    assert is_stable(described) is stable
+
+
+def test_the_service_line_says_the_counts() -> None:
+    assert state_line(service(1, 2, "IN_PROGRESS", "COMPLETED")) == (
+        "1 of 2 task(s) running, 1 pending; 2 deployment(s), the newest IN_PROGRESS"
+    )
+
+
+def test_no_vars_file_is_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("VARS_FILE", raising=False)
+    with pytest.raises(SystemExit) as stopped:
+        main([])
+    assert stopped.value.code == 2
+    assert "--vars-file, or VARS_FILE" in capsys.readouterr().err
+
+
+def test_a_deployment_not_synthesized_stops_before_terraform(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    vars_file = tmp_path / "mine.tfvars.json"
+    shutil.copy(ROOT / "vars" / "test.tfvars.json", vars_file)
+    assert main(["--vars-file", str(vars_file), "--outdir", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "no synthesized stack of deployment mine" in err
+    assert f"make synth VARS_FILE={vars_file}" in err
+
+
+def test_a_stack_from_another_version_of_the_vars_file_stops_before_terraform(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    vars_file = tmp_path / "mine.tfvars.json"
+    shutil.copy(ROOT / "vars" / "test.tfvars.json", vars_file)
+    stack = tmp_path / "out" / "stacks" / "mine"
+    stack.mkdir(parents=True)
+    (stack / "cdk.tf.json").write_text(json.dumps({"//": {"provenance": {"sha256": "0" * 64}}}))
+    assert main(["--vars-file", str(vars_file), "--outdir", str(tmp_path / "out")]) == 2
+    assert "synthesized from another version of" in capsys.readouterr().err
+
+
+def test_a_bad_vars_file_names_its_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    vars_file = tmp_path / "mine.tfvars.json"
+    variables = json.loads((ROOT / "vars" / "test.tfvars.json").read_text())
+    vars_file.write_text(json.dumps({**variables, "service_port": 0}))
+    assert main(["--vars-file", str(vars_file)]) == 2
+    assert "service_port" in capsys.readouterr().err

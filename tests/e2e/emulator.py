@@ -16,6 +16,11 @@ Gaps in moto 5.2 that the shims close (what AWS does / what moto does / what the
 - Application Auto Scaling: scalable targets take tags (``RegisterScalableTarget`` Tags,
   ``TagResource``, ``UntagResource``, ``ListTagsForResource``) / moto ignores the tags and lacks
   the three tag calls (HTTP 500) / tags are kept per ARN and the calls answered.
+- Auto Scaling instance refreshes (``StartInstanceRefresh``, ``DescribeInstanceRefreshes``,
+  ``CancelInstanceRefresh``: what the AWS provider calls when a group's launch template
+  changes) / moto lacks them (HTTP 500, which the provider retries without end) / a refresh is
+  recorded per group and reported ``Successful`` at once (no instance boots here, so there is
+  nothing to replace); cancelling with none active is ``ActiveInstanceRefreshNotFound``.
 - ECS ``CreateService``: keeps ``capacityProviderStrategy``, ``enableECSManagedTags``,
   ``healthCheckGracePeriodSeconds``, ``availabilityZoneRebalancing`` and ``placementStrategy``
   / moto drops them (perpetual diff) / they are stored on the service.
@@ -75,6 +80,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -140,6 +146,75 @@ def _shim_kms() -> None:
         )
         # models.py and responses.py hold this very list object.
         utils.RESERVED_ALIASES.append(KINESIS_MANAGED_ALIAS)
+
+
+def _shim_instance_refresh() -> None:
+    from moto.autoscaling.exceptions import AutoscalingClientError, ValidationError
+    from moto.autoscaling.responses import AutoScalingResponse
+    from moto.core.responses import ActionResult
+
+    if getattr(AutoScalingResponse, "start_instance_refresh", None) is not None:
+        return
+
+    def refreshes(response: Any) -> list[dict[str, Any]]:
+        backend = response.autoscaling_backend
+        found: list[dict[str, Any]] = backend.__dict__.setdefault("_e2e_instance_refreshes", [])
+        return found
+
+    def group_name(response: Any) -> str:
+        name = str(response._get_param("AutoScalingGroupName"))
+        if not response.autoscaling_backend.describe_auto_scaling_groups([name]):
+            raise ValidationError(f"AutoScalingGroup name not found - {name}")
+        return name
+
+    def start_instance_refresh(self: Any) -> ActionResult:
+        from moto.core.utils import utcnow
+
+        name = group_name(self)
+        now = utcnow()
+        refresh = {
+            "InstanceRefreshId": str(uuid.uuid4()),
+            "AutoScalingGroupName": name,
+            # No instance boots here: the refresh has nothing to replace and ends at once.
+            "Status": "Successful",
+            "StatusReason": "the emulator replaces no instances",
+            "StartTime": now,
+            "EndTime": now,
+            "PercentageComplete": 100,
+            "InstancesToUpdate": 0,
+            "Preferences": self._get_param("Preferences") or {},
+        }
+        refreshes(self).insert(0, refresh)
+        return ActionResult({"InstanceRefreshId": refresh["InstanceRefreshId"]})
+
+    def describe_instance_refreshes(self: Any) -> ActionResult:
+        name = group_name(self)
+        ids = self._get_param("InstanceRefreshIds") or []
+        found = [
+            r
+            for r in refreshes(self)
+            if r["AutoScalingGroupName"] == name and (not ids or r["InstanceRefreshId"] in ids)
+        ]
+        return ActionResult({"InstanceRefreshes": found})
+
+    def cancel_instance_refresh(self: Any) -> ActionResult:
+        name = group_name(self)
+        active = [
+            r
+            for r in refreshes(self)
+            if r["AutoScalingGroupName"] == name and r["Status"] in ("Pending", "InProgress")
+        ]
+        if not active:
+            raise AutoscalingClientError(
+                "ActiveInstanceRefreshNotFound",
+                f"No in progress or pending Instance Refresh found for Auto Scaling group {name}",
+            )
+        active[0]["Status"] = "Cancelled"
+        return ActionResult({"InstanceRefreshId": active[0]["InstanceRefreshId"]})
+
+    AutoScalingResponse.start_instance_refresh = start_instance_refresh  # type: ignore[attr-defined]
+    AutoScalingResponse.describe_instance_refreshes = describe_instance_refreshes  # type: ignore[attr-defined]
+    AutoScalingResponse.cancel_instance_refresh = cancel_instance_refresh  # type: ignore[attr-defined]
 
 
 def _shim_application_autoscaling() -> None:
@@ -381,6 +456,7 @@ def patch_moto() -> None:
     os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
     _shim_kms()
     _shim_application_autoscaling()
+    _shim_instance_refresh()
     _shim_ecs()
     _shim_kinesis()
     _shim_codebuild()

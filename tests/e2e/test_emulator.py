@@ -63,6 +63,35 @@ def ecs_service(ecs: Any, cluster: str, **extra: Any) -> None:
     )
 
 
+def test_an_instance_refresh_is_recorded_and_ends_at_once(emulator: Emulator) -> None:
+    ec2 = emulator.client("ec2")
+    template = ec2.create_launch_template(
+        LaunchTemplateName="refresh", LaunchTemplateData={"ImageId": "ami-12c6146b"}
+    )["LaunchTemplate"]["LaunchTemplateId"]
+    scaling = emulator.client("autoscaling")
+    scaling.create_auto_scaling_group(
+        AutoScalingGroupName="refresh",
+        LaunchTemplate={"LaunchTemplateId": template},
+        MinSize=0,
+        MaxSize=1,
+        AvailabilityZones=[f"{emulator.region}a"],
+    )
+    with pytest.raises(ClientError) as none_active:
+        scaling.cancel_instance_refresh(AutoScalingGroupName="refresh")
+    assert none_active.value.response["Error"]["Code"] == "ActiveInstanceRefreshNotFound"
+    started = scaling.start_instance_refresh(
+        AutoScalingGroupName="refresh", Preferences={"MinHealthyPercentage": 90}
+    )["InstanceRefreshId"]
+    (refresh,) = scaling.describe_instance_refreshes(AutoScalingGroupName="refresh")[
+        "InstanceRefreshes"
+    ]
+    assert refresh["InstanceRefreshId"] == started
+    assert refresh["Status"] == "Successful" and refresh["PercentageComplete"] == 100
+    with pytest.raises(ClientError) as unknown:
+        scaling.start_instance_refresh(AutoScalingGroupName="no-such-group")
+    assert unknown.value.response["Error"]["Code"] == "ValidationError"
+
+
 def test_application_autoscaling_keeps_tags(emulator: Emulator) -> None:
     ecs_service(emulator.client("ecs"), "tags")
     scaling = emulator.client("application-autoscaling")
@@ -298,7 +327,7 @@ def test_a_build_goes_through_its_phases_pushes_the_image_and_logs(emulator: Emu
     digest = image_project(emulator, "good-build", GOOD_SOURCE)
     # Phases long enough that a follower on a busy machine (a request may take 100 ms) still
     # sees several of them.
-    codebuild.update_state(emulator.endpoint, {"phase_seconds": 0.4})
+    codebuild.update_state(emulator.endpoint, {"phase_seconds": 0.25})
     build, seen = follow(emulator, "good-build")
 
     assert build["buildStatus"] == "SUCCEEDED"

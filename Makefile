@@ -117,10 +117,13 @@ deploy: $(VENV)/.dev-installed node_modules/.installed ## deploy VARS_FILE from 
 	@$(MAKE) --no-print-directory synth VARS_FILE=$(VARS_FILE)
 	$(PY) -m scripts.deploy --vars-file $(VARS_FILE) $(DEPLOY_ARGS)
 
-destroy: $(VENV)/.dev-installed node_modules/.installed ## destroy the deployment VARS_FILE names: says what data goes with it, refuses before deleting anything what it could not finish, then cdktf destroy (asks first)
+# scripts/destroy.py: the notice of what data goes (or a refusal before anything is deleted),
+# one question, then everything but the buckets, the buckets emptied, the buckets' controls and
+# the buckets last. DESTROY_ARGS passes flags through (--auto-approve).
+destroy: $(VENV)/.dev-installed node_modules/.installed ## destroy VARS_FILE's deployment in one go: says what data goes (or refuses before deleting anything), asks, empties each bucket before its controls go
 	$(need_vars_file)
-	$(PY) scripts/destroy_notice.py --vars-file $(VARS_FILE)
-	$(CDKTF) destroy $(CDKTF_FLAGS) $(DEPLOYMENT)
+	@$(MAKE) --no-print-directory synth VARS_FILE=$(VARS_FILE)
+	$(PY) scripts/destroy.py --vars-file $(VARS_FILE) $(DESTROY_ARGS)
 
 output: $(VENV)/.app-installed node_modules/.installed ## the outputs of the deployment VARS_FILE names
 	$(need_vars_file)

@@ -139,7 +139,8 @@ def destroy(stack: Path, vars_file: Path, region: str, auto_approve: bool) -> No
     say(f"1/3 everything but the {len(buckets)} S3 bucket(s) and their controls")
     if targets:
         args = ["destroy", "-input=false", "-no-color", "-auto-approve"]
-        stream([*args, *(f"-target={t}" for t in targets)], stack, env)
+        label = f"{' '.join(args)} -target=... ({len(targets)} resources)"
+        stream([*args, *(f"-target={t}" for t in targets)], stack, env, shown=label)
     s3 = clients_of(region)("s3")
     say("2/3 the buckets' objects, every version")
     for bucket, may_empty in sorted(buckets.items()):

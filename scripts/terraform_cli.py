@@ -148,14 +148,20 @@ def run(
 
 
 def stream(
-    args: Sequence[str], work: Path, env: Mapping[str, str], *, ok_codes: Sequence[int] = (0,)
+    args: Sequence[str],
+    work: Path,
+    env: Mapping[str, str],
+    *,
+    ok_codes: Sequence[int] = (0,),
+    shown: str | None = None,
 ) -> int:
     """Run ``terraform ARGS`` in ``work`` with its output on this process's own, for the
-    operator to follow; its exit code, or TerraformError unless it is ok."""
+    operator to follow (the command line as ``shown``, when it is too long to read); its exit
+    code, or TerraformError unless it is ok."""
     terraform = find_terraform()
     if terraform is None:
         raise TerraformError("terraform is not on the PATH (install Terraform 1.5 or later)")
-    print(f">> terraform {' '.join(args)}", flush=True)
+    print(f">> terraform {shown or ' '.join(args)}", flush=True)
     code = subprocess.run([terraform, *args], cwd=work, env=dict(env), check=False).returncode
     if code not in ok_codes:
         raise TerraformError(f"terraform {' '.join(args)} exited {code} in {work} (see above)")

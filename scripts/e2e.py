@@ -35,8 +35,15 @@ from scripts.cdktn_check import (  # noqa: E402
     listed_differences,
     synthesize_cdktn,
 )
-from scripts.terraform_cli import find_provider_mirror, find_terraform, run, terraform_env  # noqa: E402
+from scripts.e2e_day2 import run_day2  # noqa: E402
+from scripts.terraform_cli import (  # noqa: E402
+    find_provider_mirror,
+    find_terraform,
+    planned_changes,
+    run,
+)
 from tests.e2e.emulator import Emulator, free_port  # noqa: E402
+from tests.e2e.project import copy_project, project_env  # noqa: E402
 from tests.e2e.workflow import (  # noqa: E402
     COMMAND_TIMEOUT,
     PROMISED_OUTPUTS,
@@ -57,6 +64,7 @@ SLOWEST_RESOURCES = 4
 #: What a run is made of, each a process of its own, run side by side: the modes, and the
 #: README's make deploy, output and destroy of Outpost mode.
 CDKTF_UNIT = "cdktf"
+DAY2_UNIT = "day2"
 
 
 def check(condition: bool, message: str) -> None:
@@ -163,25 +171,6 @@ CDKTN_OWN_ARCHIVE_CHANGES = {
 }
 
 
-def planned_changes(plan: dict[str, Any]) -> dict[str, tuple[list[str], list[str]]]:
-    """``terraform show -json`` of a plan: each changed resource's actions and the attributes
-    whose planned value is known and differs."""
-    found = {}
-    for resource in plan.get("resource_changes", []):
-        change = resource["change"]
-        if change["actions"] == ["no-op"]:
-            continue
-        before, after = change.get("before") or {}, change.get("after") or {}
-        unknown = change.get("after_unknown") or {}
-        attributes = sorted(
-            key
-            for key in before.keys() | after.keys()
-            if before.get(key) != after.get(key) and not unknown.get(key)
-        )
-        found[resource["address"]] = (change["actions"], attributes)
-    return found
-
-
 def plan_cdktn(mode: Mode, applied: Deployment, cdktn_stack: Path, base: Path) -> None:
     """``terraform plan -detailed-exitcode`` of cdktn's JSON against the state that cdktf's JSON
     of the same vars applied: 0, no change. Then cdktn's stack folder as it is (with its own
@@ -213,28 +202,15 @@ def plan_cdktn(mode: Mode, applied: Deployment, cdktn_stack: Path, base: Path) -
     )
 
 
-def copy_project(target: Path) -> Path:
-    """The checkout's files (tracked or not ignored, as they are now) copied into ``target``,
-    with links to the installed tools."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
-    for name in filter(None, listed.split("\0")):
-        source = ROOT / name
-        if source.is_file():  # a tracked file may have been deleted in the work tree
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target / name)
-    for tool in (".venv", "node_modules"):
-        (target / tool).symlink_to(ROOT / tool)
-    return target
+#: What the run passes to cdktf deploy and to make deploy: no questions, and a quick look at
+#: the emulator's build and service (its build phases take half a second).
+CDKTF_DEPLOY = ("--auto-approve", "--skip-provider-lock")
+DEPLOY_ARGS = "--auto-approve --poll-seconds 0.5"
 
 
 def run_cdktf(mode: Mode, base: Path) -> dict[str, float]:
-    """``make deploy``, ``output`` and ``destroy`` of ``mode`` (``cdktf deploy`` ... of its
-    stack) from a copy of the project."""
+    """``cdktf deploy``, then ``make deploy``, ``output`` and ``destroy`` of ``mode`` on the
+    same state, from a copy of the project."""
     project = copy_project(base / "project")
     vars_file = project / "vars" / f"e2e-{mode.name}.tfvars.json"
     vars_file.write_text(json.dumps(mode.variables, indent=2))
@@ -243,38 +219,23 @@ def run_cdktf(mode: Mode, base: Path) -> dict[str, float]:
     timings: dict[str, float] = {}
     with Emulator(free_port(), mode.region, base / "emulator.log", mode.outpost) as emulator:
         emulator.wait_ready()
-        env = terraform_env(
-            project,
-            {
-                **emulator.env(),
-                "AWS_MAX_ATTEMPTS": "2",
-                "AWS_EC2_METADATA_DISABLED": "true",
-                "VARS_FILE": str(vars_file),
-                # The plugin cache is Terraform's; cdktf would otherwise set its own.
-                "CDKTF_DISABLE_PLUGIN_CACHE_ENV": "1",
-                "CHECKPOINT_DISABLE": "1",
-                "DISABLE_VERSION_CHECK": "1",
-                "CI": "1",
-                "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
-            },
-        )
-        # The README's make targets, which run cdktf deploy, output and destroy <name>.
-        flags = {
-            "deploy": "--auto-approve --skip-provider-lock",
-            "output": "--skip-synth",
-            "destroy": "--auto-approve",
+        env = project_env(project, emulator, vars_file)
+        make = ["make", "--no-print-directory"]
+        chosen = f"VARS_FILE=vars/{vars_file.name}"
+        # cdktf deploy applies everything at once (no image yet); make deploy on the same state
+        # then builds the image, finds nothing else to apply and waits for the service; the
+        # README's make output and make destroy run cdktf output and destroy <name>.
+        steps = {
+            "cdktf deploy": ["npx", "--no-install", "cdktf", "deploy", name, *CDKTF_DEPLOY],
+            "make deploy": [*make, "deploy", chosen, f"DEPLOY_ARGS={DEPLOY_ARGS}"],
+            "make output": [*make, "output", chosen, "CDKTF_FLAGS=--skip-synth"],
+            "make destroy": [*make, "destroy", chosen, "DESTROY_ARGS=--auto-approve"],
         }
-        for step in ("deploy", "output", "destroy"):
-            log(f"make {step} VARS_FILE=vars/{vars_file.name} (cdktf {step} {name})")
+        for step, command in steps.items():
+            log(f"{step} ({' '.join(command)})")
             started = time.monotonic()
             result = subprocess.run(
-                [
-                    "make",
-                    "--no-print-directory",
-                    step,
-                    f"VARS_FILE=vars/{vars_file.name}",
-                    f"CDKTF_FLAGS={flags[step]}",
-                ],
+                command,
                 cwd=project,
                 env=env,
                 capture_output=True,
@@ -282,17 +243,17 @@ def run_cdktf(mode: Mode, base: Path) -> dict[str, float]:
                 timeout=1800,
                 check=False,
             )
-            timings[f"cdktf {step}"] = time.monotonic() - started
-            (base / f"cdktf-{step}.log").write_text(result.stdout + result.stderr)
+            timings[step] = time.monotonic() - started
             output = result.stdout + result.stderr
-            check(
-                result.returncode == 0,
-                f"cdktf {step} exited {result.returncode}:\n{output[-4000:]}",
-            )
-            if step == "output":
+            (base / f"{step.replace(' ', '-')}.log").write_text(output)
+            check(result.returncode == 0, f"{step} exited {result.returncode}:\n{output[-4000:]}")
+            if step == "make output":
                 for promised in ("alb_dns_name", "kinesis_stream_name", "ecs_service_name"):
                     check(promised in output, f"make output did not show {promised}")
-            if step == "deploy":
+            if step == "make deploy":
+                for said in ("SUCCEEDED", "is stable"):
+                    check(said in output, f"make deploy did not say {said!r}:\n{output[-4000:]}")
+            if step == "cdktf deploy":
                 check(
                     (project / f"terraform.{name}.tfstate").is_file(),
                     f"cdktf deploy left no state in the copy's terraform.{name}.tfstate",
@@ -325,9 +286,12 @@ def table(rows: dict[str, dict[str, float]], counts: dict[str, int]) -> report.T
 
 
 def run_unit(name: str, base: Path, cdktn_python: Path | None) -> dict[str, Any]:
-    """One unit of the run (a mode, or cdktf deploy and destroy), in ``base``."""
+    """One unit of the run (a mode, cdktf deploy and destroy, or the day-2 sequence), in
+    ``base``."""
     if name == CDKTF_UNIT:
         return {"timings": run_cdktf(modes()["outpost"], base)}
+    if name == DAY2_UNIT:
+        return run_day2(base)
     return run_mode(modes()[name], base, cdktn_python if name == "outpost" else None)
 
 
@@ -388,6 +352,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--modes", nargs="+", choices=sorted(modes()), default=list(modes()))
     parser.add_argument("--no-cdktf", action="store_true", help="skip cdktf deploy/destroy")
+    parser.add_argument("--no-day2", action="store_true", help="skip the day-2 sequence")
     parser.add_argument(
         "--no-cdktn", action="store_true", help="skip the plan of cdktn's JSON (Outpost mode)"
     )
@@ -395,7 +360,10 @@ def main(argv: list[str] | None = None) -> int:
         "--cdktn-python", type=Path, default=CDKTN_PYTHON, help="the Python that has cdktn"
     )
     parser.add_argument(
-        "--jobs", type=int, default=4, help="units (modes, cdktf) run at once (default 4: all)"
+        "--jobs",
+        type=int,
+        default=5,
+        help="units (day2, modes, cdktf) run at once (default 5: all)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the working folders")
     parser.add_argument("--unit", help=argparse.SUPPRESS)
@@ -424,13 +392,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.jobs < 1:
         print("error: --jobs must be 1 or more")
         return 2
-    complete = sorted(args.modes) == sorted(modes()) and not (args.no_cdktf or args.no_cdktn)
+    complete = sorted(args.modes) == sorted(modes()) and not (
+        args.no_cdktf or args.no_cdktn or args.no_day2
+    )
     circumstances = report.start(
         "e2e",
         f"every mode and cdktf deploy and destroy of Outpost mode, {args.jobs} at a time, the "
         "plan of cdktn's JSON against Outpost mode's state, against moto server",
     )
-    units = [*args.modes, *([] if args.no_cdktf else [CDKTF_UNIT])]
+    # The day-2 sequence is the longest: it starts first.
+    units = [
+        *([] if args.no_day2 else [DAY2_UNIT]),
+        *args.modes,
+        *([] if args.no_cdktf else [CDKTF_UNIT]),
+    ]
     passed = [f"--cdktn-python={args.cdktn_python}", *(["--no-cdktn"] if args.no_cdktn else [])]
     base = Path(tempfile.mkdtemp(prefix="e2e-"))
     started = time.monotonic()
@@ -452,6 +427,12 @@ def main(argv: list[str] | None = None) -> int:
         notes.append(
             "cdktn's JSON planned no change against the state cdktf's JSON applied (its own "
             "source archive: only the source object's source_hash)"
+        )
+    day2 = results.get(DAY2_UNIT, {}).get("timings", {})
+    if day2:
+        notes.append(
+            f"day-2 sequence (outpost): {sum(day2.values()):.0f} s in {len(day2)} make commands"
+            f", the longest {max(day2.values()):.0f} s"
         )
     serial = sum(sum(result["timings"].values()) for result in results.values())
     notes.append(

@@ -12,7 +12,9 @@ Terraform installs the AWS provider from the first source that applies:
 
 The providers that ``terraform init`` installs are kept in one plugin cache
 (``TF_PLUGIN_CACHE_DIR``, else ``.terraform-cache`` at the repository root), so each further
-working folder links the provider binary (700 MB for hashicorp/aws) instead of copying it.
+working folder links the provider binary (700 MB for hashicorp/aws) instead of copying it, and
+never installs it again (``TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE``): a reinstall
+replaces the cached copy while other Terraform commands run from it.
 """
 
 from __future__ import annotations
@@ -83,6 +85,10 @@ def terraform_env(work: Path, extra: Mapping[str, str] | None = None) -> dict[st
     env = dict(os.environ)
     env.update({"CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1", "TF_INPUT": "0"})
     env.setdefault("TF_PLUGIN_CACHE_DIR", str(ROOT / ".terraform-cache"))
+    # Without it, an init in a folder with no lock file (every synthesized stack) installs the
+    # provider again and replaces the cache's copy, under the feet of parallel Terraform
+    # commands reading it; with it, the cached copy is used and its checksum locked.
+    env.setdefault("TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE", "1")
     Path(env["TF_PLUGIN_CACHE_DIR"]).mkdir(parents=True, exist_ok=True)
     if configured_cli_file() is None:
         mirror = find_provider_mirror()

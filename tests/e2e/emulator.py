@@ -51,6 +51,9 @@ Gaps in moto 5.2 that the shims close (what AWS does / what moto does / what the
   ``MissingParameter size/snapshot`` / such a volume gets the ECS-optimized AMI's 30 GiB.
 - EC2 ``CreateLaunchTemplate``: tags of the template itself stay off its data / moto copies them
   into ``LaunchTemplateData.TagSpecifications`` (perpetual diff) / they are left out.
+  ``DescribeLaunchTemplates`` answers the template's tags as ``CreateTags`` and ``DeleteTags``
+  left them / moto answers those it was created with (a tag change is a perpetual diff) / the
+  current tags are answered.
 - Outposts: ``ListOutposts``/``GetOutpost``, ``GetOutpostInstanceTypes``, EC2
   ``DescribeLocalGateways``, ``DescribeLocalGatewayRouteTables``, ``DescribeCoipPools``,
   ``GetCoipPoolUsage`` and the local-gateway route table VPC associations (create, describe,
@@ -384,7 +387,7 @@ def _shim_codebuild() -> None:
 
 
 def _shim_ec2() -> None:
-    from moto.ec2.models.launch_templates import LaunchTemplateBackend
+    from moto.ec2.models.launch_templates import LaunchTemplate, LaunchTemplateBackend
     from moto.ec2.responses.route_tables import RouteTables
     from moto.ec2.responses.subnets import Subnets
 
@@ -422,6 +425,11 @@ def _shim_ec2() -> None:
 
         create_launch_template._e2e_shim = True  # type: ignore[attr-defined]
         LaunchTemplateBackend.create_launch_template = create_launch_template  # type: ignore[method-assign]
+    # The template's tags as they are now, not as they were at its creation.
+    if not isinstance(LaunchTemplate.__dict__.get("tags"), property):
+        LaunchTemplate.tags = property(  # type: ignore[assignment]
+            lambda self: self.get_tags(), lambda self, _: None
+        )
 
 
 def _shim_instances() -> None:

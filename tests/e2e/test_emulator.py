@@ -480,6 +480,11 @@ def test_launch_template_tags_stay_off_its_data(emulator: Emulator) -> None:
     assert "TagSpecifications" not in version["LaunchTemplateData"]
     (template,) = ec2.describe_launch_templates(LaunchTemplateNames=["tagged"])["LaunchTemplates"]
     assert template["Tags"] == [{"Key": "P", "Value": "p"}]
+    # A tag change shows in the template, as in DescribeTags.
+    ec2.create_tags(Resources=[template["LaunchTemplateId"]], Tags=[{"Key": "P", "Value": "q"}])
+    ec2.delete_tags(Resources=[template["LaunchTemplateId"]], Tags=[{"Key": "Gone"}])
+    (template,) = ec2.describe_launch_templates(LaunchTemplateNames=["tagged"])["LaunchTemplates"]
+    assert template["Tags"] == [{"Key": "P", "Value": "q"}]
 
 
 def test_instance_without_volume_size_gets_a_root_volume(emulator: Emulator) -> None:

@@ -16,6 +16,9 @@ Gaps in moto 5.2 that the shims close (what AWS does / what moto does / what the
 - Application Auto Scaling: scalable targets take tags (``RegisterScalableTarget`` Tags,
   ``TagResource``, ``UntagResource``, ``ListTagsForResource``) / moto ignores the tags and lacks
   the three tag calls (HTTP 500) / tags are kept per ARN and the calls answered.
+- Auto Scaling ``UpdateAutoScalingGroup`` without ``MixedInstancesPolicy``: the group keeps its
+  policy / moto drops it (the next plan adds it back, forever) / it is kept unless the update
+  names a policy, a launch template or a launch configuration.
 - Auto Scaling instance refreshes (``StartInstanceRefresh``, ``DescribeInstanceRefreshes``,
   ``CancelInstanceRefresh``: what the AWS provider calls when a group's launch template
   changes) / moto lacks them (HTTP 500, which the provider retries without end) / a refresh is
@@ -218,6 +221,25 @@ def _shim_instance_refresh() -> None:
     AutoScalingResponse.start_instance_refresh = start_instance_refresh  # type: ignore[attr-defined]
     AutoScalingResponse.describe_instance_refreshes = describe_instance_refreshes  # type: ignore[attr-defined]
     AutoScalingResponse.cancel_instance_refresh = cancel_instance_refresh  # type: ignore[attr-defined]
+
+
+def _shim_autoscaling_update() -> None:
+    from moto.autoscaling.models import FakeAutoScalingGroup
+
+    original = FakeAutoScalingGroup.update
+    if getattr(original, "_e2e_shim", False):
+        return
+
+    def update(self: FakeAutoScalingGroup, **kwargs: Any) -> None:
+        kept = self.mixed_instances_policy
+        original(self, **kwargs)
+        # AWS keeps what an UpdateAutoScalingGroup does not name.
+        launch = ("mixed_instances_policy", "launch_template", "launch_config_name")
+        if not any(kwargs.get(name) for name in launch):
+            self.mixed_instances_policy = kept
+
+    update._e2e_shim = True  # type: ignore[attr-defined]
+    FakeAutoScalingGroup.update = update  # type: ignore[method-assign,assignment]
 
 
 def _shim_application_autoscaling() -> None:
@@ -465,6 +487,7 @@ def patch_moto() -> None:
     _shim_kms()
     _shim_application_autoscaling()
     _shim_instance_refresh()
+    _shim_autoscaling_update()
     _shim_ecs()
     _shim_kinesis()
     _shim_codebuild()

@@ -92,6 +92,36 @@ def test_an_instance_refresh_is_recorded_and_ends_at_once(emulator: Emulator) ->
     assert unknown.value.response["Error"]["Code"] == "ValidationError"
 
 
+def test_a_group_update_that_names_no_policy_keeps_the_mixed_instances_policy(
+    emulator: Emulator,
+) -> None:
+    ec2 = emulator.client("ec2")
+    template = ec2.create_launch_template(
+        LaunchTemplateName="mixed", LaunchTemplateData={"ImageId": "ami-12c6146b"}
+    )["LaunchTemplate"]["LaunchTemplateId"]
+    policy = {
+        "LaunchTemplate": {
+            "LaunchTemplateSpecification": {"LaunchTemplateId": template, "Version": "1"},
+            "Overrides": [{"InstanceType": "c5.2xlarge"}, {"InstanceType": "m5.2xlarge"}],
+        }
+    }
+    scaling = emulator.client("autoscaling")
+    scaling.create_auto_scaling_group(
+        AutoScalingGroupName="mixed",
+        MixedInstancesPolicy=policy,
+        MinSize=0,
+        MaxSize=1,
+        AvailabilityZones=[f"{emulator.region}a"],
+    )
+    scaling.update_auto_scaling_group(AutoScalingGroupName="mixed", MaxSize=2)
+    (group,) = scaling.describe_auto_scaling_groups(AutoScalingGroupNames=["mixed"])[
+        "AutoScalingGroups"
+    ]
+    assert group["MaxSize"] == 2
+    overrides = group["MixedInstancesPolicy"]["LaunchTemplate"]["Overrides"]
+    assert [o["InstanceType"] for o in overrides] == ["c5.2xlarge", "m5.2xlarge"]
+
+
 def test_application_autoscaling_keeps_tags(emulator: Emulator) -> None:
     ecs_service(emulator.client("ecs"), "tags")
     scaling = emulator.client("application-autoscaling")

@@ -7,8 +7,10 @@ reported at once; ``variable_warnings`` names what is valid but probably not mea
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -127,6 +129,26 @@ def deployment_name(vars_file: Path) -> str:
             f"(starting with a letter or digit) before {suffix}"
         )
     return name
+
+
+def add_deployment_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--vars-file`` (default ``$VARS_FILE``) and ``--outdir`` (default ``$CDKTF_OUTDIR``,
+    else ``cdktf.out``): the deployment and where ``make synth`` wrote its stack, as the make
+    targets that read a synthesized stack pass them."""
+    parser.add_argument(
+        "--vars-file",
+        type=Path,
+        default=Path(os.environ["VARS_FILE"]) if os.environ.get("VARS_FILE") else None,
+        help="the deployment's vars file (default: $VARS_FILE)",
+    )
+    parser.add_argument(
+        "--outdir",
+        type=Path,
+        default=Path(
+            os.environ.get("CDKTF_OUTDIR") or Path(__file__).resolve().parent / "cdktf.out"
+        ),
+        help="where make synth wrote the stacks (default: cdktf.out)",
+    )
 
 
 def synthesized_stack(vars_file: Path, outdir: Path) -> tuple[str, Path, dict[str, Any]]:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -37,7 +36,7 @@ from scripts.deploy.cli import clients_of  # noqa: E402
 from scripts.deploy.progress import DeployError, say  # noqa: E402
 from scripts.destroy_notice import NoticeError, notice  # noqa: E402
 from scripts.terraform_cli import TerraformError, run, stream, terraform_env  # noqa: E402
-from vars_file import ConfigError, load_variables, synthesized_stack  # noqa: E402
+from vars_file import ConfigError, add_deployment_arguments, load_variables, synthesized_stack  # noqa: E402
 
 #: Object versions deleted per DeleteObjects call (S3's limit).
 DELETE_BATCH = 1000
@@ -152,18 +151,7 @@ def destroy(stack: Path, vars_file: Path, region: str, auto_approve: bool) -> No
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make destroy", description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--vars-file",
-        type=Path,
-        default=Path(os.environ["VARS_FILE"]) if os.environ.get("VARS_FILE") else None,
-        help="the deployment's vars file (default: $VARS_FILE)",
-    )
-    parser.add_argument(
-        "--outdir",
-        type=Path,
-        default=Path(os.environ.get("CDKTF_OUTDIR") or ROOT / "cdktf.out"),
-        help="where make synth wrote the stacks (default: cdktf.out)",
-    )
+    add_deployment_arguments(parser)
     parser.add_argument("--auto-approve", action="store_true", help="destroy without asking")
     args = parser.parse_args(argv)
     if args.vars_file is None:

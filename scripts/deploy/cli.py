@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -17,9 +16,8 @@ from scripts.deploy.progress import DeployError, say
 from scripts.deploy.service import wait_stable
 from scripts.terraform_cli import TerraformError, planned_changes, run, stream, terraform_env
 from stack_configs import IMAGE_TARGETS
-from vars_file import ConfigError, load_variables, synthesized_stack
+from vars_file import ConfigError, add_deployment_arguments, load_variables, synthesized_stack
 
-ROOT = Path(__file__).resolve().parents[2]
 CODEBUILD_PROJECT = "aws_codebuild_project.ecs-docker-codebuild_ecs_docker"
 #: Seconds between two looks at the build and at the service (AWS's own waiters use 5 to 15).
 POLL_SECONDS = 10.0
@@ -134,18 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="make deploy", description=(scripts.deploy.__doc__ or "").splitlines()[0]
     )
-    parser.add_argument(
-        "--vars-file",
-        type=Path,
-        default=Path(os.environ["VARS_FILE"]) if os.environ.get("VARS_FILE") else None,
-        help="the deployment's vars file (default: $VARS_FILE)",
-    )
-    parser.add_argument(
-        "--outdir",
-        type=Path,
-        default=Path(os.environ.get("CDKTF_OUTDIR") or ROOT / "cdktf.out"),
-        help="where make synth wrote the stacks (default: cdktf.out)",
-    )
+    add_deployment_arguments(parser)
     parser.add_argument("--auto-approve", action="store_true", help="apply without asking")
     parser.add_argument(
         "--migrate-state",

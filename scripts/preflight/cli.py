@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import sys
 from dataclasses import asdict
-from pathlib import Path
 
 import scripts.preflight
 from scripts.preflight.account import expected_account
@@ -19,9 +17,7 @@ from scripts.preflight.checks import run_checks
 from scripts.preflight.context import Context
 from scripts.preflight.report import PreflightError, render_table, summary
 from scripts.preflight.stack import load_stack
-from vars_file import ConfigError, load_variables
-
-ROOT = Path(__file__).resolve().parents[2]
+from vars_file import ConfigError, add_deployment_arguments, load_variables
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,21 +26,10 @@ def main(argv: list[str] | None = None) -> int:
         prog="preflight.py",
         description=(scripts.preflight.__doc__ or "").splitlines()[0],
     )
-    parser.add_argument(
-        "--vars-file",
-        type=Path,
-        default=Path(os.environ["VARS_FILE"]) if os.environ.get("VARS_FILE") else None,
-        help="the deployment's vars file (default: $VARS_FILE)",
-    )
+    add_deployment_arguments(parser)
     parser.add_argument(
         "--account",
         help="the AWS account the credentials must be (default: the owner in outposts_arn)",
-    )
-    parser.add_argument(
-        "--outdir",
-        type=Path,
-        default=Path(os.environ.get("CDKTF_OUTDIR") or ROOT / "cdktf.out"),
-        help="where make synth wrote the stacks (default: cdktf.out)",
     )
     parser.add_argument("--format", choices=("table", "json"), default="table")
     args = parser.parse_args(argv)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ import pytest
 
 from scripts.deploy.cli import main, not_confirmed
 from scripts.deploy.image import failure_reason
-from scripts.deploy.service import is_stable, state_line
+from scripts.deploy.service import is_stable, state_line, wait_stable
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -90,6 +91,39 @@ def test_the_service_line_says_the_counts() -> None:
     assert state_line(service(1, 2, "IN_PROGRESS", "COMPLETED")) == (
         "1 of 2 task(s) running, 1 pending; 2 deployment(s), the newest IN_PROGRESS"
     )
+
+
+class ScriptedEcs:
+    """DescribeServices answering one prepared service after another."""
+
+    def __init__(self, *answers: dict[str, Any]) -> None:
+        self.answers = list(answers)
+
+    def describe_services(self, cluster: str, services: list[str]) -> dict[str, Any]:
+        return {"services": [self.answers.pop(0)]}
+
+
+def event(number: int, message: str) -> dict[str, Any]:
+    created = datetime(2026, 12, 6, 12, 0, number, tzinfo=UTC)
+    return {"id": str(number), "createdAt": created, "message": message}
+
+
+def test_the_wait_says_an_event_from_before_it_is_old_and_each_new_one_once(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    old = [event(2, "unable to pull the old image"), event(1, "older still")]
+    new = [event(4, "has reached a steady state"), event(3, "registered 1 target"), *old]
+    ecs = ScriptedEcs(
+        {**service(0, 1, "IN_PROGRESS"), "events": old},
+        {**service(1, 1, "COMPLETED"), "events": new},
+    )
+    wait_stable(ecs, "cluster", "producer", poll_seconds=0, timeout=5)
+    said = [line for line in capsys.readouterr().out.splitlines() if "event" in line]
+    assert said == [
+        ">>   the last event before this wait (12:00:02): unable to pull the old image",
+        ">>   event (12:00:03): registered 1 target",
+        ">>   event (12:00:04): has reached a steady state",
+    ]
 
 
 def test_no_vars_file_is_a_usage_error(

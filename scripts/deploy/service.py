@@ -9,6 +9,7 @@ circuit breaker rolled back) or the timeout raises :class:`DeployError` with the
 from __future__ import annotations
 
 import time
+from datetime import UTC
 from typing import Any
 
 from scripts.deploy.progress import DeployError, say
@@ -37,6 +38,14 @@ def is_stable(service: dict[str, Any]) -> bool:
     )
 
 
+def event_line(event: dict[str, Any], before_wait: bool) -> str:
+    """A service event as printed, with its time (UTC)."""
+    created = event.get("createdAt")
+    at = created.astimezone(UTC).strftime("%H:%M:%S") if created else "?"
+    said = "the last event before this wait" if before_wait else "event"
+    return f"  {said} ({at}): {event['message']}"
+
+
 def wait_stable(ecs: Any, cluster: str, name: str, poll_seconds: float, timeout: float) -> None:
     """Return once the service ``name`` of ``cluster`` is stable (see the module docstring)."""
     started = time.monotonic()
@@ -49,10 +58,11 @@ def wait_stable(ecs: Any, cluster: str, name: str, poll_seconds: float, timeout:
             raise DeployError(f"ECS has no service {name} in the cluster {cluster}")
         service = found[0]
         events = service.get("events", [])
-        # Events from before this wait are history: only the newest is shown, once.
+        # Events from before this wait are history: only the newest is shown, once, and said
+        # to be old, so that an error of a former deployment is not read as this one's.
         for event in reversed(events[:1] if first else events):
             if event["id"] not in seen_events:
-                say(f"  event: {event['message']}")
+                say(event_line(event, before_wait=first))
         seen_events.update(e["id"] for e in events)
         first = False
         line = state_line(service)

@@ -183,7 +183,6 @@ class OutpostsEcsStack(PathNamedStack):
             logging_bucket_name=self.logging_bucket.bucket_name,
             ecr_name=self.image.config.ecr_name,
             image_tag=self.image.image_tag,
-            stream_arn=self.stream.arn,
             stream_key_arn=stream_key_arn,
         )
         self.alb_ecs = AlbEcs(self, "producer-outposts-ecs-alb", alb_ecs_config(v, outputs))

@@ -53,7 +53,6 @@ class ConstructOutputs:
     logging_bucket_name: str
     ecr_name: str
     image_tag: str
-    stream_arn: str
     stream_key_arn: str
 
     @classmethod
@@ -71,7 +70,6 @@ class ConstructOutputs:
             logging_bucket_name="${bucket.id}",
             ecr_name=image_config(v).ecr_name,
             image_tag="${image.tag}",
-            stream_arn="${stream.arn}",
             stream_key_arn="${key.arn}" if v.kinesis_encryption_type == "KMS" else "",
         )
 
@@ -248,8 +246,10 @@ def alb_ecs_config(v: RootVariables, outputs: ConstructOutputs) -> AlbEcsConfig:
         ecr_name=outputs.ecr_name,
         image_tag=outputs.image_tag,
         ec2_iam_instance_profile=outputs.instance_profile,
+        # No kinesis_stream_arn: the task policy names the stream by an ARN built from its name.
+        # A policy document reading the stream's attribute is read only during an apply that
+        # changes the stream, so every shard or mode change would plan the policy as well.
         kinesis_stream_name=v.kinesis_stream_name,
-        kinesis_stream_arn=outputs.stream_arn,
         kinesis_kms_key_arn=outputs.stream_key_arn,
     )
 

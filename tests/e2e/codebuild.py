@@ -51,7 +51,6 @@ import json
 import math
 import re
 import traceback
-import urllib.request
 import uuid
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
@@ -59,7 +58,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .outposts import WsgiApp
+from . import state_endpoint
+from .state_endpoint import WsgiApp, serve_state
 
 STATE_PATH = "/_codebuild/state"
 #: The fields of :class:`Settings` a test may set through ``POST /_codebuild/state``.
@@ -134,22 +134,12 @@ class Settings:
 
 def read_state(endpoint: str) -> dict[str, Any]:
     """The emulator's build settings (``GET /_codebuild/state``)."""
-    with urllib.request.urlopen(f"{endpoint}{STATE_PATH}", timeout=10) as answer:
-        state: dict[str, Any] = json.loads(answer.read())
-        return state
+    return state_endpoint.read_state(endpoint, STATE_PATH)
 
 
 def update_state(endpoint: str, changes: Mapping[str, Any]) -> dict[str, Any]:
     """Set fields of :data:`SETTABLE`; the settings after."""
-    request = urllib.request.Request(
-        f"{endpoint}{STATE_PATH}",
-        data=json.dumps(dict(changes)).encode(),
-        method="POST",
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        state: dict[str, Any] = json.loads(answer.read())
-        return state
+    return state_endpoint.update_state(endpoint, STATE_PATH, changes)
 
 
 def _now() -> datetime:
@@ -688,15 +678,5 @@ class CodeBuildResponder:
         return self.app(environ, start_response)
 
     def _state(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-        status, body = "200 OK", b""
-        if environ.get("REQUEST_METHOD") == "POST":
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-            try:
-                self.runner.settings.update(json.loads(environ["wsgi.input"].read(length) or b"{}"))
-            except (ValueError, TypeError) as error:
-                status, body = "400 Bad Request", json.dumps({"error": str(error)}).encode()
-        data = body or json.dumps(self.runner.settings.state()).encode()
-        start_response(
-            status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
-        )
-        return [data]
+        settings = self.runner.settings
+        return serve_state(environ, start_response, settings.state, settings.update)

@@ -27,7 +27,6 @@ import io
 import ipaddress
 import json
 import re
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -35,7 +34,9 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode
 from xml.sax.saxutils import escape
 
-WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+from . import state_endpoint
+from .state_endpoint import WsgiApp, serve_state
+
 _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
 _EC2_NS = "http://ec2.amazonaws.com/doc/2016-11-15/"
 #: The EC2 resource type of the associations, as DescribeTags names it.
@@ -151,22 +152,12 @@ class Outpost:
 
 def read_state(endpoint: str) -> dict[str, Any]:
     """The settable state of the emulator's Outpost (``GET /_outposts/state``)."""
-    with urllib.request.urlopen(f"{endpoint}{STATE_PATH}", timeout=10) as answer:
-        state: dict[str, Any] = json.loads(answer.read())
-        return state
+    return state_endpoint.read_state(endpoint, STATE_PATH)
 
 
 def update_state(endpoint: str, changes: Mapping[str, Any]) -> dict[str, Any]:
     """Set fields of :data:`SETTABLE` on the emulator's Outpost; its state after."""
-    request = urllib.request.Request(
-        f"{endpoint}{STATE_PATH}",
-        data=json.dumps(dict(changes)).encode(),
-        method="POST",
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        state: dict[str, Any] = json.loads(answer.read())
-        return state
+    return state_endpoint.update_state(endpoint, STATE_PATH, changes)
 
 
 def _tag_set(tags: Mapping[str, str]) -> str:
@@ -389,14 +380,7 @@ class OutpostsResponder:
 
     def _state(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         """``GET`` or ``POST /_outposts/state``: the test's handle on the Outpost."""
-        if environ.get("REQUEST_METHOD") == "POST":
-            try:
-                self.outpost.update(json.loads(self._body(environ) or b"{}"))
-            except (ValueError, TypeError) as error:
-                body = json.dumps({"error": str(error)}).encode()
-                return self._reply(start_response, "400 Bad Request", "application/json", body)
-        body = json.dumps(self.outpost.state()).encode()
-        return self._reply(start_response, "200 OK", "application/json", body)
+        return serve_state(environ, start_response, self.outpost.state, self.outpost.update)
 
     def _outposts(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         """``GET /outposts`` (ListOutposts), ``GET /outposts/{id or ARN}`` (GetOutpost) and

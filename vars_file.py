@@ -151,6 +151,19 @@ def add_deployment_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def parse_deployment_arguments(
+    parser: argparse.ArgumentParser, argv: list[str] | None
+) -> argparse.Namespace:
+    """``parser``'s arguments (see :func:`add_deployment_arguments`); naming no vars file is bad
+    input: one ``error:`` line, as every other, and exit 2."""
+    args = parser.parse_args(argv)
+    if args.vars_file is None:
+        parser.exit(
+            2, "error: no vars file: pass --vars-file vars/<name>.tfvars.json, or set VARS_FILE\n"
+        )
+    return args
+
+
 def synthesized_stack(vars_file: Path, outdir: Path) -> tuple[str, Path, dict[str, Any]]:
     """The deployment's name, stack folder and synthesized JSON, made from this very vars file
     (its digest is the stack's provenance); anything else is a ``ConfigError`` that says to

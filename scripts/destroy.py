@@ -36,7 +36,13 @@ from scripts.deploy.cli import clients_of  # noqa: E402
 from scripts.deploy.progress import DeployError, say  # noqa: E402
 from scripts.destroy_notice import NoticeError, notice  # noqa: E402
 from scripts.terraform_cli import TerraformError, run, stream, terraform_env  # noqa: E402
-from vars_file import ConfigError, add_deployment_arguments, load_variables, synthesized_stack  # noqa: E402
+from vars_file import (  # noqa: E402
+    ConfigError,
+    add_deployment_arguments,
+    load_variables,
+    parse_deployment_arguments,
+    synthesized_stack,
+)
 
 #: Object versions deleted per DeleteObjects call (S3's limit).
 DELETE_BATCH = 1000
@@ -153,9 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make destroy", description=__doc__.splitlines()[0])
     add_deployment_arguments(parser)
     parser.add_argument("--auto-approve", action="store_true", help="destroy without asking")
-    args = parser.parse_args(argv)
-    if args.vars_file is None:
-        parser.error("the deployment's vars file is needed: --vars-file, or VARS_FILE")
+    args = parse_deployment_arguments(parser, argv)
     try:
         variables = load_variables(args.vars_file)
         _, stack, _ = synthesized_stack(args.vars_file, args.outdir)

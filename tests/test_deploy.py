@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from scripts import destroy
 from scripts.deploy.cli import main, not_confirmed
 from scripts.deploy.image import failure_reason
 from scripts.deploy.service import is_stable, state_line, wait_stable
+from scripts.preflight import cli as preflight
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -126,14 +129,18 @@ def test_the_wait_says_an_event_from_before_it_is_old_and_each_new_one_once(
     ]
 
 
-def test_no_vars_file_is_a_usage_error(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("command", [main, destroy.main, preflight.main])
+def test_naming_no_vars_file_is_bad_input_to_each_command_on_a_deployment(
+    command: Callable[[list[str]], int],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.delenv("VARS_FILE", raising=False)
     with pytest.raises(SystemExit) as stopped:
-        main([])
+        command([])
     assert stopped.value.code == 2
-    assert "--vars-file, or VARS_FILE" in capsys.readouterr().err
+    (said,) = capsys.readouterr().err.splitlines()
+    assert said.startswith("error: no vars file: pass --vars-file vars/<name>.tfvars.json")
 
 
 def test_a_deployment_not_synthesized_stops_before_terraform(

@@ -16,7 +16,13 @@ from scripts.deploy.progress import DeployError, say
 from scripts.deploy.service import wait_stable
 from scripts.terraform_cli import TerraformError, planned_changes, run, stream, terraform_env
 from stack_configs import IMAGE_TARGETS
-from vars_file import ConfigError, add_deployment_arguments, load_variables, synthesized_stack
+from vars_file import (
+    ConfigError,
+    add_deployment_arguments,
+    load_variables,
+    parse_deployment_arguments,
+    synthesized_stack,
+)
 
 CODEBUILD_PROJECT = "aws_codebuild_project.ecs-docker-codebuild_ecs_docker"
 #: Seconds between two looks at the build and at the service (AWS's own waiters use 5 to 15).
@@ -151,9 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         default=STABLE_TIMEOUT,
         help=f"seconds the service may take to become stable (default {STABLE_TIMEOUT:g})",
     )
-    args = parser.parse_args(argv)
-    if args.vars_file is None:
-        parser.error("the deployment's vars file is needed: --vars-file, or VARS_FILE")
+    args = parse_deployment_arguments(parser, argv)
     if args.poll_seconds <= 0 or args.stable_timeout <= 0:
         parser.error("--poll-seconds and --stable-timeout must be more than 0")
     try:

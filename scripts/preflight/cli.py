@@ -17,7 +17,12 @@ from scripts.preflight.checks import run_checks
 from scripts.preflight.context import Context
 from scripts.preflight.report import PreflightError, render_table, summary
 from scripts.preflight.stack import load_stack
-from vars_file import ConfigError, add_deployment_arguments, load_variables
+from vars_file import (
+    ConfigError,
+    add_deployment_arguments,
+    load_variables,
+    parse_deployment_arguments,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,16 +37,12 @@ def main(argv: list[str] | None = None) -> int:
         help="the AWS account the credentials must be (default: the owner in outposts_arn)",
     )
     parser.add_argument("--format", choices=("table", "json"), default="table")
-    args = parser.parse_args(argv)
+    args = parse_deployment_arguments(parser, argv)
 
     def progress(message: str) -> None:
         print(f"preflight: {message}", file=sys.stderr, flush=True)
 
     try:
-        if args.vars_file is None:
-            raise PreflightError(
-                "no vars file: pass --vars-file vars/<name>.tfvars.json or set VARS_FILE"
-            )
         variables = load_variables(args.vars_file)
         name, stack = load_stack(args.vars_file, args.outdir)
         expected = expected_account(variables, args.account)

@@ -88,8 +88,8 @@ class OutpostsEcsStack(PathNamedStack):
     ``kinesis_stream_mode`` (always explicit, so that a switch back is applied) with
     ``kinesis_shard_count`` shards when PROVISIONED; ``observability`` holds the CloudWatch
     dashboard (``enable_dashboard``, output ``dashboard_name``) and the alarms
-    (``enable_alarms``), which notify ``alarm_sns_topic_arn`` when set; each switch leaves the
-    other alone.
+    (``enable_alarms``; those on the Outpost's own metrics also ``enable_outpost_alarms``),
+    which notify ``alarm_sns_topic_arn`` when set; each switch leaves the others alone.
     """
 
     def __init__(
@@ -207,6 +207,7 @@ class OutpostsEcsStack(PathNamedStack):
             outpost_id=outpost_id(v.outposts_arn),
             instance_types=self.alb_ecs.ecs_instance_types,
             capacity_provider_name=self.alb_ecs.ecs_capacity_provider_name,
+            outpost_alarms=v.enable_outpost_alarms,
             outpost_link_down_minutes=v.outpost_link_down_minutes,
             outpost_capacity_percent=v.outpost_capacity_utilization_percent,
             capacity_provider_reservation_percent=v.capacity_provider_reservation_percent,

@@ -199,6 +199,10 @@ class RootVariables:
     enable_alarms: StrictBool = added(True)
     """CloudWatch alarms of the service, the stream, the Outpost and the capacity provider
     (README, Runbook: alarms on an Outpost)."""
+    enable_outpost_alarms: StrictBool = added(True)
+    """With enable_alarms, the alarms on the Outpost's own metrics (outpost-link-down,
+    outpost-capacity-<type>); false where the Outpost is shared with this account through AWS
+    RAM: its metrics are in the owner's account only, and the link alarm would never clear."""
     outpost_link_down_minutes: StrictInt = added(5, ge=1, le=1440)
     """Minutes in a row the Outpost's service link is down (ConnectedStatus below 1, or no
     data) before its alarm fires."""

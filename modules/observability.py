@@ -28,6 +28,7 @@ from modules.alarm_names import (
     outpost_capacity,
     unhealthy_hosts,
 )
+from modules.aws_facts import OUTPOSTS_NAMESPACE
 from modules.rendering import json_document
 from modules.validation import DASHBOARD_NAME, check_dashboard_name, dashboard_name
 
@@ -37,10 +38,6 @@ ALB_NAMESPACE = "AWS/ApplicationELB"
 KINESIS_NAMESPACE = "AWS/Kinesis"
 ECS_NAMESPACE = "AWS/ECS"
 CONTAINER_INSIGHTS_NAMESPACE = "ECS/ContainerInsights"
-# The Outpost's own metrics, published in the Region (ConnectedStatus: 1 a minute;
-# InstanceTypeCapacityUtilization: 1 every 5 minutes, by OutpostId and InstanceType):
-# https://docs.aws.amazon.com/outposts/latest/userguide/outposts-cloudwatch-metrics.html
-OUTPOSTS_NAMESPACE = "AWS/Outposts"
 # Managed scaling's CapacityProviderReservation; above 100 while tasks wait for instances:
 # https://docs.aws.amazon.com/AmazonECS/latest/developerguide/cluster-auto-scaling.html
 # Its dimensions are ClusterName and CapacityProviderName, the set ECS's cluster auto scaling
@@ -155,10 +152,11 @@ class Observability(Construct):
       than half its bound in 3 of the last 5 minutes (Kinesis out of reach: the service link?);
     - ``producer-spool-stale`` (with ``spool_max_bytes``): a task's oldest spooled record was
       older than ``spool_max_age_seconds`` (``SpoolOldestRecordAge``, maximum);
-    - ``outpost-link-down`` (with ``outpost_id``): the Outpost's ``ConnectedStatus`` was below
-      1, or missing, for ``outpost_link_down_minutes`` minutes in a row;
-    - ``outpost-capacity-<instance type>`` (with ``outpost_id``, one an instance type of
-      ``instance_types``): ``InstanceTypeCapacityUtilization`` was at or above
+    - ``outpost-link-down`` (with ``outpost_id`` and ``outpost_alarms``): the Outpost's
+      ``ConnectedStatus`` was below 1, or missing, for ``outpost_link_down_minutes`` minutes in
+      a row;
+    - ``outpost-capacity-<instance type>`` (with ``outpost_id`` and ``outpost_alarms``, one an
+      instance type of ``instance_types``): ``InstanceTypeCapacityUtilization`` was at or above
       ``outpost_capacity_percent`` for 15 minutes (3 five-minute points);
     - ``capacity-provider-reservation`` (with ``capacity_provider_name``):
       ``CapacityProviderReservation`` stayed above ``capacity_provider_reservation_percent``
@@ -200,6 +198,7 @@ class Observability(Construct):
         outpost_id: str = "",
         instance_types: Sequence[str] = (),
         capacity_provider_name: str | None = None,
+        outpost_alarms: bool = True,
         outpost_link_down_minutes: int = OUTPOST_LINK_DOWN_MINUTES,
         outpost_capacity_percent: int = OUTPOST_CAPACITY_PERCENT,
         capacity_provider_reservation_percent: int = CAPACITY_PROVIDER_RESERVATION_PERCENT,
@@ -208,7 +207,8 @@ class Observability(Construct):
         ``spool_max_bytes`` is the bound of each task's disk spool, 0 without one;
         ``spool_max_age_seconds`` the age of its oldest record that sets off an alarm.
         ``outpost_id`` (``op-...``, "" in the Region) is the Outpost the tasks run on and
-        ``instance_types`` the types its Auto Scaling group launches there;
+        ``instance_types`` the types its Auto Scaling group launches there; ``outpost_alarms``
+        false leaves out the alarms on its metrics, which only the Outpost's owner account gets;
         ``capacity_provider_name`` is the cluster's EC2 capacity provider (None on Fargate)."""
         super().__init__(scope, id)
         self._name_prefix = name_prefix
@@ -241,8 +241,8 @@ class Observability(Construct):
                 spool_max_age_seconds=spool_max_age_seconds,
             )
             self._capacity_alarms(
-                outpost=outpost,
-                capacity=capacity,
+                outpost=outpost if outpost_alarms else None,
+                capacity=capacity if outpost_alarms else {},
                 reservation=reservation,
                 link_down_minutes=outpost_link_down_minutes,
                 capacity_percent=outpost_capacity_percent,

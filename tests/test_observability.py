@@ -83,6 +83,12 @@ def silent(sample_vars: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
+def shared_outpost(sample_vars: dict[str, Any]) -> dict[str, Any]:
+    """The sample on an Outpost shared with the account (``enable_outpost_alarms: false``)."""
+    return synth_deployment({**sample_vars, "enable_outpost_alarms": False})
+
+
+@pytest.fixture(scope="module")
 def region(synthesized: tuple[Path, str]) -> dict[str, Any]:
     """vars/region.tfvars.json (Region mode, on Fargate) from the session's synth of every
     vars file."""
@@ -427,6 +433,22 @@ def test_without_alarms_the_dashboard_stays(silent: dict[str, Any]) -> None:
     (service,) = resources(silent, "aws_ecs_service").values()
     assert "alarms" not in service
     terraform_load(silent)
+
+
+def test_an_outpost_shared_with_the_account_has_no_alarm_on_its_metrics(
+    shared_outpost: dict[str, Any], deployment: dict[str, Any]
+) -> None:
+    # Its AWS/Outposts metrics go to the owner account: every other alarm stays, the
+    # capacity provider's included, and so does the dashboard.
+    on_its_metrics = {key for key, (ns, _) in OUTPOST_ALARMS.items() if ns == "AWS/Outposts"}
+    assert len(on_its_metrics) == 1 + len(INSTANCE_TYPES)
+    assert sorted(_alarms(shared_outpost)) == sorted(set(ALARMS) - on_its_metrics)
+    alarms = resources(shared_outpost, "aws_cloudwatch_metric_alarm").values()
+    assert "AWS/Outposts" not in {alarm.get("namespace") for alarm in alarms}
+    assert _lines(shared_outpost) == _lines(deployment)
+    (service,) = resources(shared_outpost, "aws_ecs_service").values()
+    (with_them,) = resources(deployment, "aws_ecs_service").values()
+    assert service.get("alarms") == with_them.get("alarms")
 
 
 def test_region_mode_has_no_outpost_rows(region: dict[str, Any]) -> None:

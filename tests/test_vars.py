@@ -70,6 +70,7 @@ def test_hardening_defaults() -> None:
     assert variables.enable_dashboard is True
     assert variables.alarm_sns_topic_arn == ""
     assert variables.enable_alarms is True
+    assert variables.enable_outpost_alarms is True
     assert (
         variables.outpost_link_down_minutes,
         variables.outpost_capacity_utilization_percent,
@@ -106,6 +107,7 @@ def test_hardening_defaults() -> None:
         "enable_dashboard",
         "alarm_sns_topic_arn",
         "enable_alarms",
+        "enable_outpost_alarms",
         "outpost_link_down_minutes",
         "outpost_capacity_utilization_percent",
         "capacity_provider_reservation_percent",

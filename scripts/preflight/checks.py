@@ -14,13 +14,19 @@ from scripts.preflight.context import Context
 from scripts.preflight.local_gateway import check_coip_pool, check_local_gateway, check_route_table
 from scripts.preflight.names import check_names
 from scripts.preflight.network import check_subnets
-from scripts.preflight.outpost import check_capacity, check_instance_types, check_outpost
+from scripts.preflight.outpost import (
+    check_capacity,
+    check_instance_types,
+    check_outpost,
+    check_outpost_alarms,
+)
 from scripts.preflight.quotas import check_quotas
 from scripts.preflight.report import Row
 
 CHECKS: tuple[tuple[str, Callable[[Context], list[Row]]], ...] = (
     ("account", check_account),
     ("Outpost", check_outpost),
+    ("Outpost alarms", check_outpost_alarms),
     ("instance types offered", check_instance_types),
     ("instance capacity", check_capacity),
     ("local gateway", check_local_gateway),

@@ -1,6 +1,7 @@
-"""The Outpost: it exists and is ACTIVE, it offers the instance types the deployment
-launches, and (where CloudWatch has the Outposts capacity metric) it has free capacity for
-them. Region mode skips these rows."""
+"""The Outpost: it exists and is ACTIVE, this account gets the metrics the deployment's
+Outpost alarms watch, it offers the instance types the deployment launches, and (where
+CloudWatch has the Outposts capacity metric) it has free capacity for them. Region mode skips
+these rows."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ import datetime
 
 from botocore.exceptions import ClientError
 
+from modules.aws_facts import OUTPOSTS_NAMESPACE
 from scripts.preflight.aws import error_code
 from scripts.preflight.context import REGION_MODE, Context
 from scripts.preflight.report import Row, words
-from scripts.preflight.stack import instance_consumers
+from scripts.preflight.stack import instance_consumers, literal
 
 # https://docs.aws.amazon.com/outposts/latest/APIReference/API_Outpost.html documents
 # LifeCycleStatus as a string without listing its values; an Outpost in service is ACTIVE, and
@@ -20,7 +22,6 @@ OUTPOST_USABLE = "ACTIVE"
 # https://docs.aws.amazon.com/outposts/latest/userguide/outposts-cloudwatch-metrics.html:
 # AWS/Outposts, InstanceTypeCapacityAvailability (percent of the instance type's capacity
 # available), dimensions InstanceType and OutpostId, at most every 5 minutes.
-CAPACITY_NAMESPACE = "AWS/Outposts"
 CAPACITY_METRIC = "InstanceTypeCapacityAvailability"
 CAPACITY_WINDOW = datetime.timedelta(hours=3)
 
@@ -58,6 +59,40 @@ def check_outpost(ctx: Context) -> list[Row]:
             )
         ]
     return [Row("Outpost", "pass", f"{where} is {status} in {ctx.aws.region}")]
+
+
+def check_outpost_alarms(ctx: Context) -> list[Row]:
+    """The Outpost's metrics go to its owner account only: an alarm on them in an account the
+    Outpost is shared with has no data, and the link alarm counts that as a link down."""
+    name = "Outpost alarms"
+    if not ctx.on_outpost:
+        return [Row(name, "skip", REGION_MODE)]
+    if ctx.outpost is None:
+        return [Row(name, "skip", "no Outpost to ask (see the Outpost row)")]
+    alarms = [
+        literal(alarm.get("alarm_name")) or alarm.name
+        for alarm in ctx.stack.resources("aws_cloudwatch_metric_alarm")
+        if alarm.get("namespace") == OUTPOSTS_NAMESPACE
+    ]
+    if not alarms:
+        return [Row(name, "pass", f"the deployment has no alarm on {OUTPOSTS_NAMESPACE} metrics")]
+    owner = str(ctx.outpost.get("OwnerId", ""))
+    if owner == ctx.account:
+        return [
+            Row(name, "pass", f"{ctx.outpost_id} is this account's: {words(alarms)} get its data")
+        ]
+    if ctx.expected_account is not None and ctx.account != ctx.expected_account:
+        return [Row(name, "skip", "not the expected account (see the account row)")]
+    return [
+        Row(
+            name,
+            "fail",
+            f"{ctx.outpost_id} is account {owner}'s, shared with {ctx.account}: its "
+            f"{OUTPOSTS_NAMESPACE} metrics stay in {owner}, so {words(alarms)} would have no "
+            "data (outpost-link-down: in ALARM from the start)",
+            f"set enable_outpost_alarms to false and watch the Outpost from account {owner}",
+        )
+    ]
 
 
 def check_instance_types(ctx: Context) -> list[Row]:
@@ -103,7 +138,7 @@ def check_instance_types(ctx: Context) -> list[Row]:
 def _latest_availability(ctx: Context, instance_type: str) -> float | None:
     now = datetime.datetime.now(datetime.UTC)
     answer = ctx.aws.client("cloudwatch").get_metric_statistics(
-        Namespace=CAPACITY_NAMESPACE,
+        Namespace=OUTPOSTS_NAMESPACE,
         MetricName=CAPACITY_METRIC,
         Dimensions=[
             {"Name": "OutpostId", "Value": ctx.outpost_id},

@@ -44,6 +44,7 @@ OWNER = OUTPOST_ARN.split(":")[4]
 REGION = OUTPOST_ARN.split(":")[3]
 OUTPOST_ROWS = {
     "Outpost",
+    "Outpost alarms",
     "instance types offered",
     "instance capacity",
     "local gateway",
@@ -246,6 +247,7 @@ def run(
         *extra: str,
         env: dict[str, str] | None = None,
         every_model: bool = False,
+        stacks: Path | None = None,
     ) -> Run:
         env = env or operator
         before = account_state(emulator, env)
@@ -254,7 +256,7 @@ def run(
             "--vars-file",
             str(vars_file),
             "--outdir",
-            str(outdir),
+            str(stacks or outdir),
             "--format",
             "json",
             *extra,
@@ -427,7 +429,10 @@ def test_a_broken_account_fails_exactly_its_row(
 
 
 def test_the_wrong_account_fails_the_account_row(
-    run: Callable[..., Run], emulator: Emulator
+    run: Callable[..., Run],
+    emulator: Emulator,
+    synthesized: tuple[Path, str],
+    tmp_path: Path,
 ) -> None:
     """The emulator's default credentials are another account than the Outpost's owner."""
     done = run(env={**os.environ, **emulator.env(), "AWS_EC2_METADATA_DISABLED": "true"})
@@ -436,10 +441,27 @@ def test_the_wrong_account_fails_the_account_row(
     row = done.rows["account"]
     assert f"expected {OWNER}" in row["detail"]
     assert OWNER in row["fix"] and "--account" in row["fix"]
-    # Told which account to expect, the same credentials pass.
+    # Told which account to expect, the same credentials are an account the Outpost is
+    # shared with: only the alarms on the Outpost's metrics, which stay with its owner, fail.
     other = json.loads(done.stdout)["account"]
-    again = run(TEST_VARS, "--account", other, env={**os.environ, **emulator.env()})
-    assert again.results("fail") == set(), again.stdout
+    shared = {**os.environ, **emulator.env(), "AWS_EC2_METADATA_DISABLED": "true"}
+    again = run(TEST_VARS, "--account", other, env=shared)
+    assert again.results("fail") == {"Outpost alarms"}, again.stdout
+    row = again.rows["Outpost alarms"]
+    assert f"account {OWNER}'s, shared with {other}" in row["detail"]
+    assert "-outpost-link-down" in row["detail"] and "-outpost-capacity-" in row["detail"]
+    assert "enable_outpost_alarms to false" in row["fix"]
+    # Its stack without them (enable_outpost_alarms: false; the same vars file's provenance).
+    stacks = tmp_path / "out"
+    document = stack_json(synthesized[0], "test")
+    alarms = document["resource"]["aws_cloudwatch_metric_alarm"]
+    for key in [k for k, alarm in alarms.items() if alarm.get("namespace") == "AWS/Outposts"]:
+        del alarms[key]
+    (stacks / "stacks" / "test").mkdir(parents=True)
+    (stacks / "stacks" / "test" / "cdk.tf.json").write_text(json.dumps(document))
+    without = run(TEST_VARS, "--account", other, env=shared, stacks=stacks)
+    assert without.results("fail") == set(), without.stdout
+    assert "no alarm on AWS/Outposts metrics" in without.rows["Outpost alarms"]["detail"]
 
 
 def test_the_table_names_each_check_and_progress_goes_to_stderr(
@@ -456,7 +478,8 @@ def test_the_table_names_each_check_and_progress_goes_to_stderr(
     header, rule, *lines = done.stdout.splitlines()
     assert header.split() == ["CHECK", "RESULT", "DETAIL", "FIX"]
     assert set(rule.replace(" ", "")) == {"-"}
-    (outpost,) = [line for line in lines if line.startswith("Outpost ")]
+    # The check column is padded: "Outpost" and two spaces or more, not "Outpost alarms".
+    (outpost,) = [line for line in lines if line.startswith("Outpost  ")]
     assert outpost.split()[1] == "FAIL"
     assert lines[-1].startswith("preflight FAILED: ") and "1 failed" in lines[-1]
     assert "preflight: [1/" in done.stderr and "account" in done.stderr

@@ -131,16 +131,21 @@ def deployment_name(vars_file: Path) -> str:
     return name
 
 
-def add_deployment_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--vars-file`` (default ``$VARS_FILE``) and ``--outdir`` (default ``$CDKTF_OUTDIR``,
-    else ``cdktf.out``): the deployment and where ``make synth`` wrote its stack, as the make
-    targets that read a synthesized stack pass them."""
+def add_vars_file_argument(parser: argparse.ArgumentParser) -> None:
+    """``--vars-file`` (default ``$VARS_FILE``): the deployment, as the make targets pass it."""
     parser.add_argument(
         "--vars-file",
         type=Path,
         default=Path(os.environ["VARS_FILE"]) if os.environ.get("VARS_FILE") else None,
         help="the deployment's vars file (default: $VARS_FILE)",
     )
+
+
+def add_deployment_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--vars-file`` and ``--outdir`` (default ``$CDKTF_OUTDIR``, else ``cdktf.out``): the
+    deployment and where ``make synth`` wrote its stack, as the make targets that read a
+    synthesized stack pass them."""
+    add_vars_file_argument(parser)
     parser.add_argument(
         "--outdir",
         type=Path,
@@ -154,8 +159,8 @@ def add_deployment_arguments(parser: argparse.ArgumentParser) -> None:
 def parse_deployment_arguments(
     parser: argparse.ArgumentParser, argv: list[str] | None
 ) -> argparse.Namespace:
-    """``parser``'s arguments (see :func:`add_deployment_arguments`); naming no vars file is bad
-    input: one ``error:`` line, as every other, and exit 2."""
+    """``parser``'s arguments (with :func:`add_vars_file_argument`'s); naming no vars file is
+    bad input: one ``error:`` line, as every other, and exit 2."""
     args = parser.parse_args(argv)
     if args.vars_file is None:
         parser.exit(

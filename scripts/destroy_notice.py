@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +33,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from modules.state import LOCAL_STATE  # noqa: E402
-from vars_file import ConfigError, deployment_name, load_variables  # noqa: E402
+from vars_file import (  # noqa: E402
+    ConfigError,
+    add_vars_file_argument,
+    deployment_name,
+    load_variables,
+    parse_deployment_arguments,
+)
 
 #: Counting stops here: beyond it, "more than" says enough.
 COUNT_LIMIT = 100_000
@@ -173,14 +178,11 @@ def notice(vars_file: Path, state_dir: Path = ROOT) -> tuple[int, list[str]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--vars-file", type=Path, default=os.environ.get("VARS_FILE") or None)
+    add_vars_file_argument(parser)
     parser.add_argument(
         "--state-dir", type=Path, default=ROOT, help="where local states are (the repository)"
     )
-    args = parser.parse_args(argv)
-    if args.vars_file is None:
-        print("error: --vars-file (or VARS_FILE) names the deployment", file=sys.stderr)
-        return 2
+    args = parse_deployment_arguments(parser, argv)
     try:
         status, lines = notice(args.vars_file, args.state_dir)
     except NoticeError as error:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from scripts import destroy
+from scripts import destroy, destroy_notice
 from scripts.deploy.cli import main, not_confirmed
 from scripts.deploy.image import failure_reason
 from scripts.deploy.service import is_stable, state_line, wait_stable
@@ -129,7 +129,7 @@ def test_the_wait_says_an_event_from_before_it_is_old_and_each_new_one_once(
     ]
 
 
-@pytest.mark.parametrize("command", [main, destroy.main, preflight.main])
+@pytest.mark.parametrize("command", [main, destroy.main, destroy_notice.main, preflight.main])
 def test_naming_no_vars_file_is_bad_input_to_each_command_on_a_deployment(
     command: Callable[[list[str]], int],
     monkeypatch: pytest.MonkeyPatch,

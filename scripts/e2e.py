@@ -4,7 +4,8 @@
 For Outpost mode, Region mode with EC2 tasks and Region mode with FARGATE tasks: synthesize,
 ``terraform init``, ``validate``, the targeted apply of the image module, the full apply, the
 promised outputs, an empty re-plan (``-detailed-exitcode`` 0), the producer round trip against
-the deployed stream, ``destroy``, and nothing left in the emulator. Then once ``cdktf deploy``
+the deployed stream, then ``make destroy`` of the deployment used (an image, log objects with
+versions), and nothing left in the emulator. Then once ``cdktf deploy``
 and ``cdktf destroy`` (Outpost mode) from a temporary copy of the project, so the checkout
 gets no state file. Prints a table of the steps' times, recorded (for a run of everything) in
 ``benchmarks/results/e2e.json`` for docs/benchmarks.md. Nothing leaves the machine: the
@@ -44,6 +45,13 @@ from scripts.terraform_cli import (  # noqa: E402
 )
 from tests.e2e.emulator import Emulator, free_port  # noqa: E402
 from tests.e2e.project import copy_project, project_env  # noqa: E402
+from tests.e2e.used import (  # noqa: E402
+    left_after,
+    make_destroy,
+    push_image,
+    put_log_objects,
+    unsaid,
+)
 from tests.e2e.workflow import (  # noqa: E402
     COMMAND_TIMEOUT,
     PROMISED_OUTPUTS,
@@ -55,7 +63,6 @@ from tests.e2e.workflow import (  # noqa: E402
     managed_addresses,
     modes,
     producer_round_trip,
-    remaining_resources,
 )
 from tests.e2e.workflow import synthesize as synthesize_mode  # noqa: E402
 
@@ -119,10 +126,16 @@ def run_mode(mode: Mode, base: Path, cdktn_python: Path | None = None) -> dict[s
         started = time.monotonic()
         producer_round_trip(deployment, base)
         producer_seconds = time.monotonic() - started
-        deployment.destroy()
-        check(deployment.state_list() == [], f"{mode.name}: state not empty after destroy")
-        left = {kind: found for kind, found in remaining_resources(emulator).items() if found}
-        check(not left, f"{mode.name}: left in the emulator after destroy: {left}")
+        # Used, as a deployment is when it goes: an image and log objects with versions.
+        bucket = mode.variables["s3_bucket_outposts_logging_name"]
+        push_image(emulator.client("ecr"), outputs["ecr_repository_url"].split("/", 1)[1])
+        versions = put_log_objects(emulator.client("s3"), bucket)
+        vars_file = base / f"{mode.name}.tfvars.json"
+        output = make_destroy(deployment, mode.name, vars_file, stack)
+        missing = unsaid(output, bucket, versions)
+        check(not missing, f"{mode.name}: make destroy did not say {missing}:\n{output[-6000:]}")
+        left = left_after(emulator)
+        check(not left, f"{mode.name}: left in the emulator after make destroy: {left}")
         timings = {
             "synth": synth_seconds,
             **deployment.timings,
@@ -267,7 +280,7 @@ def run_cdktf(mode: Mode, base: Path) -> dict[str, float]:
             ["state", "list"], stack, env, quiet=True, timeout=COMMAND_TIMEOUT
         ).stdout.split()
         check(listed == [], f"state not empty after cdktf destroy: {listed}")
-        left = {kind: found for kind, found in remaining_resources(emulator).items() if found}
+        left = left_after(emulator)
         check(not left, f"left in the emulator after cdktf destroy: {left}")
     return timings
 

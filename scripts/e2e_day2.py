@@ -27,7 +27,8 @@ from typing import Any
 from scripts.terraform_cli import planned_changes, run
 from tests.e2e.emulator import Emulator, free_port
 from tests.e2e.project import copy_project, project_env
-from tests.e2e.workflow import COMMAND_TIMEOUT, log, modes, remaining_resources
+from tests.e2e.used import left_after, put_log_objects, unsaid
+from tests.e2e.workflow import COMMAND_TIMEOUT, log, modes
 
 #: make deploy in this run: no question, and quick looks at the emulator's build and service.
 DEPLOY_ARGS = "--auto-approve --poll-seconds 0.5 --stable-timeout 120"
@@ -415,28 +416,10 @@ def destroy_used(operator: Operator) -> None:
     finishes, and leaves nothing."""
     log("day2: make destroy of the used deployment")
     bucket = operator.variables()["s3_bucket_outposts_logging_name"]
-    s3 = operator.emulator.client("s3")
-    # These writes stand for ELB's log delivery. moto evaluates no policy condition, so the
-    # bucket's TLS-only Deny refuses every object write; the policy is lifted for them and put
-    # back byte for byte, which leaves the deployment's state as applied.
-    policy = s3.get_bucket_policy(Bucket=bucket)["Policy"]
-    s3.delete_bucket_policy(Bucket=bucket)
-    try:
-        for number in range(3):
-            s3.put_object(Bucket=bucket, Key=f"alb/AWSLogs/log-{number}.gz", Body=b"log")
-        s3.put_object(Bucket=bucket, Key="alb/AWSLogs/log-0.gz", Body=b"log, again")
-    finally:
-        s3.put_bucket_policy(Bucket=bucket, Policy=policy)
-    check(
-        s3.get_bucket_policy(Bucket=bucket)["Policy"] == policy, "the log bucket's policy changed"
-    )
+    versions = put_log_objects(operator.emulator.client("s3"), bucket)
     output = operator.make("destroy", "DESTROY_ARGS=--auto-approve")
-    # Said before: what goes; then the log bucket emptied (4 versions) before its controls.
-    for said in ("image(s)", "object version(s) and", f"{bucket}: 4 object version(s) deleted"):
-        check(said in output, f"make destroy did not say what data goes ({said!r}):\n{output}")
-    left = {
-        kind: [f for f in found if f != STATE_BUCKET]
-        for kind, found in remaining_resources(operator.emulator).items()
-    }
-    left = {kind: found for kind, found in left.items() if found}
+    # Said before: what goes; then the log bucket emptied before its controls.
+    missing = unsaid(output, bucket, versions)
+    check(not missing, f"make destroy did not say what data goes ({missing}):\n{output}")
+    left = left_after(operator.emulator, STATE_BUCKET)
     check(not left, f"left in the emulator after make destroy: {left}")

@@ -162,7 +162,8 @@ class Deployment:
 
     def init(self) -> None:
         with self._timed("init"):
-            # The stack's local backend holds an absolute path into the checkout.
+            # The state stays in the work folder, not three folders up where the stack's
+            # local backend puts it.
             self.terraform(
                 "init", "-no-color", f"-backend-config=path={self.work / 'terraform.tfstate'}"
             )

@@ -27,6 +27,9 @@ Gaps in moto 5.2 that the shims close (what AWS does / what moto does / what the
 - ECS ``CreateService``: keeps ``capacityProviderStrategy``, ``enableECSManagedTags``,
   ``healthCheckGracePeriodSeconds``, ``availabilityZoneRebalancing`` and ``placementStrategy``
   / moto drops them (perpetual diff) / they are stored on the service.
+- ECS ``DescribeCapacityProviders`` without ``capacityProviders``: describes every capacity
+  provider of the account / moto iterates over the missing list (HTTP 500) / the account's own
+  providers are described (not AWS's ``FARGATE`` and ``FARGATE_SPOT``, which moto has not).
 - Kinesis ``CreateStream``: tags the stream with its ``Tags`` / moto drops them / they are added.
 - CodeBuild ``DeleteProject``: takes a name or an ARN / moto only a name (a delete by ARN leaves
   the project) / an ARN is turned into the name.
@@ -280,7 +283,19 @@ def _shim_application_autoscaling() -> None:
 
 
 def _shim_ecs() -> None:
+    from moto.ecs.models import EC2ContainerServiceBackend
     from moto.ecs.responses import EC2ContainerServiceResponse
+
+    original = EC2ContainerServiceBackend.describe_capacity_providers
+    if not getattr(original, "_e2e_shim", False):
+
+        def describe_capacity_providers(
+            self: EC2ContainerServiceBackend, names: list[str] | None
+        ) -> Any:
+            return original(self, list(self.capacity_providers) if names is None else names)
+
+        describe_capacity_providers._e2e_shim = True  # type: ignore[attr-defined]
+        EC2ContainerServiceBackend.describe_capacity_providers = describe_capacity_providers  # type: ignore[method-assign]
 
     _keep_params(
         EC2ContainerServiceResponse,

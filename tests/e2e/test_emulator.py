@@ -161,6 +161,20 @@ def test_ecs_service_keeps_capacity_provider_strategy_and_flags(emulator: Emulat
     assert service["placementStrategy"] == [{"type": "spread", "field": "instanceId"}]
 
 
+def test_ecs_describes_every_capacity_provider_when_none_is_named(emulator: Emulator) -> None:
+    ecs = emulator.client("ecs")
+    group = "arn:aws:autoscaling:us-west-2:123456789012:autoScalingGroup:1:autoScalingGroupName/g"
+    for name in ("listed-1", "listed-2"):
+        ecs.create_capacity_provider(
+            name=name, autoScalingGroupProvider={"autoScalingGroupArn": group}
+        )
+    described = {p["name"] for p in ecs.describe_capacity_providers()["capacityProviders"]}
+    assert {"listed-1", "listed-2"} <= described
+    named = ecs.describe_capacity_providers(capacityProviders=["listed-2", "missing"])
+    assert [p["name"] for p in named["capacityProviders"]] == ["listed-2"]
+    assert [f["arn"].rsplit("/", 1)[1] for f in named["failures"]] == ["missing"]
+
+
 def test_kinesis_create_stream_keeps_tags(emulator: Emulator) -> None:
     kinesis = emulator.client("kinesis")
     kinesis.create_stream(StreamName="tagged", ShardCount=1, Tags={"Project": "p"})

@@ -115,6 +115,7 @@ def client(emulator: Emulator, service: str, env: dict[str, str], account: str =
 LISTINGS: list[tuple[str, str, dict[str, Any]]] = [
     ("s3", "list_buckets", {}),
     ("ecs", "list_clusters", {}),
+    ("ecs", "describe_capacity_providers", {}),
     ("elbv2", "describe_load_balancers", {}),
     ("elbv2", "describe_target_groups", {}),
     ("autoscaling", "describe_auto_scaling_groups", {}),

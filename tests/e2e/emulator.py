@@ -31,6 +31,12 @@ Gaps in moto 5.2 that the shims close (what AWS does / what moto does / what the
   provider of the account / moto iterates over the missing list (HTTP 500) / the account's own
   providers are described (not AWS's ``FARGATE`` and ``FARGATE_SPOT``, which moto has not).
 - Kinesis ``CreateStream``: tags the stream with its ``Tags`` / moto drops them / they are added.
+- S3 bucket policies conditioned on ``aws:SecureTransport`` (the ALB log bucket's TLS-only
+  Deny): AWS applies such a statement by the request's transport / moto evaluates no ``Bool``
+  condition, so the Deny refuses every object request, a destroy's deletes included / the
+  emulator's clients stand for AWS's SDKs and provider, which use HTTPS: the condition is
+  evaluated with ``aws:SecureTransport`` true (a statement whose condition then does not hold
+  does not apply), and the statement's other conditions are left to moto.
 - CodeBuild ``DeleteProject``: takes a name or an ARN / moto only a name (a delete by ARN leaves
   the project) / an ARN is turned into the name.
 - CodeBuild ``UpdateProject``: changes the project's fields that the request gives / moto lacks
@@ -311,6 +317,64 @@ def _shim_ecs() -> None:
     )
 
 
+#: The value of ``aws:SecureTransport`` for every request: the emulator stands for AWS's HTTPS
+#: endpoints.
+SECURE_TRANSPORT = "true"
+
+
+def _secure_transport_holds(values: Any) -> bool:
+    """Whether a ``Bool`` condition on ``aws:SecureTransport`` with ``values`` holds for the
+    emulator's requests (``BoolIfExists`` alike: the key always exists)."""
+    expected = [values] if isinstance(values, str | bool) else list(values)
+    return SECURE_TRANSPORT in {str(value).lower() for value in expected}
+
+
+def _applicable_statements(policy: dict[str, Any]) -> dict[str, Any]:
+    """``policy`` with the statements that apply to a request over HTTPS, their
+    ``aws:SecureTransport`` conditions evaluated and taken out."""
+    statements = policy.get("Statement", [])
+    kept = []
+    for statement in statements if isinstance(statements, list) else [statements]:
+        conditions: dict[str, Any] = dict(statement.get("Condition") or {})
+        applies = True
+        for operator, keys in list(conditions.items()):
+            if operator.removesuffix("IfExists") != "Bool" or "aws:SecureTransport" not in keys:
+                continue
+            rest = {k: v for k, v in keys.items() if k != "aws:SecureTransport"}
+            applies = applies and _secure_transport_holds(keys["aws:SecureTransport"])
+            if rest:
+                conditions[operator] = rest
+            else:
+                del conditions[operator]
+        if applies:
+            kept.append(
+                {**statement, "Condition": conditions}
+                if conditions
+                else {k: v for k, v in statement.items() if k != "Condition"}
+            )
+    return {**policy, "Statement": kept}
+
+
+def _shim_s3() -> None:
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+    from moto.s3.models import FakeBucket
+
+    original = FakeBucket.get_permission
+    if getattr(original, "_e2e_shim", False):
+        return
+
+    def get_permission(self: FakeBucket, action: str, resource: str) -> Any:
+        if self.policy is None:
+            return PermissionResult.NEUTRAL
+        policy = _applicable_statements(json.loads(self.policy))
+        if not policy["Statement"]:
+            return PermissionResult.NEUTRAL
+        return IAMPolicy(json.dumps(policy)).is_action_permitted(action, resource)
+
+    get_permission._e2e_shim = True  # type: ignore[attr-defined]
+    FakeBucket.get_permission = get_permission  # type: ignore[method-assign]
+
+
 def _shim_kinesis() -> None:
     from moto.kinesis.responses import KinesisResponse
 
@@ -505,6 +569,7 @@ def patch_moto() -> None:
     _shim_autoscaling_update()
     _shim_ecs()
     _shim_kinesis()
+    _shim_s3()
     _shim_codebuild()
     _shim_ec2()
     _shim_instances()

@@ -175,6 +175,36 @@ def test_ecs_describes_every_capacity_provider_when_none_is_named(emulator: Emul
     assert [f["arn"].rsplit("/", 1)[1] for f in named["failures"]] == ["missing"]
 
 
+def tls_policy(bucket: str, secure_transport: str) -> str:
+    """A bucket policy denying every request whose ``aws:SecureTransport`` is the value given."""
+    statement = {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": secure_transport}},
+    }
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+def test_a_tls_only_bucket_policy_lets_the_emulators_requests_through(emulator: Emulator) -> None:
+    s3 = emulator.client("s3")
+    bucket = "tls-only"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    s3.put_bucket_policy(Bucket=bucket, Policy=tls_policy(bucket, "false"))
+    s3.put_object(Bucket=bucket, Key="log.gz", Body=b"log")
+    assert s3.get_object(Bucket=bucket, Key="log.gz")["Body"].read() == b"log"
+    deleted = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "log.gz"}]})
+    assert [d["Key"] for d in deleted["Deleted"]] == ["log.gz"] and not deleted.get("Errors")
+    # Denied over HTTPS: the emulator's requests are refused.
+    s3.put_bucket_policy(Bucket=bucket, Policy=tls_policy(bucket, "true"))
+    with pytest.raises(ClientError) as refused:
+        s3.put_object(Bucket=bucket, Key="log.gz", Body=b"log")
+    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    s3.delete_bucket_policy(Bucket=bucket)
+    s3.delete_bucket(Bucket=bucket)
+
+
 def test_kinesis_create_stream_keeps_tags(emulator: Emulator) -> None:
     kinesis = emulator.client("kinesis")
     kinesis.create_stream(StreamName="tagged", ShardCount=1, Tags={"Project": "p"})

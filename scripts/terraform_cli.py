@@ -187,10 +187,20 @@ def planned_changes(plan: Mapping[str, Any]) -> dict[str, tuple[list[str], list[
         attributes = sorted(
             key
             for key in before.keys() | after.keys()
-            if before.get(key) != after.get(key) and not unknown.get(key)
+            if before.get(key) != after.get(key) and not is_unknown(unknown.get(key))
         )
         found[resource["address"]] = (change["actions"], attributes)
     return found
+
+
+def is_unknown(marker: Any) -> bool:
+    """Whether an ``after_unknown`` marker leaves any part of its value unknown: ``true``, or a
+    block or list holding a ``true`` (a set of known blocks is marked ``[{}, {}]``)."""
+    if isinstance(marker, dict):
+        return any(is_unknown(value) for value in marker.values())
+    if isinstance(marker, list):
+        return any(is_unknown(value) for value in marker)
+    return marker is True
 
 
 def warm_plugin_cache() -> None:

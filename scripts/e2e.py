@@ -410,8 +410,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     circumstances = report.start(
         "e2e",
-        f"every mode and cdktf deploy and destroy of Outpost mode, {args.jobs} at a time, the "
-        "plan of cdktn's JSON against Outpost mode's state, against moto server",
+        f"every mode, cdktf deploy with make deploy and destroy, and the day-2 sequence of "
+        f"Outpost mode, {args.jobs} at a time, the plan of cdktn's JSON against Outpost mode's "
+        "state, against moto server",
     )
     # The day-2 sequence is the longest: it starts first.
     units = [

@@ -5,9 +5,10 @@ For Outpost mode, Region mode with EC2 tasks and Region mode with FARGATE tasks:
 ``terraform init``, ``validate``, the targeted apply of the image module, the full apply, the
 promised outputs, an empty re-plan (``-detailed-exitcode`` 0), the producer round trip against
 the deployed stream, then ``make destroy`` of the deployment used (an image, log objects with
-versions), and nothing left in the emulator. Then once ``cdktf deploy``
-and ``cdktf destroy`` (Outpost mode) from a temporary copy of the project, so the checkout
-gets no state file. Prints a table of the steps' times, recorded (for a run of everything) in
+versions), and nothing left in the emulator. Beside them, from temporary copies of the
+project (so the checkout gets no state file), Outpost mode through ``cdktf deploy``, ``make
+deploy``, ``make output`` and ``make destroy``, and the day-2 sequence
+(``scripts/e2e_day2.py``). Prints a table of the steps' times, recorded (for a run of everything) in
 ``benchmarks/results/e2e.json`` for docs/benchmarks.md. Nothing leaves the machine: the
 emulator listens on 127.0.0.1 and the credentials are dummies.
 """

@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from botocore.exceptions import BotoCoreError, ClientError  # noqa: E402
 
 from scripts.deploy.cli import clients_of  # noqa: E402
-from scripts.deploy.progress import DeployError, say  # noqa: E402
+from scripts.deploy.progress import DeployError, ask_yes, say  # noqa: E402
 from scripts.destroy_notice import NoticeError, notice  # noqa: E402
 from scripts.terraform_cli import TerraformError, run, stream, terraform_env  # noqa: E402
 from vars_file import (  # noqa: E402
@@ -109,17 +109,6 @@ def _delete(s3: Any, bucket: str, batch: list[dict[str, str]]) -> int:
     return len(batch)
 
 
-def ask(question: str, auto_approve: bool) -> None:
-    if auto_approve:
-        return
-    if not sys.stdin.isatty():
-        raise DeployError(
-            "no terminal to ask on: run make destroy in one, or with DESTROY_ARGS=--auto-approve"
-        )
-    if input(f"{question} Only 'yes' is accepted: ").strip() != "yes":
-        raise DeployError("not confirmed: nothing was deleted")
-
-
 def destroy(stack: Path, vars_file: Path, region: str, auto_approve: bool) -> None:
     # The local state is where the stack's backend puts it: three folders up (the project).
     status, lines = notice(vars_file, stack.parents[2])
@@ -138,7 +127,13 @@ def destroy(stack: Path, vars_file: Path, region: str, auto_approve: bool) -> No
     if not resources:
         say("nothing applied: nothing to destroy")
         return
-    ask(f"Destroy the {len(resources)} resources of {stack.name}?", auto_approve)
+    if not auto_approve:
+        ask_yes(
+            f"Destroy the {len(resources)} resources of {stack.name}?",
+            no_terminal="no terminal to ask on: run make destroy in one, or with "
+            "DESTROY_ARGS=--auto-approve",
+            refused="not confirmed: nothing was deleted",
+        )
     group, buckets = bucket_group(resources)
     targets = first_targets(resources, group)
     say(f"1/3 everything but the {len(buckets)} S3 bucket(s) and their controls")
@@ -174,6 +169,9 @@ def main(argv: list[str] | None = None) -> int:
     except (DeployError, TerraformError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
     return 0
 
 

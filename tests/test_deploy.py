@@ -4,6 +4,7 @@ in tests/e2e/test_deploy.py, the whole command in make e2e."""
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 from collections.abc import Callable
@@ -16,6 +17,7 @@ import pytest
 from scripts import destroy, destroy_notice
 from scripts.deploy.cli import main, not_confirmed
 from scripts.deploy.image import failure_reason
+from scripts.deploy.progress import DeployError, ask_yes
 from scripts.deploy.service import is_stable, state_line, wait_stable
 from scripts.preflight import cli as preflight
 
@@ -127,6 +129,54 @@ def test_the_wait_says_an_event_from_before_it_is_old_and_each_new_one_once(
         ">>   event (12:00:03): registered 1 target",
         ">>   event (12:00:04): has reached a steady state",
     ]
+
+
+class Terminal:
+    """Standard input as a terminal that answers ``answer`` (None: the end of input)."""
+
+    def __init__(self, answer: str | None) -> None:
+        self.answer = answer
+
+    def isatty(self) -> bool:
+        return True
+
+    def readline(self) -> str:
+        return "" if self.answer is None else self.answer + "\n"
+
+
+@pytest.mark.parametrize(
+    ("answer", "goes_on"),
+    [("yes", True), (" yes ", True), ("y", False), ("", False), (None, False)],
+)
+def test_make_deploy_and_destroy_go_on_only_on_yes(
+    answer: str | None, goes_on: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", Terminal(answer))
+    ask = lambda: ask_yes("Go?", no_terminal="no terminal", refused="not confirmed")  # noqa: E731
+    if goes_on:
+        ask()
+    else:
+        with pytest.raises(DeployError, match="not confirmed"):
+            ask()
+
+
+def test_without_a_terminal_nothing_is_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("yes\n"))
+    with pytest.raises(DeployError, match="no terminal"):
+        ask_yes("Go?", no_terminal="no terminal", refused="not confirmed")
+
+
+def test_an_interrupted_destroy_says_so_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def interrupted(*_: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(destroy, "load_variables", lambda _: type("V", (), {"region": "r"}))
+    monkeypatch.setattr(destroy, "synthesized_stack", lambda *_: ("n", Path("s"), {}))
+    monkeypatch.setattr(destroy, "destroy", interrupted)
+    assert destroy.main(["--vars-file", "vars/test.tfvars.json"]) == 130
+    assert capsys.readouterr().err == "error: interrupted\n"
 
 
 @pytest.mark.parametrize("command", [main, destroy.main, destroy_notice.main, preflight.main])

@@ -12,7 +12,7 @@ from typing import Any
 
 import scripts.deploy
 from scripts.deploy.image import ensure_image
-from scripts.deploy.progress import DeployError, say
+from scripts.deploy.progress import DeployError, ask_yes, say
 from scripts.deploy.service import wait_stable
 from scripts.terraform_cli import TerraformError, planned_changes, run, stream, terraform_env
 from stack_configs import IMAGE_TARGETS
@@ -77,17 +77,13 @@ class Deploy:
 def confirm(changes: Changes, auto_approve: bool) -> None:
     if auto_approve or not changes:
         return
-    if not sys.stdin.isatty():
-        raise DeployError(
-            "no terminal to confirm the plan on: run make deploy in one, or with "
-            "DEPLOY_ARGS=--auto-approve"
-        )
-    answer = input(
+    ask_yes(
         f"\nApply these {len(changes)} change(s): the image module, the image build, then the "
-        "rest? Only 'yes' is accepted: "
+        "rest?",
+        no_terminal="no terminal to confirm the plan on: run make deploy in one, or with "
+        "DEPLOY_ARGS=--auto-approve",
+        refused="not confirmed: nothing was applied",
     )
-    if answer.strip() != "yes":
-        raise DeployError("not confirmed: nothing was applied")
 
 
 def clients_of(region: str) -> Callable[[str], Any]:
